@@ -1,0 +1,11 @@
+# ECS_SANITIZE=address -> ASan + UBSan (no recovery: any report fails the test)
+# ECS_SANITIZE=thread  -> TSan
+if(ECS_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+elseif(ECS_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT ECS_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "ECS_SANITIZE must be '', 'address' or 'thread', not '${ECS_SANITIZE}'")
+endif()

@@ -1,0 +1,24 @@
+/** @file ecs.h
+ *  libecs umbrella header: an embeddable entity-component-system runtime.
+ *
+ *  Conventions for the whole API:
+ *  - Fallible calls return ecs_status_t (ECS_OK == 0, negative on error);
+ *    ecs_last_error(world) gives the detail of the last failure.
+ *  - Functions are NOT thread-safe unless their comment says otherwise.
+ *  - Descriptors (*_desc_t) are zero-initialised by the caller; zero fields
+ *    mean defaults.
+ *  - Bad input (NULL, stale handles, unknown ids) returns an error; it never
+ *    aborts the host. */
+#ifndef ECS_H
+#define ECS_H
+
+#include "ecs/component.h"
+#include "ecs/config.h"
+#include "ecs/entity.h"
+#include "ecs/error.h"
+#include "ecs/log.h"
+#include "ecs/query.h"
+#include "ecs/storage.h"
+#include "ecs/world.h"
+
+#endif /* ECS_H */

@@ -1,0 +1,132 @@
+/** @file ecs/component.h
+ *  Component types and per-entity component values. A component is
+ *  registered once per world; its storage kind (how its values are laid out)
+ *  is chosen per component. */
+#ifndef ECS_COMPONENT_H
+#define ECS_COMPONENT_H
+
+#include "config.h"
+#include "entity.h"
+#include "error.h"
+#include "world.h"
+
+ECS_EXTERN_C_BEGIN
+
+/** Component id, unique within one world. 0 is never valid. */
+typedef uint32_t ecs_component_t;
+#define ECS_COMPONENT_NULL ((ecs_component_t)0)
+
+/** How a component's values are stored. Values at or above
+ *  ECS_STORAGE_CUSTOM_BASE are kinds a host registered with
+ *  ecs_storage_register() (see storage.h). */
+typedef enum ecs_storage_kind_t {
+  ECS_STORAGE_DENSE = 0,     /**< packed sparse set: fast iteration and add/remove (default) */
+  ECS_STORAGE_SPARSE = 1,    /**< hash map keyed by entity: memory only for holders */
+  ECS_STORAGE_ARCHETYPE = 2, /**< tables per component set: contiguous multi-component iteration */
+  ECS_STORAGE_CUSTOM_BASE = 16,
+  ECS__STORAGE_FORCE_U32 = 0x7fffffff
+} ecs_storage_kind_t;
+
+/** Lifecycle hooks, all optional. @p count values start at @p ptr (stride =
+ *  the component's size rounded up to its alignment). @p user is
+ *  ecs_type_hooks_t.user.
+ *  - ctor: construct values in uninitialised memory (default: zero-fill).
+ *  - dtor: destroy values; the memory is released or reused afterwards.
+ *  - move: construct dst from src; src is treated as destroyed afterwards
+ *          (no dtor runs on it). Default: memcpy. Storages relocate values
+ *          (growth, swap-remove) with it.
+ *  - copy: construct dst as a copy of src (used by ecs_set; default memcpy). */
+typedef void (*ecs_xtor_fn)(void *ptr, int32_t count, void *user);
+typedef void (*ecs_move_fn)(void *dst, void *src, int32_t count, void *user);
+typedef void (*ecs_copy_fn)(void *dst, const void *src, int32_t count, void *user);
+
+typedef struct ecs_type_hooks_t {
+  ecs_xtor_fn ctor;
+  ecs_xtor_fn dtor;
+  ecs_move_fn move;
+  ecs_copy_fn copy;
+  void *user;
+} ecs_type_hooks_t;
+
+/** Component definition. Zero-initialise; zero fields mean defaults. */
+typedef struct ecs_component_desc_t {
+  const char *name;           /**< required, unique per world; copied */
+  size_t size;                /**< bytes per value; 0 makes a tag (presence only) */
+  size_t alignment;           /**< power of two <= 4096; 0: derived from size (max 16) */
+  ecs_storage_kind_t storage; /**< default ECS_STORAGE_DENSE */
+  ecs_type_hooks_t hooks;
+} ecs_component_desc_t;
+
+/** Registers a component.
+ *  Registering an existing name again with the same size, alignment and
+ *  storage kind returns the existing id (so ECS_COMPONENT may run twice).
+ *  Errors: returns ECS_COMPONENT_NULL and sets the world's last error:
+ *          ECS_ERR_INVALID_ARGUMENT (NULL world/desc/name, alignment not a
+ *          power of two or too large), ECS_ERR_DUPLICATE (name taken with a
+ *          different definition), ECS_ERR_UNSUPPORTED (storage kind not
+ *          available), ECS_ERR_NO_MEMORY.
+ *  Thread-safety: owner thread, outside a tick. */
+ECS_API ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_desc_t *desc);
+
+/** Shorthand used by ECS_COMPONENT: registers a plain type with default
+ *  storage and no hooks. Same errors as ecs_component_register(). */
+ECS_API ecs_component_t ecs_component_register_type(ecs_world_t *world, const char *name, size_t size,
+                                                    size_t alignment);
+
+/** An expression: registers struct type @p T (name "T", sizeof, alignof,
+ *  dense storage, no hooks) and yields its ecs_component_t. */
+#define ECS_COMPONENT(world, T) ecs_component_register_type((world), #T, sizeof(T), ECS_ALIGNOF(T))
+
+/** The id registered under @p name, or ECS_COMPONENT_NULL if none (also for
+ *  NULL arguments). Thread-safety: any thread while no registration runs. */
+ECS_API ecs_component_t ecs_component_lookup(const ecs_world_t *world, const char *name);
+
+/** Name of component @p c, or NULL if @p c is unknown. Valid for the
+ *  world's lifetime. Thread-safety: as ecs_component_lookup(). */
+ECS_API const char *ecs_component_name(const ecs_world_t *world, ecs_component_t c);
+
+/** Size in bytes of component @p c (0 for tags and unknown ids). */
+ECS_API size_t ecs_component_size(const ecs_world_t *world, ecs_component_t c);
+
+/** Number of entities that have component @p c (0 for unknown ids). */
+ECS_API size_t ecs_component_count(const ecs_world_t *world, ecs_component_t c);
+
+/** Adds component @p c to entity @p e, zero-initialised (or by its ctor
+ *  hook). Adding a component the entity already has changes nothing.
+ *  Ownership: the world owns the value; a pointer from ecs_get() stays valid
+ *             until the next structural change of that component's storage.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_STALE_ENTITY,
+ *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY.
+ *  Thread-safety: owner thread, outside a tick; inside a system use the
+ *             system's command buffer. */
+ECS_API ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
+
+/** Sets the value of component @p c on @p e from @p value (copied with the
+ *  copy hook or memcpy), adding the component first if missing. An existing
+ *  value is destructed (dtor hook) before the copy. For a tag @p value may
+ *  be NULL.
+ *  Errors: as ecs_add(), plus ECS_ERR_INVALID_ARGUMENT when @p value is NULL
+ *          for a component with a size.
+ *  Thread-safety: as ecs_add(). */
+ECS_API ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value);
+
+/** Removes component @p c from @p e, running its dtor hook. Removing a
+ *  component the entity does not have changes nothing and returns ECS_OK.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT, ECS_ERR_STALE_ENTITY,
+ *          ECS_ERR_UNKNOWN_COMPONENT. Thread-safety: as ecs_add(). */
+ECS_API ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
+
+/** Pointer to the value of @p c on @p e, or NULL if the entity does not have
+ *  it, is stale, @p c is unknown or a tag (use ecs_has() for tags). On NULL
+ *  the world's last error says why (ECS_OK when merely absent).
+ *  Ownership: see ecs_add(). Thread-safety: owner thread, or a system that
+ *  declared access to @p c. */
+ECS_API void *ecs_get(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
+
+/** True when live entity @p e has component @p c. False for bad arguments.
+ *  Thread-safety: as ecs_get(). */
+ECS_API bool ecs_has(const ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
+
+ECS_EXTERN_C_END
+
+#endif /* ECS_COMPONENT_H */

@@ -1,0 +1,51 @@
+/** @file ecs/entity.h
+ *  Entity handles. An ecs_entity_t is 64 bits: the low 32 bits are a slot
+ *  index, the high 32 bits the slot's generation. Destroying an entity bumps
+ *  its slot's generation, so an old handle is detected as stale and never
+ *  aliases a newer entity. Index 0 is never valid: ECS_ENTITY_NULL. */
+#ifndef ECS_ENTITY_H
+#define ECS_ENTITY_H
+
+#include "config.h"
+#include "error.h"
+#include "world.h"
+
+ECS_EXTERN_C_BEGIN
+
+typedef uint64_t ecs_entity_t;
+
+#define ECS_ENTITY_NULL ((ecs_entity_t)0)
+/** Slot index of a handle. */
+#define ECS_ENTITY_INDEX(e) ((uint32_t)((e) & 0xffffffffu))
+/** Generation of a handle. */
+#define ECS_ENTITY_GENERATION(e) ((uint32_t)((uint64_t)(e) >> 32))
+/** Builds a handle from index and generation. */
+#define ECS_ENTITY_MAKE(index, gen) ((ecs_entity_t)(((uint64_t)(gen) << 32) | (uint32_t)(index)))
+
+/** Creates an entity with no components. Slots of destroyed entities are
+ *  reused (last destroyed first) with a bumped generation; a slot whose
+ *  generation would wrap is retired for good.
+ *  Errors: returns ECS_ENTITY_NULL on ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT (2^32-1
+ *          slots) or a NULL world; see ecs_last_error().
+ *  Thread-safety: owner thread, outside a tick (inside a system use the
+ *  system's command buffer). */
+ECS_API ecs_entity_t ecs_entity_create(ecs_world_t *world);
+
+/** Destroys @p e: every component it has is destructed (dtor hook) and
+ *  removed, its handle becomes stale.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_STALE_ENTITY
+ *          (already destroyed, never created, or ECS_ENTITY_NULL).
+ *  Thread-safety: owner thread, outside a tick. */
+ECS_API ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e);
+
+/** True when @p e is a live handle of @p world. False for NULL world.
+ *  Thread-safety: any thread while no structural change runs. */
+ECS_API bool ecs_entity_alive(const ecs_world_t *world, ecs_entity_t e);
+
+/** Number of live entities; 0 for a NULL world.
+ *  Thread-safety: any thread while no structural change runs. */
+ECS_API size_t ecs_entity_count(const ecs_world_t *world);
+
+ECS_EXTERN_C_END
+
+#endif /* ECS_ENTITY_H */

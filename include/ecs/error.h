@@ -1,0 +1,47 @@
+/** @file ecs/error.h
+ *  Status codes. Every fallible call returns an ecs_status_t: ECS_OK (0) on
+ *  success, a negative code otherwise. New codes may be added in later
+ *  versions; treat any unknown negative value as a failure. */
+#ifndef ECS_ERROR_H
+#define ECS_ERROR_H
+
+#include "config.h"
+
+ECS_EXTERN_C_BEGIN
+
+/* X-macro: (NAME, value, message). The enum, ecs_strerror() and
+ * ecs_err_name() are all generated from this one list. */
+#define ECS_STATUS_MAP(X)                                                                  \
+  X(OK, 0, "success")                                                                      \
+  X(ERR_INVALID_ARGUMENT, -1, "invalid argument")                                          \
+  X(ERR_NO_MEMORY, -2, "out of memory")                                                    \
+  X(ERR_STALE_ENTITY, -3, "entity handle is stale or was never created")                   \
+  X(ERR_UNKNOWN_COMPONENT, -4, "unknown component")                                        \
+  X(ERR_DUPLICATE, -5, "name already registered with a different definition")             \
+  X(ERR_MISUSE, -6, "library used incorrectly (wrong thread, wrong phase or wrong order)") \
+  X(ERR_NOT_FOUND, -7, "not found")                                                        \
+  X(ERR_LIMIT, -8, "a library limit was reached")                                          \
+  X(ERR_UNSUPPORTED, -9, "operation not supported by this storage or build")               \
+  X(ERR_BUSY, -10, "world is busy (iteration or tick in progress)")
+
+/** Result of every fallible call. */
+typedef enum ecs_status_t {
+#define ECS__STATUS_ENUM(name, value, msg) ECS_##name = (value),
+  ECS_STATUS_MAP(ECS__STATUS_ENUM)
+#undef ECS__STATUS_ENUM
+      ECS__STATUS_FORCE_I32 = INT32_MIN
+} ecs_status_t;
+
+/** A human-readable message for @p status; "unknown status" for a value not
+ *  in the list. Never NULL; the string is static.
+ *  Thread-safety: any thread. */
+ECS_API const char *ecs_strerror(ecs_status_t status);
+
+/** The code's name without prefix ("ERR_STALE_ENTITY"); "UNKNOWN" for a value
+ *  not in the list. Never NULL; the string is static.
+ *  Thread-safety: any thread. */
+ECS_API const char *ecs_err_name(ecs_status_t status);
+
+ECS_EXTERN_C_END
+
+#endif /* ECS_ERROR_H */

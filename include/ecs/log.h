@@ -1,0 +1,37 @@
+/** @file ecs/log.h
+ *  Pluggable logging. A world sends its messages to one ecs_log_fn; the
+ *  default writes logfmt lines to stderr for WARN and above. */
+#ifndef ECS_LOG_H
+#define ECS_LOG_H
+
+#include "config.h"
+
+ECS_EXTERN_C_BEGIN
+
+/** Severity of a log message; a world drops messages below its level. */
+typedef enum ecs_log_level_t {
+  ECS_LOG_TRACE = 0,
+  ECS_LOG_DEBUG = 1,
+  ECS_LOG_INFO = 2,
+  ECS_LOG_WARN = 3,
+  ECS_LOG_ERROR = 4,
+  ECS_LOG_OFF = 5,
+  ECS__LOG_FORCE_U32 = 0x7fffffff
+} ecs_log_level_t;
+
+/** A log sink. @p msg is a NUL-terminated line without trailing newline,
+ *  valid only for the duration of the call.
+ *  Thread-safety: the library calls it from the world's owner thread. */
+typedef void (*ecs_log_fn)(void *user, ecs_log_level_t level, const char *msg);
+
+/** Lower-case name of @p level ("warn"); "unknown" for other values.
+ *  Thread-safety: any thread. */
+ECS_API const char *ecs_log_level_name(ecs_log_level_t level);
+
+/** The default sink: writes `level=<name> msg="<msg>"` to stderr.
+ *  @p user is ignored. Thread-safety: any thread (one fputs per line). */
+ECS_API void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg);
+
+ECS_EXTERN_C_END
+
+#endif /* ECS_LOG_H */

@@ -1,0 +1,103 @@
+/** @file ecs/query.h
+ *  Queries: which entities have a set of components, iterated in chunks.
+ *  A query's terms are also its access set (what a system reads/writes). */
+#ifndef ECS_QUERY_H
+#define ECS_QUERY_H
+
+#include "component.h"
+#include "config.h"
+#include "entity.h"
+#include "error.h"
+#include "world.h"
+
+ECS_EXTERN_C_BEGIN
+
+/** Most terms one query may have. */
+#define ECS_QUERY_MAX_TERMS 16
+
+typedef enum ecs_access_t {
+  ECS_ACCESS_READ = 0, /**< entity must have it; field readable */
+  ECS_ACCESS_WRITE,    /**< entity must have it; field writable */
+  ECS_ACCESS_WITH,     /**< entity must have it; no field (filter) */
+  ECS_ACCESS_WITHOUT,  /**< entity must not have it */
+  ECS_ACCESS_OPTIONAL, /**< field read if present, NULL otherwise */
+  ECS__ACCESS_FORCE_U32 = 0x7fffffff
+} ecs_access_t;
+
+typedef struct ecs_term_t {
+  ecs_component_t component; /**< ECS_COMPONENT_NULL ends the term list */
+  ecs_access_t access;
+} ecs_term_t;
+
+/** Query definition: terms in order, ended by the first zero component or
+ *  by ECS_QUERY_MAX_TERMS. Field i of an iterator is term i. */
+typedef struct ecs_query_desc_t {
+  ecs_term_t terms[ECS_QUERY_MAX_TERMS];
+} ecs_query_desc_t;
+
+typedef struct ecs_query_t ecs_query_t;
+
+/** Iteration state. Public fields are read-only for the caller; the priv
+ *  part is the library's. */
+typedef struct ecs_iter_t {
+  ecs_world_t *world;
+  const ecs_entity_t *entities; /**< this chunk's entities */
+  int32_t count;                /**< rows in this chunk */
+  int32_t term_count;
+  struct {
+    ecs_query_t *query;
+    void *columns[ECS_QUERY_MAX_TERMS]; /**< contiguous arrays or NULL */
+    const ecs_entity_t *chunk_entities;
+    char *chunk_data;
+    size_t chunk_count;
+    size_t chunk_row;
+    size_t cursor;
+    int32_t driver;
+    bool done;
+  } priv;
+} ecs_iter_t;
+
+/** Creates a query. The world owns it; free it with ecs_query_free() or let
+ *  ecs_world_free() do so.
+ *  Errors: returns NULL and sets the last error: ECS_ERR_INVALID_ARGUMENT
+ *          (NULL world/desc, no READ/WRITE/WITH term, a component twice),
+ *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY.
+ *  Thread-safety: owner thread, outside a tick. */
+ECS_API ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc);
+
+/** Frees a query. NULL is a no-op. Iterators of it become invalid. */
+ECS_API void ecs_query_free(ecs_query_t *query);
+
+/** Number of terms of @p query (0 for NULL). */
+ECS_API int32_t ecs_query_term_count(const ecs_query_t *query);
+
+/** Starts an iteration. Call ecs_iter_next() before reading any chunk. The
+ *  query drives from the smallest storage among its READ/WRITE/WITH terms.
+ *  No structural change may happen to the query's components until the
+ *  iteration ends (ecs_iter_next() returned false).
+ *  A NULL query yields an iterator that is done at once.
+ *  Thread-safety: any thread, as long as nobody changes the world's
+ *  structure; many iterators of one query may run at once. */
+ECS_API ecs_iter_t ecs_query_iter(ecs_query_t *query);
+
+/** Advances to the next chunk of matching entities; false when done.
+ *  A chunk is a run of entities, in the driving storage's order, that all
+ *  match every term. */
+ECS_API bool ecs_iter_next(ecs_iter_t *it);
+
+/** Contiguous array of term @p term's values for this chunk (it->count
+ *  values), or NULL when the storage cannot give one (the term is not the
+ *  driving one, the storage is not contiguous, the term is WITH/WITHOUT, or
+ *  the component is a tag). ecs_field_at() always works. */
+ECS_API void *ecs_field(const ecs_iter_t *it, int32_t term);
+
+/** Value of term @p term for row @p row of this chunk; NULL for rows out of
+ *  range, WITH/WITHOUT terms, tags, and absent OPTIONAL values. */
+ECS_API void *ecs_field_at(const ecs_iter_t *it, int32_t term, int32_t row);
+
+/** Number of entities the query matches now (walks the query). */
+ECS_API size_t ecs_query_count(ecs_query_t *query);
+
+ECS_EXTERN_C_END
+
+#endif /* ECS_QUERY_H */

@@ -1,0 +1,80 @@
+/** @file ecs/storage.h
+ *  The storage plug. Each component's values live in one storage instance
+ *  created from an ecs_storage_vtable_t. The world owns value lifecycles
+ *  (ctor/dtor/copy hooks); a storage owns memory and relocation only.
+ *
+ *  Contract for an implementation:
+ *  - insert(e) is only called when e is absent; it returns memory for one
+ *    value (uninitialised) or NULL when out of memory (state unchanged).
+ *    For a zero-size component it returns any non-NULL pointer.
+ *  - remove(e) is only called when e is present, after its value was
+ *    destructed; the storage may relocate other values (params.move).
+ *  - get(e) returns the value of e, or NULL if absent. It compares the whole
+ *    handle, generation included.
+ *  - chunk() walks all values in chunks: start with *cursor = 0, it fills
+ *    @p out and returns true until done. out->data is the contiguous values
+ *    of out->entities, or NULL when the storage cannot lay them out so (the
+ *    caller then uses get()). No insert/remove happens during a walk.
+ *  - memory() reports bytes held, for metrics. */
+#ifndef ECS_STORAGE_H
+#define ECS_STORAGE_H
+
+#include "component.h"
+#include "config.h"
+#include "entity.h"
+#include "error.h"
+#include "world.h"
+
+ECS_EXTERN_C_BEGIN
+
+/** What a storage instance is created with. The pointers stay valid for the
+ *  instance's lifetime. */
+typedef struct ecs_storage_params_t {
+  ecs_component_t component;
+  size_t size;      /**< bytes per value, 0 for tags */
+  size_t alignment; /**< power of two */
+  size_t stride;    /**< size rounded up to alignment */
+  ecs_move_fn move; /**< relocation; NULL means memcpy */
+  void *hooks_user; /**< user pointer for move */
+  const ecs_allocator_t *allocator; /**< always complete */
+} ecs_storage_params_t;
+
+/** One chunk of a storage walk. */
+typedef struct ecs_storage_chunk_t {
+  const ecs_entity_t *entities;
+  void *data; /**< contiguous values (stride apart) or NULL */
+  size_t count;
+} ecs_storage_chunk_t;
+
+typedef struct ecs_storage_vtable_t {
+  const char *name;
+  ecs_status_t (*create)(const ecs_storage_params_t *params, void **out_state);
+  void (*destroy)(void *state);
+  void *(*insert)(void *state, ecs_entity_t e);
+  void (*remove)(void *state, ecs_entity_t e);
+  void *(*get)(void *state, ecs_entity_t e);
+  size_t (*count)(const void *state);
+  bool (*chunk)(void *state, size_t *cursor, ecs_storage_chunk_t *out);
+  size_t (*memory)(const void *state);
+} ecs_storage_vtable_t;
+
+/** Registers a host-defined storage kind. The vtable is copied; every
+ *  function must be set.
+ *  @p out_kind receives the new kind (>= ECS_STORAGE_CUSTOM_BASE) to put in
+ *  ecs_component_desc_t.storage.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL or incomplete vtable),
+ *          ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT.
+ *  Thread-safety: owner thread, outside a tick. */
+ECS_API ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t *vtable,
+                                          ecs_storage_kind_t *out_kind);
+
+/** The built-in DENSE storage: sparse set with a packed value array and a
+ *  paged sparse index. Exposed so a host storage can wrap it. */
+ECS_API const ecs_storage_vtable_t *ecs_storage_dense_vtable(void);
+
+/** Bytes held by component @p c's storage (0 for unknown ids). */
+ECS_API size_t ecs_component_memory(const ecs_world_t *world, ecs_component_t c);
+
+ECS_EXTERN_C_END
+
+#endif /* ECS_STORAGE_H */

@@ -1,0 +1,73 @@
+/** @file ecs/world.h
+ *  The world: one opaque state holding entities, components and their
+ *  storages. Nothing is global: many worlds may live in one process, each
+ *  used by one thread at a time (its owner). */
+#ifndef ECS_WORLD_H
+#define ECS_WORLD_H
+
+#include "config.h"
+#include "error.h"
+#include "log.h"
+
+ECS_EXTERN_C_BEGIN
+
+typedef struct ecs_world_t ecs_world_t;
+
+/** A replaceable allocator. All three functions must be set, or none (all
+ *  zero means the C library). Sizes are passed back on realloc and free so
+ *  that a pool or arena allocator needs no headers of its own.
+ *  alloc/realloc return NULL on failure; the library then reports
+ *  ECS_ERR_NO_MEMORY and leaves its state unchanged. Returned memory must be
+ *  aligned for any standard type (like malloc). */
+typedef struct ecs_allocator_t {
+  void *(*alloc)(void *user, size_t size);
+  void *(*realloc)(void *user, void *ptr, size_t old_size, size_t new_size);
+  void (*free)(void *user, void *ptr, size_t size);
+  void *user;
+} ecs_allocator_t;
+
+/** World options. Zero-initialise, then set what you need; every zero field
+ *  means its default. */
+typedef struct ecs_world_desc_t {
+  ecs_allocator_t allocator; /**< default: malloc/realloc/free */
+  ecs_log_fn log;            /**< default: ecs_log_stderr */
+  void *log_user;            /**< passed to @ref log */
+  ecs_log_level_t log_level; /**< minimum level; 0 (TRACE) means default: WARN */
+  uint32_t initial_entities; /**< capacity hint for the entity registry */
+} ecs_world_desc_t;
+
+/** Creates a world. @p desc may be NULL (all defaults).
+ *  Ownership: the caller owns the world; free it with ecs_world_free().
+ *  Errors: returns NULL when @p desc is invalid (an allocator given in part)
+ *          or memory runs out; use ecs_world_create() to learn which.
+ *  Thread-safety: any thread; the calling thread becomes the owner. */
+ECS_API ecs_world_t *ecs_world_new(const ecs_world_desc_t *desc);
+
+/** Like ecs_world_new() but reports why creation failed.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (out is NULL, partial allocator),
+ *          ECS_ERR_NO_MEMORY. On failure *out is set to NULL.
+ *  Thread-safety: any thread. */
+ECS_API ecs_status_t ecs_world_create(const ecs_world_desc_t *desc, ecs_world_t **out);
+
+/** Frees the world: runs the dtor hook of every live component value, frees
+ *  every storage and every query the world still owns. NULL is a no-op.
+ *  Every pointer into the world is invalid afterwards.
+ *  Thread-safety: owner thread; no other call on the world may run. */
+ECS_API void ecs_world_free(ecs_world_t *world);
+
+/** Detail of the last error on @p world ("entity 5v2 is stale"), or "" if
+ *  the last fallible call succeeded. Valid until the next call on the world.
+ *  Returns a static message for a NULL world.
+ *  Thread-safety: owner thread. */
+ECS_API const char *ecs_last_error(const ecs_world_t *world);
+
+/** Status of the last fallible call on @p world (ECS_OK if it succeeded);
+ *  ECS_ERR_INVALID_ARGUMENT for a NULL world. Thread-safety: owner thread. */
+ECS_API ecs_status_t ecs_last_status(const ecs_world_t *world);
+
+/** The library version as "MAJOR.MINOR.PATCH"; static. Thread-safety: any. */
+ECS_API const char *ecs_version(void);
+
+ECS_EXTERN_C_END
+
+#endif /* ECS_WORLD_H */

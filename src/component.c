@@ -1,0 +1,304 @@
+/* Component registry and the per-entity component operations. The world
+ * runs the lifecycle hooks here; storages only hold and move bytes. */
+#include "private.h"
+
+#include <string.h>
+
+#define ECS__MAX_ALIGN 4096u
+
+static size_t default_alignment(size_t size) {
+  size_t a = 1;
+  while (a < 16 && size % (a * 2) == 0 && size != 0) {
+    a *= 2;
+  }
+  return a;
+}
+
+static void component_free(ecs_world_t *w, ecs__component_t *c) {
+  if (c->storage) {
+    /* destruct every live value before the storage goes */
+    if (c->hooks.dtor && c->size > 0) {
+      size_t cursor = 0;
+      ecs_storage_chunk_t ch;
+      while (c->vt->chunk(c->storage, &cursor, &ch)) {
+        for (size_t i = 0; i < ch.count; ++i) {
+          void *v = ch.data ? (char *)ch.data + i * c->params.stride : c->vt->get(c->storage, ch.entities[i]);
+          c->hooks.dtor(v, 1, c->hooks.user);
+        }
+      }
+    }
+    c->vt->destroy(c->storage);
+  }
+  ecs__free(w, c->name, c->name_len + 1);
+  ecs__free(w, c, sizeof *c);
+}
+
+void ecs__component_fini_all(ecs_world_t *w) {
+  const ecs_allocator_t *hash_alloc = &w->alloc;
+  HASH_CLEAR(hh, w->components_by_name);
+  for (uint32_t i = 1; i < w->component_count; ++i) {
+    component_free(w, w->components[i]);
+  }
+  w->component_count = 1;
+}
+
+static ecs_status_t desc_resolve(ecs_world_t *w, const ecs_component_desc_t *d, ecs_component_desc_t *out) {
+  if (!d->name || d->name[0] == '\0') {
+    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component name is NULL or empty");
+  }
+  *out = *d;
+  if (out->alignment == 0) {
+    out->alignment = default_alignment(d->size);
+  }
+  if ((out->alignment & (out->alignment - 1)) != 0 || out->alignment > ECS__MAX_ALIGN) {
+    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': alignment %zu is not a power of two <= %u",
+                     d->name, d->alignment, ECS__MAX_ALIGN);
+  }
+  if (d->size > (size_t)INT32_MAX) {
+    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': size %zu too large", d->name, d->size);
+  }
+  if (!ecs__storage_kind(w, d->storage)) {
+    return ecs__fail(w, ECS_ERR_UNSUPPORTED, "component '%s': storage kind %d is not available", d->name,
+                     (int)d->storage);
+  }
+  return ECS_OK;
+}
+
+ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_desc_t *desc) {
+  if (!world) {
+    return ECS_COMPONENT_NULL;
+  }
+  if (!desc) {
+    ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "component descriptor is NULL");
+    return ECS_COMPONENT_NULL;
+  }
+  ecs_component_desc_t d;
+  if (desc_resolve(world, desc, &d) != ECS_OK) {
+    return ECS_COMPONENT_NULL;
+  }
+  size_t len = strlen(d.name);
+  ecs__component_t *found = NULL;
+  HASH_FIND(hh, world->components_by_name, d.name, len, found);
+  if (found) {
+    if (found->size == d.size && found->alignment == d.alignment && found->kind == d.storage) {
+      ecs__ok(world);
+      return found->id;
+    }
+    ecs__fail(world, ECS_ERR_DUPLICATE, "component '%s' already registered with size %zu, alignment %zu", d.name,
+              found->size, found->alignment);
+    return ECS_COMPONENT_NULL;
+  }
+  if (world->component_count == UINT32_MAX) {
+    ecs__fail(world, ECS_ERR_LIMIT, "too many components");
+    return ECS_COMPONENT_NULL;
+  }
+  if (!ecs__grow(&world->alloc, (void **)&world->components, sizeof *world->components, &world->component_cap,
+                 (size_t)world->component_count + 1, 16)) {
+    goto out_oom;
+  }
+  ecs__component_t *c = ecs__calloc(world, sizeof *c);
+  if (!c) {
+    goto out_oom;
+  }
+  c->name = ecs__alloc(world, len + 1);
+  if (!c->name) {
+    goto out_free_record;
+  }
+  memcpy(c->name, d.name, len + 1);
+  c->name_len = len;
+  c->id = world->component_count;
+  c->size = d.size;
+  c->alignment = d.alignment;
+  c->kind = d.storage;
+  c->hooks = d.hooks;
+  c->vt = ecs__storage_kind(world, d.storage);
+  c->params = (ecs_storage_params_t){
+      .component = c->id,
+      .size = d.size,
+      .alignment = d.alignment,
+      .stride = (d.size + d.alignment - 1) & ~(d.alignment - 1),
+      .move = d.hooks.move,
+      .hooks_user = d.hooks.user,
+      .allocator = &world->alloc,
+  };
+  if (c->vt->create(&c->params, &c->storage) != ECS_OK) {
+    goto out_free_name;
+  }
+  const ecs_allocator_t *hash_alloc = &world->alloc;
+  bool hash_oom = false;
+  HASH_ADD_KEYPTR(hh, world->components_by_name, c->name, c->name_len, c);
+  if (hash_oom) {
+    c->vt->destroy(c->storage);
+    goto out_free_name;
+  }
+  world->components[world->component_count++] = c;
+  ecs__ok(world);
+  return c->id;
+
+out_free_name:
+  ecs__free(world, c->name, len + 1);
+out_free_record:
+  ecs__free(world, c, sizeof *c);
+out_oom:
+  ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot register component '%s'", d.name);
+  return ECS_COMPONENT_NULL;
+}
+
+ecs_component_t ecs_component_register_type(ecs_world_t *world, const char *name, size_t size, size_t alignment) {
+  ecs_component_desc_t d = {.name = name, .size = size, .alignment = alignment};
+  return ecs_component_register(world, &d);
+}
+
+ecs_component_t ecs_component_lookup(const ecs_world_t *world, const char *name) {
+  if (!world || !name) {
+    return ECS_COMPONENT_NULL;
+  }
+  ecs__component_t *found = NULL;
+  HASH_FIND(hh, world->components_by_name, name, strlen(name), found);
+  return found ? found->id : ECS_COMPONENT_NULL;
+}
+
+const char *ecs_component_name(const ecs_world_t *world, ecs_component_t c) {
+  const ecs__component_t *r = world ? ecs__component_get(world, c) : NULL;
+  return r ? r->name : NULL;
+}
+
+size_t ecs_component_size(const ecs_world_t *world, ecs_component_t c) {
+  const ecs__component_t *r = world ? ecs__component_get(world, c) : NULL;
+  return r ? r->size : 0;
+}
+
+size_t ecs_component_count(const ecs_world_t *world, ecs_component_t c) {
+  const ecs__component_t *r = world ? ecs__component_get(world, c) : NULL;
+  return r ? r->vt->count(r->storage) : 0;
+}
+
+size_t ecs_component_memory(const ecs_world_t *world, ecs_component_t c) {
+  const ecs__component_t *r = world ? ecs__component_get(world, c) : NULL;
+  return r ? r->vt->memory(r->storage) : 0;
+}
+
+/* Validates world, entity and component for the mutating calls. */
+static ecs_status_t op_check(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, ecs__component_t **out) {
+  if (!w) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = ecs__entity_check(w, e);
+  if (st != ECS_OK) {
+    return st;
+  }
+  *out = ecs__component_get(w, c);
+  if (!*out) {
+    return ecs__fail(w, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
+  }
+  return ECS_OK;
+}
+
+/* Inserts storage for e and constructs the value unless the caller is about
+ * to copy into it. */
+static void *component_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, bool construct) {
+  void *v = c->vt->insert(c->storage, e);
+  if (!v) {
+    ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add component '%s'", c->name);
+    return NULL;
+  }
+  if (construct && c->size > 0) {
+    if (c->hooks.ctor) {
+      c->hooks.ctor(v, 1, c->hooks.user);
+    } else {
+      memset(v, 0, c->size);
+    }
+  }
+  return v;
+}
+
+ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
+  ecs__component_t *r;
+  ecs_status_t st = op_check(world, e, c, &r);
+  if (st != ECS_OK) {
+    return st;
+  }
+  if (!r->vt->get(r->storage, e) && !component_insert(world, r, e, true)) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  ecs__ok(world);
+  return ECS_OK;
+}
+
+ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value) {
+  ecs__component_t *r;
+  ecs_status_t st = op_check(world, e, c, &r);
+  if (st != ECS_OK) {
+    return st;
+  }
+  if (!value && r->size > 0) {
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_set: value is NULL for component '%s'", r->name);
+  }
+  void *v = r->vt->get(r->storage, e);
+  if (v) {
+    if (r->size > 0 && r->hooks.dtor) {
+      r->hooks.dtor(v, 1, r->hooks.user);
+    }
+  } else if (!(v = component_insert(world, r, e, false))) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  if (r->size > 0) {
+    if (r->hooks.copy) {
+      r->hooks.copy(v, value, 1, r->hooks.user);
+    } else {
+      memcpy(v, value, r->size);
+    }
+  }
+  ecs__ok(world);
+  return ECS_OK;
+}
+
+static void component_remove(ecs__component_t *r, ecs_entity_t e, void *v) {
+  if (r->size > 0 && r->hooks.dtor) {
+    r->hooks.dtor(v, 1, r->hooks.user);
+  }
+  r->vt->remove(r->storage, e);
+}
+
+ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
+  ecs__component_t *r;
+  ecs_status_t st = op_check(world, e, c, &r);
+  if (st != ECS_OK) {
+    return st;
+  }
+  void *v = r->vt->get(r->storage, e);
+  if (v) {
+    component_remove(r, e, v);
+  }
+  ecs__ok(world);
+  return ECS_OK;
+}
+
+void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e) {
+  /* O(registered components); an entity-to-components index would make
+   * this O(components of e) at the cost of a write on every add/remove. */
+  for (uint32_t i = 1; i < w->component_count; ++i) {
+    ecs__component_t *r = w->components[i];
+    void *v = r->vt->get(r->storage, e);
+    if (v) {
+      component_remove(r, e, v);
+    }
+  }
+}
+
+void *ecs_get(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
+  ecs__component_t *r;
+  if (op_check(world, e, c, &r) != ECS_OK) {
+    return NULL;
+  }
+  ecs__ok(world);
+  return r->size > 0 ? r->vt->get(r->storage, e) : NULL;
+}
+
+bool ecs_has(const ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
+  if (!world || !ecs__entity_alive(world, e)) {
+    return false;
+  }
+  const ecs__component_t *r = ecs__component_get(world, c);
+  return r != NULL && r->vt->get(r->storage, e) != NULL;
+}

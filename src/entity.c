@@ -1,0 +1,79 @@
+/* Entity registry: slot records with generations and a LIFO free list. */
+#include "private.h"
+
+bool ecs__entity_alive(const ecs_world_t *w, ecs_entity_t e) {
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  if (idx == 0 || idx >= w->record_count) {
+    return false;
+  }
+  const ecs__entity_record_t *r = &w->records[idx];
+  return r->alive && r->generation == ECS_ENTITY_GENERATION(e);
+}
+
+ecs_status_t ecs__entity_check(ecs_world_t *w, ecs_entity_t e) {
+  if (ECS_LIKELY(ecs__entity_alive(w, e))) {
+    return ECS_OK;
+  }
+  return ecs__fail(w, ECS_ERR_STALE_ENTITY, "entity %uv%u is stale or was never created", ECS_ENTITY_INDEX(e),
+                   ECS_ENTITY_GENERATION(e));
+}
+
+ecs_entity_t ecs_entity_create(ecs_world_t *world) {
+  if (!world) {
+    return ECS_ENTITY_NULL;
+  }
+  uint32_t idx = world->free_head;
+  if (idx != 0) {
+    ecs__entity_record_t *r = &world->records[idx];
+    world->free_head = r->next_free;
+    r->next_free = 0;
+    r->alive = true;
+  } else {
+    if (world->record_count == UINT32_MAX) {
+      ecs__fail(world, ECS_ERR_LIMIT, "all 2^32-1 entity slots are in use or retired");
+      return ECS_ENTITY_NULL;
+    }
+    if (!ecs__grow(&world->alloc, (void **)&world->records, sizeof *world->records, &world->record_cap,
+                   (size_t)world->record_count + 1, 16)) {
+      ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot grow the entity registry");
+      return ECS_ENTITY_NULL;
+    }
+    idx = world->record_count++;
+    world->records[idx] = (ecs__entity_record_t){.generation = 0, .next_free = 0, .alive = true};
+  }
+  world->alive_count++;
+  ecs__ok(world);
+  return ECS_ENTITY_MAKE(idx, world->records[idx].generation);
+}
+
+ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = ecs__entity_check(world, e);
+  if (st != ECS_OK) {
+    return st;
+  }
+  ecs__component_remove_all(world, e);
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  ecs__entity_record_t *r = &world->records[idx];
+  r->alive = false;
+  world->alive_count--;
+  /* A slot whose generation would wrap is retired: reusing it could make an
+   * ancient handle valid again. */
+  if (r->generation != UINT32_MAX) {
+    r->generation++;
+    r->next_free = world->free_head;
+    world->free_head = idx;
+  }
+  ecs__ok(world);
+  return ECS_OK;
+}
+
+bool ecs_entity_alive(const ecs_world_t *world, ecs_entity_t e) {
+  return world != NULL && ecs__entity_alive(world, e);
+}
+
+size_t ecs_entity_count(const ecs_world_t *world) {
+  return world ? world->alive_count : 0;
+}

@@ -1,0 +1,117 @@
+/* Internal definitions shared by the library's .c files. Not installed. */
+#ifndef ECS_PRIVATE_H
+#define ECS_PRIVATE_H
+
+#include "ecs.h"
+#include "util/hash.h"
+
+#include <assert.h>
+
+/* Internal invariants only; bad input from the host is an error code. */
+#define ECS_ASSERT(cond) assert(cond)
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ECS_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define ECS_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ECS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define ECS_PRINTF(fmt, args)
+#define ECS_LIKELY(x) (x)
+#define ECS_UNLIKELY(x) (x)
+#endif
+
+#define ECS_ERROR_MAX 256
+
+typedef struct ecs__entity_record_t {
+  uint32_t generation;
+  uint32_t next_free; /* slot index of the next free slot, 0 ends the list */
+  bool alive;
+} ecs__entity_record_t;
+
+typedef struct ecs__component_t {
+  ecs_component_t id;
+  char *name;
+  size_t name_len;
+  size_t size;
+  size_t alignment;
+  ecs_storage_kind_t kind;
+  ecs_type_hooks_t hooks;
+  const ecs_storage_vtable_t *vt;
+  void *storage;
+  ecs_storage_params_t params;
+  UT_hash_handle hh; /* by name */
+} ecs__component_t;
+
+typedef struct ecs__storage_kind_t {
+  ecs_storage_vtable_t vt;
+  bool present;
+} ecs__storage_kind_t;
+
+struct ecs_world_t {
+  ecs_allocator_t alloc;
+  ecs_log_fn log;
+  void *log_user;
+  ecs_log_level_t log_level;
+
+  /* entity registry; slot 0 is reserved so that handle 0 is never valid */
+  ecs__entity_record_t *records;
+  uint32_t record_count; /* slots in use, including slot 0 */
+  uint32_t record_cap;
+  uint32_t free_head;
+  size_t alive_count;
+
+  /* components; index 0 unused so that the id is the index */
+  ecs__component_t **components;
+  uint32_t component_count; /* including the unused slot 0 */
+  uint32_t component_cap;
+  ecs__component_t *components_by_name;
+
+  ecs__storage_kind_t *kinds;
+  uint32_t kind_count;
+
+  ecs_query_t *queries; /* doubly linked, freed with the world */
+
+  ecs_status_t last_status;
+  char last_error[ECS_ERROR_MAX];
+};
+
+/* memory */
+void *ecs__alloc(ecs_world_t *w, size_t size);
+void *ecs__calloc(ecs_world_t *w, size_t size);
+void *ecs__realloc(ecs_world_t *w, void *ptr, size_t old_size, size_t new_size);
+void ecs__free(ecs_world_t *w, void *ptr, size_t size);
+/* Grows *arr (elements of elem bytes) to hold at least need elements,
+ * doubling from min_cap. Returns false (and leaves *arr) when out of memory. */
+bool ecs__grow(const ecs_allocator_t *a, void **arr, size_t elem, uint32_t *cap, size_t need, uint32_t min_cap);
+/* Memory aligned to align (any power of two), freed with ecs__aligned_free. */
+void *ecs__aligned_alloc(const ecs_allocator_t *a, size_t size, size_t align);
+void ecs__aligned_free(const ecs_allocator_t *a, void *ptr, size_t size, size_t align);
+
+/* errors and logging */
+ecs_status_t ecs__fail(ecs_world_t *w, ecs_status_t status, const char *fmt, ...) ECS_PRINTF(3, 4);
+static inline void ecs__ok(ecs_world_t *w) {
+  w->last_status = ECS_OK;
+  w->last_error[0] = '\0';
+}
+void ecs__log(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, ...) ECS_PRINTF(3, 4);
+
+/* entities */
+ecs_status_t ecs__entity_check(ecs_world_t *w, ecs_entity_t e);
+bool ecs__entity_alive(const ecs_world_t *w, ecs_entity_t e);
+
+/* components */
+static inline ecs__component_t *ecs__component_get(const ecs_world_t *w, ecs_component_t c) {
+  return (c > 0 && c < w->component_count) ? w->components[c] : NULL;
+}
+void ecs__component_fini_all(ecs_world_t *w);
+void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
+
+/* storage kinds */
+ecs_status_t ecs__storage_kinds_init(ecs_world_t *w);
+void ecs__storage_kinds_fini(ecs_world_t *w);
+const ecs_storage_vtable_t *ecs__storage_kind(const ecs_world_t *w, ecs_storage_kind_t kind);
+
+/* queries */
+void ecs__query_free_all(ecs_world_t *w);
+
+#endif /* ECS_PRIVATE_H */

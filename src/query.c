@@ -1,0 +1,228 @@
+/* Queries: a term list resolved to component records, iterated by walking
+ * the smallest storage among the required terms and probing the others. */
+#include "private.h"
+
+struct ecs_query_t {
+  ecs_world_t *world;
+  ecs_query_t *prev;
+  ecs_query_t *next;
+  int32_t term_count;
+  bool filtered; /* some term besides the driver can reject a row */
+  ecs_term_t terms[ECS_QUERY_MAX_TERMS];
+  ecs__component_t *comps[ECS_QUERY_MAX_TERMS];
+};
+
+static bool term_required(ecs_access_t a) {
+  return a == ECS_ACCESS_READ || a == ECS_ACCESS_WRITE || a == ECS_ACCESS_WITH;
+}
+
+static bool term_has_field(ecs_access_t a) {
+  return a == ECS_ACCESS_READ || a == ECS_ACCESS_WRITE || a == ECS_ACCESS_OPTIONAL;
+}
+
+ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
+  if (!world) {
+    return NULL;
+  }
+  if (!desc) {
+    ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query descriptor is NULL");
+    return NULL;
+  }
+  ecs_query_t q = {.world = world};
+  bool any_required = false;
+  for (int32_t i = 0; i < ECS_QUERY_MAX_TERMS && desc->terms[i].component != ECS_COMPONENT_NULL; ++i) {
+    const ecs_term_t *t = &desc->terms[i];
+    ecs__component_t *c = ecs__component_get(world, t->component);
+    if (!c) {
+      ecs__fail(world, ECS_ERR_UNKNOWN_COMPONENT, "query term %d: component id %u is not registered", (int)i,
+                t->component);
+      return NULL;
+    }
+    if ((unsigned)t->access > (unsigned)ECS_ACCESS_OPTIONAL) {
+      ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: invalid access %d", (int)i, (int)t->access);
+      return NULL;
+    }
+    for (int32_t j = 0; j < i; ++j) {
+      if (q.terms[j].component == t->component) {
+        ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query terms %d and %d both name component '%s'", (int)j,
+                  (int)i, c->name);
+        return NULL;
+      }
+    }
+    any_required |= term_required(t->access);
+    q.terms[i] = *t;
+    q.comps[i] = c;
+    q.term_count = i + 1;
+  }
+  if (!any_required) {
+    ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query needs at least one READ, WRITE or WITH term");
+    return NULL;
+  }
+  int32_t filters = 0;
+  for (int32_t i = 0; i < q.term_count; ++i) {
+    filters += q.terms[i].access != ECS_ACCESS_OPTIONAL;
+  }
+  q.filtered = filters > 1;
+  ecs_query_t *out = ecs__alloc(world, sizeof *out);
+  if (!out) {
+    ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot allocate query");
+    return NULL;
+  }
+  *out = q;
+  out->next = world->queries;
+  if (world->queries) {
+    world->queries->prev = out;
+  }
+  world->queries = out;
+  ecs__ok(world);
+  return out;
+}
+
+void ecs_query_free(ecs_query_t *query) {
+  if (!query) {
+    return;
+  }
+  ecs_world_t *w = query->world;
+  if (query->prev) {
+    query->prev->next = query->next;
+  } else {
+    w->queries = query->next;
+  }
+  if (query->next) {
+    query->next->prev = query->prev;
+  }
+  ecs__free(w, query, sizeof *query);
+}
+
+void ecs__query_free_all(ecs_world_t *w) {
+  while (w->queries) {
+    ecs_query_free(w->queries);
+  }
+}
+
+int32_t ecs_query_term_count(const ecs_query_t *query) {
+  return query ? query->term_count : 0;
+}
+
+ecs_iter_t ecs_query_iter(ecs_query_t *query) {
+  ecs_iter_t it = {0};
+  if (!query) {
+    it.priv.done = true;
+    return it;
+  }
+  it.world = query->world;
+  it.term_count = query->term_count;
+  it.priv.query = query;
+  size_t best = SIZE_MAX;
+  for (int32_t i = 0; i < query->term_count; ++i) {
+    if (term_required(query->terms[i].access)) {
+      const ecs__component_t *c = query->comps[i];
+      size_t n = c->vt->count(c->storage);
+      if (n < best) {
+        best = n;
+        it.priv.driver = i;
+      }
+    }
+  }
+  return it;
+}
+
+static bool row_matches(const ecs_query_t *q, int32_t driver, ecs_entity_t e) {
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    ecs_access_t a = q->terms[i].access;
+    if (i == driver || a == ECS_ACCESS_OPTIONAL) {
+      continue;
+    }
+    const ecs__component_t *c = q->comps[i];
+    bool has = c->vt->get(c->storage, e) != NULL;
+    if (has == (a == ECS_ACCESS_WITHOUT)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ecs_iter_next(ecs_iter_t *it) {
+  if (!it || it->priv.done) {
+    return false;
+  }
+  const ecs_query_t *q = it->priv.query;
+  const int32_t driver = it->priv.driver;
+  for (;;) {
+    if (it->priv.chunk_row >= it->priv.chunk_count) {
+      const ecs__component_t *dc = q->comps[driver];
+      ecs_storage_chunk_t ch;
+      if (!dc->vt->chunk(dc->storage, &it->priv.cursor, &ch)) {
+        it->priv.done = true;
+        it->count = 0;
+        it->entities = NULL;
+        return false;
+      }
+      it->priv.chunk_entities = ch.entities;
+      it->priv.chunk_data = ch.data;
+      it->priv.chunk_count = ch.count;
+      it->priv.chunk_row = 0;
+      continue;
+    }
+    size_t start = it->priv.chunk_row;
+    size_t end = it->priv.chunk_count;
+    if (end - start > INT32_MAX) {
+      end = start + INT32_MAX;
+    }
+    if (q->filtered) {
+      while (start < end && !row_matches(q, driver, it->priv.chunk_entities[start])) {
+        ++start;
+      }
+      size_t run = start;
+      while (run < end && row_matches(q, driver, it->priv.chunk_entities[run])) {
+        ++run;
+      }
+      end = run;
+    }
+    it->priv.chunk_row = end;
+    if (start == end) {
+      continue;
+    }
+    it->entities = it->priv.chunk_entities + start;
+    it->count = (int32_t)(end - start);
+    for (int32_t i = 0; i < q->term_count; ++i) {
+      it->priv.columns[i] = NULL;
+    }
+    const ecs__component_t *dc = q->comps[driver];
+    if (it->priv.chunk_data && dc->size > 0 && term_has_field(q->terms[driver].access)) {
+      it->priv.columns[driver] = it->priv.chunk_data + start * dc->params.stride;
+    }
+    return true;
+  }
+}
+
+void *ecs_field(const ecs_iter_t *it, int32_t term) {
+  if (!it || term < 0 || term >= it->term_count) {
+    return NULL;
+  }
+  return it->priv.columns[term];
+}
+
+void *ecs_field_at(const ecs_iter_t *it, int32_t term, int32_t row) {
+  if (!it || !it->priv.query || term < 0 || term >= it->term_count || row < 0 || row >= it->count) {
+    return NULL;
+  }
+  const ecs_query_t *q = it->priv.query;
+  const ecs__component_t *c = q->comps[term];
+  if (!term_has_field(q->terms[term].access) || c->size == 0) {
+    return NULL;
+  }
+  if (it->priv.columns[term]) {
+    return (char *)it->priv.columns[term] + (size_t)row * c->params.stride;
+  }
+  return c->vt->get(c->storage, it->entities[row]);
+}
+
+size_t ecs_query_count(ecs_query_t *query) {
+  size_t n = 0;
+  ecs_iter_t it = ecs_query_iter(query);
+  while (ecs_iter_next(&it)) {
+    n += (size_t)it.count;
+  }
+  return n;
+}

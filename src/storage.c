@@ -1,0 +1,60 @@
+/* The table of storage kinds a world knows: built-ins first, then the
+ * host's own, registered through ecs_storage_register(). */
+#include "private.h"
+
+#include "storage/storage_internal.h"
+
+#include <string.h>
+
+#define ECS__MAX_CUSTOM_KINDS 64u
+
+ecs_status_t ecs__storage_kinds_init(ecs_world_t *w) {
+  w->kind_count = ECS_STORAGE_CUSTOM_BASE;
+  w->kinds = ecs__calloc(w, sizeof *w->kinds * w->kind_count);
+  if (!w->kinds) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  w->kinds[ECS_STORAGE_DENSE] = (ecs__storage_kind_t){*ecs_storage_dense_vtable(), true};
+  return ECS_OK;
+}
+
+void ecs__storage_kinds_fini(ecs_world_t *w) {
+  ecs__free(w, w->kinds, sizeof *w->kinds * w->kind_count);
+  w->kinds = NULL;
+  w->kind_count = 0;
+}
+
+const ecs_storage_vtable_t *ecs__storage_kind(const ecs_world_t *w, ecs_storage_kind_t kind) {
+  if ((uint32_t)kind >= w->kind_count || !w->kinds[kind].present) {
+    return NULL;
+  }
+  return &w->kinds[kind].vt;
+}
+
+static bool vtable_complete(const ecs_storage_vtable_t *vt) {
+  return vt->create && vt->destroy && vt->insert && vt->remove && vt->get && vt->count && vt->chunk &&
+         vt->memory;
+}
+
+ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t *vtable,
+                                  ecs_storage_kind_t *out_kind) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (!vtable || !out_kind || !vtable_complete(vtable)) {
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "storage vtable is NULL or has a NULL function");
+  }
+  if (world->kind_count >= ECS_STORAGE_CUSTOM_BASE + ECS__MAX_CUSTOM_KINDS) {
+    return ecs__fail(world, ECS_ERR_LIMIT, "at most %u host storage kinds", ECS__MAX_CUSTOM_KINDS);
+  }
+  size_t old = sizeof *world->kinds * world->kind_count;
+  ecs__storage_kind_t *k = ecs__realloc(world, world->kinds, old, old + sizeof *world->kinds);
+  if (!k) {
+    return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot register storage kind");
+  }
+  world->kinds = k;
+  k[world->kind_count] = (ecs__storage_kind_t){*vtable, true};
+  *out_kind = (ecs_storage_kind_t)world->kind_count++;
+  ecs__ok(world);
+  return ECS_OK;
+}
