@@ -12,12 +12,15 @@
 #ifndef ECS_H
 #define ECS_H
 
+#include "ecs/command.h"
 #include "ecs/component.h"
 #include "ecs/config.h"
 #include "ecs/entity.h"
 #include "ecs/error.h"
 #include "ecs/log.h"
 #include "ecs/query.h"
+#include "ecs/resource.h"
+#include "ecs/scheduler.h"
 #include "ecs/storage.h"
 #include "ecs/world.h"
 

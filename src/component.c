@@ -15,6 +15,7 @@ static size_t default_alignment(size_t size) {
 }
 
 static void component_free(ecs_world_t *w, ecs__component_t *c) {
+  ecs__resource_fini(w, c);
   if (c->storage) {
     /* destruct every live value before the storage goes */
     if (c->hooks.dtor && c->size > 0) {
@@ -70,6 +71,10 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   }
   if (!desc) {
     ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "component descriptor is NULL");
+    return ECS_COMPONENT_NULL;
+  }
+  if (world->in_tick) {
+    ecs__fail(world, ECS_ERR_BUSY, "components cannot be registered during a tick");
     return ECS_COMPONENT_NULL;
   }
   ecs_component_desc_t d;
@@ -195,7 +200,7 @@ static ecs_status_t op_check(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, 
 }
 
 /* Inserts storage for e and constructs the value unless the caller is about
- * to copy into it. */
+ * to fill it. */
 static void *component_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, bool construct) {
   void *v = c->vt->insert(c->storage, e);
   if (!v) {
@@ -212,17 +217,68 @@ static void *component_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t 
   return v;
 }
 
-ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
-  ecs__component_t *r;
-  ecs_status_t st = op_check(world, e, c, &r);
-  if (st != ECS_OK) {
-    return st;
-  }
-  if (!r->vt->get(r->storage, e) && !component_insert(world, r, e, true)) {
+ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
+  if (!c->vt->get(c->storage, e) && !component_insert(w, c, e, true)) {
     return ECS_ERR_NO_MEMORY;
   }
-  ecs__ok(world);
   return ECS_OK;
+}
+
+/* Makes room for a new value of e: destructs the old one, or inserts. */
+static void *component_prepare_write(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
+  void *v = c->vt->get(c->storage, e);
+  if (v) {
+    if (c->size > 0 && c->hooks.dtor) {
+      c->hooks.dtor(v, 1, c->hooks.user);
+    }
+    return v;
+  }
+  return component_insert(w, c, e, false);
+}
+
+ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *src) {
+  void *v = component_prepare_write(w, c, e);
+  if (!v) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  if (c->size > 0) {
+    if (c->hooks.move) {
+      c->hooks.move(v, src, 1, c->hooks.user);
+    } else {
+      memcpy(v, src, c->size);
+    }
+  }
+  return ECS_OK;
+}
+
+void ecs__remove(ecs__component_t *c, ecs_entity_t e) {
+  void *v = c->vt->get(c->storage, e);
+  if (v) {
+    if (c->size > 0 && c->hooks.dtor) {
+      c->hooks.dtor(v, 1, c->hooks.user);
+    }
+    c->vt->remove(c->storage, e);
+  }
+}
+
+/* Structural calls are refused while a tick runs: systems record them in
+ * their command buffers instead. */
+static ecs_status_t op_check_structural(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, ecs__component_t **out,
+                                        const char *what) {
+  ecs_status_t st = op_check(w, e, c, out);
+  if (st == ECS_OK && w->in_tick) {
+    st = ecs__fail(w, ECS_ERR_BUSY, "%s during a tick: use the system's command buffer", what);
+  }
+  return st;
+}
+
+ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
+  ecs__component_t *r;
+  ecs_status_t st = op_check_structural(world, e, c, &r, "ecs_add");
+  if (st == ECS_OK && (st = ecs__add(world, r, e)) == ECS_OK) {
+    ecs__ok(world);
+  }
+  return st;
 }
 
 ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value) {
@@ -234,12 +290,13 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
   if (!value && r->size > 0) {
     return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_set: value is NULL for component '%s'", r->name);
   }
-  void *v = r->vt->get(r->storage, e);
-  if (v) {
-    if (r->size > 0 && r->hooks.dtor) {
-      r->hooks.dtor(v, 1, r->hooks.user);
-    }
-  } else if (!(v = component_insert(world, r, e, false))) {
+  /* during a tick only an existing value may be overwritten in place */
+  if (world->in_tick && !r->vt->get(r->storage, e)) {
+    return ecs__fail(world, ECS_ERR_BUSY, "ecs_set adds '%s' during a tick: use the system's command buffer",
+                     r->name);
+  }
+  void *v = component_prepare_write(world, r, e);
+  if (!v) {
     return ECS_ERR_NO_MEMORY;
   }
   if (r->size > 0) {
@@ -253,36 +310,21 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
   return ECS_OK;
 }
 
-static void component_remove(ecs__component_t *r, ecs_entity_t e, void *v) {
-  if (r->size > 0 && r->hooks.dtor) {
-    r->hooks.dtor(v, 1, r->hooks.user);
-  }
-  r->vt->remove(r->storage, e);
-}
-
 ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
   ecs__component_t *r;
-  ecs_status_t st = op_check(world, e, c, &r);
-  if (st != ECS_OK) {
-    return st;
+  ecs_status_t st = op_check_structural(world, e, c, &r, "ecs_remove");
+  if (st == ECS_OK) {
+    ecs__remove(r, e);
+    ecs__ok(world);
   }
-  void *v = r->vt->get(r->storage, e);
-  if (v) {
-    component_remove(r, e, v);
-  }
-  ecs__ok(world);
-  return ECS_OK;
+  return st;
 }
 
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e) {
   /* O(registered components); an entity-to-components index would make
    * this O(components of e) at the cost of a write on every add/remove. */
   for (uint32_t i = 1; i < w->component_count; ++i) {
-    ecs__component_t *r = w->components[i];
-    void *v = r->vt->get(r->storage, e);
-    if (v) {
-      component_remove(r, e, v);
-    }
+    ecs__remove(w->components[i], e);
   }
 }
 
@@ -301,4 +343,49 @@ bool ecs_has(const ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
   }
   const ecs__component_t *r = ecs__component_get(world, c);
   return r != NULL && r->vt->get(r->storage, e) != NULL;
+}
+
+#define FNV_OFFSET 1469598103934665603ull
+#define FNV_PRIME 1099511628211ull
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; ++i) {
+    h = (h ^ p[i]) * FNV_PRIME;
+  }
+  return h;
+}
+
+uint64_t ecs_world_checksum(const ecs_world_t *world) {
+  if (!world) {
+    return 0;
+  }
+  uint64_t h = fnv(FNV_OFFSET, &world->alive_count, sizeof world->alive_count);
+  for (uint32_t i = 1; i < world->record_count; ++i) {
+    const ecs__entity_record_t *r = &world->records[i];
+    uint32_t v[2] = {r->generation, r->alive};
+    h = fnv(h, v, sizeof v);
+  }
+  for (uint32_t c = 1; c < world->component_count; ++c) {
+    const ecs__component_t *r = world->components[c];
+    h = fnv(h, r->name, r->name_len);
+    h = fnv(h, &r->size, sizeof r->size);
+    uint8_t has_resource = r->resource != NULL;
+    h = fnv(h, &has_resource, 1);
+    if (has_resource && r->size > 0) {
+      h = fnv(h, r->resource, r->size);
+    }
+    for (uint32_t i = 1; i < world->record_count; ++i) {
+      if (!world->records[i].alive) {
+        continue;
+      }
+      const void *v = r->vt->get(r->storage, ECS_ENTITY_MAKE(i, world->records[i].generation));
+      uint8_t has = v != NULL;
+      h = fnv(h, &has, 1);
+      if (v && r->size > 0) {
+        h = fnv(h, v, r->size);
+      }
+    }
+  }
+  return h;
 }

@@ -22,6 +22,14 @@ ecs_entity_t ecs_entity_create(ecs_world_t *world) {
   if (!world) {
     return ECS_ENTITY_NULL;
   }
+  if (world->in_tick) {
+    ecs__fail(world, ECS_ERR_BUSY, "ecs_entity_create during a tick: use the system's command buffer");
+    return ECS_ENTITY_NULL;
+  }
+  return ecs__entity_create(world);
+}
+
+ecs_entity_t ecs__entity_create(ecs_world_t *world) {
   uint32_t idx = world->free_head;
   if (idx != 0) {
     ecs__entity_record_t *r = &world->records[idx];
@@ -50,24 +58,31 @@ ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e) {
   if (!world) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
+  if (world->in_tick) {
+    return ecs__fail(world, ECS_ERR_BUSY, "ecs_entity_destroy during a tick: use the system's command buffer");
+  }
   ecs_status_t st = ecs__entity_check(world, e);
   if (st != ECS_OK) {
     return st;
   }
+  ecs__entity_destroy(world, e);
+  ecs__ok(world);
+  return ECS_OK;
+}
+
+void ecs__entity_destroy(ecs_world_t *world, ecs_entity_t e) {
   ecs__component_remove_all(world, e);
   uint32_t idx = ECS_ENTITY_INDEX(e);
   ecs__entity_record_t *r = &world->records[idx];
   r->alive = false;
   world->alive_count--;
-  /* A slot whose generation would wrap is retired: reusing it could make an
-   * ancient handle valid again. */
-  if (r->generation != UINT32_MAX) {
+  /* A slot whose generation would reach the provisional bit is retired:
+   * reusing it could make an ancient handle valid again. */
+  if (r->generation < ECS__GENERATION_MAX) {
     r->generation++;
     r->next_free = world->free_head;
     world->free_head = idx;
   }
-  ecs__ok(world);
-  return ECS_OK;
 }
 
 bool ecs_entity_alive(const ecs_world_t *world, ecs_entity_t e) {

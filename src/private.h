@@ -6,6 +6,7 @@
 #include "util/hash.h"
 
 #include <assert.h>
+#include <stdatomic.h>
 
 /* Internal invariants only; bad input from the host is an error code. */
 #define ECS_ASSERT(cond) assert(cond)
@@ -39,6 +40,7 @@ typedef struct ecs__component_t {
   const ecs_storage_vtable_t *vt;
   void *storage;
   ecs_storage_params_t params;
+  void *resource; /* the singleton value, or NULL */
   UT_hash_handle hh; /* by name */
 } ecs__component_t;
 
@@ -71,6 +73,9 @@ struct ecs_world_t {
 
   ecs_query_t *queries; /* doubly linked, freed with the world */
 
+  bool in_tick;                 /* a scheduler tick runs: structure is frozen */
+  atomic_uint next_buffer_id;   /* command buffer ids, for provisional handles */
+
   ecs_status_t last_status;
   char last_error[ECS_ERROR_MAX];
 };
@@ -87,6 +92,9 @@ bool ecs__grow(const ecs_allocator_t *a, void **arr, size_t elem, uint32_t *cap,
 void *ecs__aligned_alloc(const ecs_allocator_t *a, size_t size, size_t align);
 void ecs__aligned_free(const ecs_allocator_t *a, void *ptr, size_t size, size_t align);
 
+char *ecs__strdup(ecs_world_t *w, const char *s);
+void ecs__strfree(ecs_world_t *w, char *s); /* NULL is a no-op */
+
 /* errors and logging */
 ecs_status_t ecs__fail(ecs_world_t *w, ecs_status_t status, const char *fmt, ...) ECS_PRINTF(3, 4);
 static inline void ecs__ok(ecs_world_t *w) {
@@ -95,7 +103,11 @@ static inline void ecs__ok(ecs_world_t *w) {
 }
 void ecs__log(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, ...) ECS_PRINTF(3, 4);
 
-/* entities */
+/* entities: real generations stay below bit 31, which marks provisional
+ * handles of command buffers */
+#define ECS__GENERATION_MAX 0x7fffffffu
+ecs_entity_t ecs__entity_create(ecs_world_t *w);
+void ecs__entity_destroy(ecs_world_t *w, ecs_entity_t e); /* e must be alive */
 ecs_status_t ecs__entity_check(ecs_world_t *w, ecs_entity_t e);
 bool ecs__entity_alive(const ecs_world_t *w, ecs_entity_t e);
 
@@ -104,12 +116,22 @@ static inline ecs__component_t *ecs__component_get(const ecs_world_t *w, ecs_com
   return (c > 0 && c < w->component_count) ? w->components[c] : NULL;
 }
 void ecs__component_fini_all(ecs_world_t *w);
+void ecs__resource_fini(ecs_world_t *w, ecs__component_t *c);
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
+/* The unchecked operations behind ecs_add/ecs_set/ecs_remove, also used by
+ * command apply: the entity is alive, the component record valid. */
+ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e);
+/* Moves the value at src into e's component (src is destroyed afterwards). */
+ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *src);
+void ecs__remove(ecs__component_t *c, ecs_entity_t e);
 
 /* storage kinds */
 ecs_status_t ecs__storage_kinds_init(ecs_world_t *w);
 void ecs__storage_kinds_fini(ecs_world_t *w);
 const ecs_storage_vtable_t *ecs__storage_kind(const ecs_world_t *w, ecs_storage_kind_t kind);
+
+/* command buffers: apply without the tick check (the scheduler barrier) */
+ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s);
 
 /* queries */
 void ecs__query_free_all(ecs_world_t *w);

@@ -197,3 +197,18 @@ void ecs_world_free(ecs_world_t *world) {
   ecs_allocator_t a = world->alloc;
   a.free(a.user, world, sizeof *world);
 }
+
+char *ecs__strdup(ecs_world_t *w, const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = ecs__alloc(w, n);
+  if (d) {
+    memcpy(d, s, n);
+  }
+  return d;
+}
+
+void ecs__strfree(ecs_world_t *w, char *s) {
+  if (s) {
+    ecs__free(w, s, strlen(s) + 1);
+  }
+}

@@ -22,7 +22,10 @@ ECS_EXTERN_C_BEGIN
   X(ERR_NOT_FOUND, -7, "not found")                                                        \
   X(ERR_LIMIT, -8, "a library limit was reached")                                          \
   X(ERR_UNSUPPORTED, -9, "operation not supported by this storage or build")               \
-  X(ERR_BUSY, -10, "world is busy (iteration or tick in progress)")
+  X(ERR_BUSY, -10, "world is busy (a tick is running)")                                   \
+  X(ERR_CYCLE, -11, "dependency cycle")                                                     \
+  X(ERR_CONFLICT, -12, "conflicting access")                                                \
+  X(ERR_SYSTEM_FAILED, -13, "a system failed")
 
 /** Result of every fallible call. */
 typedef enum ecs_status_t {

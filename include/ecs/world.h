@@ -65,6 +65,16 @@ ECS_API const char *ecs_last_error(const ecs_world_t *world);
  *  ECS_ERR_INVALID_ARGUMENT for a NULL world. Thread-safety: owner thread. */
 ECS_API ecs_status_t ecs_last_status(const ecs_world_t *world);
 
+/** A 64-bit FNV-1a hash of the world's whole state: entity slots with
+ *  generations, component definitions, every component value (in entity
+ *  order, so independent of storage layout) and every resource. Two worlds
+ *  that went through the same operations hash equal; use it to check
+ *  determinism. Values are hashed as raw bytes, so padding inside component
+ *  structs must be deterministic too (zero-initialise values).
+ *  Returns 0 for NULL. Cost: O(entities x components).
+ *  Thread-safety: any thread while no one changes the world. */
+ECS_API uint64_t ecs_world_checksum(const ecs_world_t *world);
+
 /** The library version as "MAJOR.MINOR.PATCH"; static. Thread-safety: any. */
 ECS_API const char *ecs_version(void);
 

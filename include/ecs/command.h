@@ -1,0 +1,102 @@
+/** @file ecs/command.h
+ *  Deferred command buffers. Structural changes (create/destroy entities,
+ *  add/set/remove components) are recorded into a buffer and applied later,
+ *  in recorded order, on the world's owner thread: at a scheduler barrier or
+ *  by ecs_cmd_buffer_apply(). A buffer reuses its memory after each apply,
+ *  so steady-state recording allocates nothing. */
+#ifndef ECS_COMMAND_H
+#define ECS_COMMAND_H
+
+#include "component.h"
+#include "config.h"
+#include "entity.h"
+#include "error.h"
+#include "world.h"
+
+ECS_EXTERN_C_BEGIN
+
+typedef struct ecs_cmd_buffer_t ecs_cmd_buffer_t;
+
+/** Outcome of one apply. */
+typedef struct ecs_cmd_stats_t {
+  size_t applied;           /**< commands carried out */
+  size_t skipped;           /**< commands on an entity that was not alive at apply time */
+  size_t failed;            /**< commands that hit an error (e.g. out of memory) */
+  ecs_status_t first_error; /**< status of the first failed command, ECS_OK if none */
+} ecs_cmd_stats_t;
+
+/** True for a provisional handle returned by ecs_cmd_create(); it becomes a
+ *  real entity only when its buffer is applied. */
+#define ECS_ENTITY_IS_PROVISIONAL(e) ((((uint64_t)(e)) >> 63) != 0)
+
+/** Creates an empty buffer for @p world.
+ *  Ownership: the caller frees it with ecs_cmd_buffer_free() before the
+ *             world. Scheduler systems get theirs from the scheduler.
+ *  Errors: NULL on a NULL world or out of memory.
+ *  Thread-safety: any thread, if the world's allocator is thread-safe (the
+ *  default one is). */
+ECS_API ecs_cmd_buffer_t *ecs_cmd_buffer_new(ecs_world_t *world);
+
+/** Frees @p buf; commands still recorded are discarded (their copied values
+ *  destructed). NULL is a no-op. Thread-safety: the thread recording it. */
+ECS_API void ecs_cmd_buffer_free(ecs_cmd_buffer_t *buf);
+
+/** Records the creation of an entity and returns a provisional handle for
+ *  use in later commands of the SAME buffer (ECS_ENTITY_IS_PROVISIONAL is
+ *  true). The real entity is allocated when the command is applied, so ids
+ *  depend only on apply order, never on thread timing. Use
+ *  ecs_cmd_buffer_resolve() after the apply to learn the real handle.
+ *  Errors: ECS_ENTITY_NULL on NULL buffer or out of memory.
+ *  Thread-safety: one thread per buffer at a time; buffers are independent. */
+ECS_API ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf);
+
+/** Records destruction of @p e (live or provisional from this buffer).
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL buffer), ECS_ERR_STALE_ENTITY (e
+ *          is not alive now, or is provisional from another buffer),
+ *          ECS_ERR_NO_MEMORY. Nothing is recorded on error.
+ *  Thread-safety: as ecs_cmd_create(); the world must not change structure
+ *  while commands are recorded (true inside a system). */
+ECS_API ecs_status_t ecs_cmd_destroy(ecs_cmd_buffer_t *buf, ecs_entity_t e);
+
+/** Records adding component @p c to @p e (zero/ctor value at apply).
+ *  Errors: as ecs_cmd_destroy() plus ECS_ERR_UNKNOWN_COMPONENT. */
+ECS_API ecs_status_t ecs_cmd_add(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c);
+
+/** Records setting @p c on @p e to a copy of @p value. The value is copied
+ *  into the buffer now (copy hook or memcpy), so the caller's memory may be
+ *  reused at once; at apply it is moved into the world.
+ *  Errors: as ecs_cmd_add() plus ECS_ERR_INVALID_ARGUMENT for a NULL value
+ *          of a sized component. */
+ECS_API ecs_status_t ecs_cmd_set(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, const void *value);
+
+/** Records removing @p c from @p e. Errors: as ecs_cmd_add(). */
+ECS_API ecs_status_t ecs_cmd_remove(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c);
+
+/** Number of commands recorded and not yet applied (0 for NULL). */
+ECS_API size_t ecs_cmd_buffer_count(const ecs_cmd_buffer_t *buf);
+
+/** Applies the recorded commands in order, then empties the buffer (keeping
+ *  its memory). A command on an entity that is no longer alive (destroyed
+ *  earlier in the same apply, or by someone else since recording) is
+ *  skipped, counted and logged at DEBUG; it never crashes. @p stats may be
+ *  NULL.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL buffer), ECS_ERR_BUSY (called
+ *          while a scheduler tick runs), or the first command error
+ *          (e.g. ECS_ERR_NO_MEMORY; later commands still run).
+ *  Thread-safety: world owner thread, outside a tick. */
+ECS_API ecs_status_t ecs_cmd_buffer_apply(ecs_cmd_buffer_t *buf, ecs_cmd_stats_t *stats);
+
+/** Discards every recorded command (copied values are destructed). */
+ECS_API void ecs_cmd_buffer_clear(ecs_cmd_buffer_t *buf);
+
+/** The real entity a provisional handle of this buffer became at the last
+ *  apply; ECS_ENTITY_NULL if unknown. A non-provisional handle is returned
+ *  unchanged. */
+ECS_API ecs_entity_t ecs_cmd_buffer_resolve(const ecs_cmd_buffer_t *buf, ecs_entity_t provisional);
+
+/** Detail of the last recording error on @p buf ("" if none). */
+ECS_API const char *ecs_cmd_buffer_last_error(const ecs_cmd_buffer_t *buf);
+
+ECS_EXTERN_C_END
+
+#endif /* ECS_COMMAND_H */

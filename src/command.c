@@ -1,0 +1,385 @@
+/* Deferred command buffers.
+ *
+ * Commands live in a growable array reused across applies; values passed to
+ * ecs_cmd_set are copy-constructed into an arena of fixed blocks that never
+ * move (so values with move hooks need no relocation) and are reused after
+ * each apply. Steady-state recording therefore allocates nothing.
+ *
+ * A provisional handle packs: index = the create's ordinal in this recording
+ * round; generation = bit 31 | buffer id (15 bits) << 16 | round (16 bits).
+ * The round catches a provisional handle kept past its apply. */
+#include "private.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CMD_BLOCK_SIZE (64u * 1024u)
+#define CMD_BLOCK_ALIGN 64u
+
+typedef enum cmd_kind_t { CMD_CREATE, CMD_DESTROY, CMD_ADD, CMD_SET, CMD_REMOVE } cmd_kind_t;
+
+typedef struct cmd_t {
+  ecs_entity_t entity;
+  void *value; /* CMD_SET: constructed value in the arena */
+  ecs_component_t component;
+  uint8_t kind;
+} cmd_t;
+
+typedef struct cmd_block_t {
+  char *data;
+  size_t size;
+  size_t align;
+  size_t used;
+} cmd_block_t;
+
+struct ecs_cmd_buffer_t {
+  ecs_world_t *world;
+  uint32_t id;    /* 15 bits */
+  uint32_t round; /* 16 bits */
+  cmd_t *cmds;
+  uint32_t count;
+  uint32_t cap;
+  cmd_block_t *blocks;
+  uint32_t block_count;
+  uint32_t block_cap;
+  uint32_t block_cur; /* first block that may still have room */
+  uint32_t creates;   /* provisional handles issued this round */
+  ecs_entity_t *resolved; /* provisional ordinal -> real entity, last apply */
+  uint32_t resolved_count;
+  uint32_t resolved_cap;
+  uint32_t resolved_round;
+  char error[ECS_ERROR_MAX];
+};
+
+static ecs_status_t buf_fail(ecs_cmd_buffer_t *b, ecs_status_t st, const char *fmt, ...) ECS_PRINTF(3, 4);
+static ecs_status_t buf_fail(ecs_cmd_buffer_t *b, ecs_status_t st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b->error, sizeof b->error, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+ecs_cmd_buffer_t *ecs_cmd_buffer_new(ecs_world_t *world) {
+  if (!world) {
+    return NULL;
+  }
+  ecs_cmd_buffer_t *b = ecs__calloc(world, sizeof *b);
+  if (!b) {
+    return NULL;
+  }
+  b->world = world;
+  b->id = (atomic_fetch_add(&world->next_buffer_id, 1u) + 1u) & 0x7fffu;
+  return b;
+}
+
+static void discard_values(ecs_cmd_buffer_t *b) {
+  for (uint32_t i = 0; i < b->count; ++i) {
+    cmd_t *cmd = &b->cmds[i];
+    if (cmd->kind == CMD_SET && cmd->value) {
+      const ecs__component_t *c = ecs__component_get(b->world, cmd->component);
+      if (c && c->hooks.dtor) {
+        c->hooks.dtor(cmd->value, 1, c->hooks.user);
+      }
+    }
+  }
+}
+
+static void reset(ecs_cmd_buffer_t *b) {
+  b->count = 0;
+  for (uint32_t i = 0; i < b->block_count; ++i) {
+    b->blocks[i].used = 0;
+  }
+  b->block_cur = 0;
+  b->creates = 0;
+  b->round = (b->round + 1u) & 0xffffu;
+}
+
+void ecs_cmd_buffer_clear(ecs_cmd_buffer_t *buf) {
+  if (!buf) {
+    return;
+  }
+  discard_values(buf);
+  reset(buf);
+}
+
+void ecs_cmd_buffer_free(ecs_cmd_buffer_t *buf) {
+  if (!buf) {
+    return;
+  }
+  ecs_world_t *w = buf->world;
+  discard_values(buf);
+  for (uint32_t i = 0; i < buf->block_count; ++i) {
+    ecs__aligned_free(&w->alloc, buf->blocks[i].data, buf->blocks[i].size, buf->blocks[i].align);
+  }
+  ecs__free(w, buf->blocks, (size_t)buf->block_cap * sizeof *buf->blocks);
+  ecs__free(w, buf->cmds, (size_t)buf->cap * sizeof *buf->cmds);
+  ecs__free(w, buf->resolved, (size_t)buf->resolved_cap * sizeof *buf->resolved);
+  ecs__free(w, buf, sizeof *buf);
+}
+
+size_t ecs_cmd_buffer_count(const ecs_cmd_buffer_t *buf) {
+  return buf ? buf->count : 0;
+}
+
+const char *ecs_cmd_buffer_last_error(const ecs_cmd_buffer_t *buf) {
+  return buf ? buf->error : "command buffer is NULL";
+}
+
+static uint32_t prov_generation(const ecs_cmd_buffer_t *b, uint32_t round) {
+  return 0x80000000u | (b->id << 16) | (round & 0xffffu);
+}
+
+/* Memory for one value in the arena; blocks are never moved or freed until
+ * the buffer is. */
+static void *arena_alloc(ecs_cmd_buffer_t *b, size_t size, size_t align) {
+  const ecs_allocator_t *a = &b->world->alloc;
+  for (uint32_t i = b->block_cur; i < b->block_count; ++i) {
+    cmd_block_t *blk = &b->blocks[i];
+    if (align <= blk->align) {
+      size_t off = (blk->used + align - 1) & ~(align - 1);
+      if (off + size <= blk->size) {
+        blk->used = off + size;
+        return blk->data + off;
+      }
+    }
+    if (i == b->block_cur && blk->size - blk->used < 64) {
+      b->block_cur++; /* nearly full: stop scanning it */
+    }
+  }
+  if (!ecs__grow(a, (void **)&b->blocks, sizeof *b->blocks, &b->block_cap, (size_t)b->block_count + 1, 4)) {
+    return NULL;
+  }
+  size_t bsize = size > CMD_BLOCK_SIZE ? size : CMD_BLOCK_SIZE;
+  size_t balign = align > CMD_BLOCK_ALIGN ? align : CMD_BLOCK_ALIGN;
+  char *data = ecs__aligned_alloc(a, bsize, balign);
+  if (!data) {
+    return NULL;
+  }
+  b->blocks[b->block_count++] = (cmd_block_t){data, bsize, balign, size};
+  return data;
+}
+
+static ecs_status_t check_entity(ecs_cmd_buffer_t *b, ecs_entity_t e) {
+  if (ECS_ENTITY_IS_PROVISIONAL(e)) {
+    if (ECS_ENTITY_GENERATION(e) != prov_generation(b, b->round) || ECS_ENTITY_INDEX(e) >= b->creates) {
+      return buf_fail(b, ECS_ERR_STALE_ENTITY,
+                      "provisional entity %u belongs to another buffer or an applied round", ECS_ENTITY_INDEX(e));
+    }
+    return ECS_OK;
+  }
+  if (!ecs__entity_alive(b->world, e)) {
+    return buf_fail(b, ECS_ERR_STALE_ENTITY, "entity %uv%u is stale or was never created", ECS_ENTITY_INDEX(e),
+                    ECS_ENTITY_GENERATION(e));
+  }
+  return ECS_OK;
+}
+
+static cmd_t *push(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e, ecs_component_t c) {
+  if (!ecs__grow(&b->world->alloc, (void **)&b->cmds, sizeof *b->cmds, &b->cap, (size_t)b->count + 1, 64)) {
+    buf_fail(b, ECS_ERR_NO_MEMORY, "cannot grow command buffer");
+    return NULL;
+  }
+  cmd_t *cmd = &b->cmds[b->count++];
+  *cmd = (cmd_t){.entity = e, .value = NULL, .component = c, .kind = (uint8_t)kind};
+  return cmd;
+}
+
+ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf) {
+  if (!buf) {
+    return ECS_ENTITY_NULL;
+  }
+  if (buf->creates == UINT32_MAX) {
+    buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round");
+    return ECS_ENTITY_NULL;
+  }
+  ecs_entity_t e = ECS_ENTITY_MAKE(buf->creates, prov_generation(buf, buf->round));
+  if (!push(buf, CMD_CREATE, e, ECS_COMPONENT_NULL)) {
+    return ECS_ENTITY_NULL;
+  }
+  buf->creates++;
+  return e;
+}
+
+ecs_status_t ecs_cmd_destroy(ecs_cmd_buffer_t *buf, ecs_entity_t e) {
+  if (!buf) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = check_entity(buf, e);
+  if (st == ECS_OK && !push(buf, CMD_DESTROY, e, ECS_COMPONENT_NULL)) {
+    st = ECS_ERR_NO_MEMORY;
+  }
+  return st;
+}
+
+static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e, ecs_component_t c,
+                           const void *value) {
+  if (!b) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = check_entity(b, e);
+  if (st != ECS_OK) {
+    return st;
+  }
+  const ecs__component_t *comp = ecs__component_get(b->world, c);
+  if (!comp) {
+    return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
+  }
+  void *copy = NULL;
+  if (kind == CMD_SET && comp->size > 0) {
+    if (!value) {
+      return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "ecs_cmd_set: value is NULL for component '%s'", comp->name);
+    }
+    copy = arena_alloc(b, comp->size, comp->alignment);
+    if (!copy) {
+      return buf_fail(b, ECS_ERR_NO_MEMORY, "cannot copy value of '%s' into the command buffer", comp->name);
+    }
+    if (comp->hooks.copy) {
+      comp->hooks.copy(copy, value, 1, comp->hooks.user);
+    } else {
+      memcpy(copy, value, comp->size);
+    }
+  }
+  cmd_t *cmd = push(b, kind, e, c);
+  if (!cmd) {
+    if (copy && comp->hooks.dtor) {
+      comp->hooks.dtor(copy, 1, comp->hooks.user);
+    }
+    return ECS_ERR_NO_MEMORY;
+  }
+  cmd->value = copy;
+  return ECS_OK;
+}
+
+ecs_status_t ecs_cmd_add(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c) {
+  return record(buf, CMD_ADD, e, c, NULL);
+}
+
+ecs_status_t ecs_cmd_set(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, const void *value) {
+  return record(buf, CMD_SET, e, c, value);
+}
+
+ecs_status_t ecs_cmd_remove(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c) {
+  return record(buf, CMD_REMOVE, e, c, NULL);
+}
+
+ecs_entity_t ecs_cmd_buffer_resolve(const ecs_cmd_buffer_t *buf, ecs_entity_t provisional) {
+  if (!buf || !ECS_ENTITY_IS_PROVISIONAL(provisional)) {
+    return provisional;
+  }
+  if (ECS_ENTITY_GENERATION(provisional) != prov_generation(buf, buf->resolved_round) ||
+      ECS_ENTITY_INDEX(provisional) >= buf->resolved_count) {
+    return ECS_ENTITY_NULL;
+  }
+  return buf->resolved[ECS_ENTITY_INDEX(provisional)];
+}
+
+static void count_failure(ecs_cmd_stats_t *s, ecs_status_t st) {
+  s->failed++;
+  if (s->first_error == ECS_OK) {
+    s->first_error = st;
+  }
+}
+
+/* Applies one command; the entity has been resolved to a real handle. */
+static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_stats_t *s) {
+  ecs_world_t *w = b->world;
+  if (!ecs__entity_alive(w, e)) {
+    if (cmd->kind == CMD_SET && cmd->value) {
+      const ecs__component_t *c = ecs__component_get(w, cmd->component);
+      if (c->hooks.dtor) {
+        c->hooks.dtor(cmd->value, 1, c->hooks.user);
+      }
+    }
+    s->skipped++;
+    ecs__log(w, ECS_LOG_DEBUG, "command %d skipped: entity %uv%u is not alive", (int)cmd->kind,
+             ECS_ENTITY_INDEX(e), ECS_ENTITY_GENERATION(e));
+    return;
+  }
+  ecs__component_t *c = ecs__component_get(w, cmd->component);
+  ecs_status_t st = ECS_OK;
+  switch ((cmd_kind_t)cmd->kind) {
+  case CMD_DESTROY:
+    ecs__entity_destroy(w, e);
+    break;
+  case CMD_ADD:
+    st = ecs__add(w, c, e);
+    break;
+  case CMD_SET:
+    if (cmd->value) {
+      st = ecs__set_move(w, c, e, cmd->value);
+      if (st != ECS_OK && c->hooks.dtor) {
+        c->hooks.dtor(cmd->value, 1, c->hooks.user);
+      }
+    } else {
+      st = ecs__add(w, c, e); /* tag */
+    }
+    break;
+  case CMD_REMOVE:
+    ecs__remove(c, e);
+    break;
+  case CMD_CREATE:
+    break;
+  }
+  if (st == ECS_OK) {
+    s->applied++;
+  } else {
+    count_failure(s, st);
+  }
+}
+
+ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
+  ecs_world_t *w = b->world;
+  *s = (ecs_cmd_stats_t){0};
+  bool map_ok = ecs__grow(&w->alloc, (void **)&b->resolved, sizeof *b->resolved, &b->resolved_cap, b->creates, 16);
+  b->resolved_count = map_ok ? b->creates : 0;
+  b->resolved_round = b->round;
+  uint32_t next_create = 0;
+  for (uint32_t i = 0; i < b->count; ++i) {
+    cmd_t *cmd = &b->cmds[i];
+    ecs_entity_t e = cmd->entity;
+    if (cmd->kind == CMD_CREATE) {
+      ecs_entity_t real = map_ok ? ecs__entity_create(w) : ECS_ENTITY_NULL;
+      if (map_ok) {
+        b->resolved[next_create] = real;
+      }
+      next_create++;
+      if (real == ECS_ENTITY_NULL) {
+        count_failure(s, ECS_ERR_NO_MEMORY);
+      } else {
+        s->applied++;
+      }
+      continue;
+    }
+    if (ECS_ENTITY_IS_PROVISIONAL(e)) {
+      /* recording checked the ordinal; a failed create leaves NULL here */
+      e = map_ok ? b->resolved[ECS_ENTITY_INDEX(e)] : ECS_ENTITY_NULL;
+    }
+    apply_one(b, cmd, e, s);
+  }
+  if (s->skipped > 0) {
+    ecs__log(w, ECS_LOG_DEBUG, "command apply: %zu command(s) skipped on dead entities", s->skipped);
+  }
+  reset(b);
+  return s->first_error;
+}
+
+ecs_status_t ecs_cmd_buffer_apply(ecs_cmd_buffer_t *buf, ecs_cmd_stats_t *stats) {
+  if (!buf) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_cmd_stats_t local;
+  ecs_cmd_stats_t *s = stats ? stats : &local;
+  if (buf->world->in_tick) {
+    *s = (ecs_cmd_stats_t){0};
+    return ecs__fail(buf->world, ECS_ERR_BUSY, "ecs_cmd_buffer_apply during a tick");
+  }
+  ecs_status_t st = ecs__cmd_buffer_apply(buf, s);
+  if (st == ECS_OK) {
+    ecs__ok(buf->world);
+  } else {
+    ecs__fail(buf->world, st, "%zu command(s) failed, first: %s", s->failed, ecs_strerror(st));
+  }
+  return st;
+}
