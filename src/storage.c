@@ -15,6 +15,7 @@ ecs_status_t ecs__storage_kinds_init(ecs_world_t *w) {
     return ECS_ERR_NO_MEMORY;
   }
   w->kinds[ECS_STORAGE_DENSE] = (ecs__storage_kind_t){*ecs_storage_dense_vtable(), true};
+  w->kinds[ECS_STORAGE_SPARSE] = (ecs__storage_kind_t){*ecs_storage_sparse_vtable(), true};
   return ECS_OK;
 }
 
@@ -32,8 +33,7 @@ const ecs_storage_vtable_t *ecs__storage_kind(const ecs_world_t *w, ecs_storage_
 }
 
 static bool vtable_complete(const ecs_storage_vtable_t *vt) {
-  return vt->create && vt->destroy && vt->insert && vt->remove && vt->get && vt->count && vt->chunk &&
-         vt->memory;
+  return vt->create && vt->destroy && vt->insert && vt->remove && vt->get && vt->count && vt->chunk && vt->memory;
 }
 
 ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t *vtable,
@@ -55,6 +55,62 @@ ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t
   world->kinds = k;
   k[world->kind_count] = (ecs__storage_kind_t){*vtable, true};
   *out_kind = (ecs_storage_kind_t)world->kind_count++;
+  ecs__ok(world);
+  return ECS_OK;
+}
+
+ecs_storage_kind_t ecs_component_storage(const ecs_world_t *world, ecs_component_t c) {
+  const ecs__component_t *r = world ? ecs__component_get(world, c) : NULL;
+  return r ? r->kind : ECS_STORAGE_DENSE;
+}
+
+ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ecs_storage_kind_t kind) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs__component_t *r = ecs__component_get(world, c);
+  if (!r) {
+    return ecs__fail(world, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
+  }
+  if (world->in_tick) {
+    return ecs__fail(world, ECS_ERR_BUSY, "component '%s' cannot change storage during a tick", r->name);
+  }
+  const ecs_storage_vtable_t *vt = ecs__storage_kind(world, kind);
+  if (!vt) {
+    return ecs__fail(world, ECS_ERR_UNSUPPORTED, "storage kind %d is not available", (int)kind);
+  }
+  if (kind == r->kind) {
+    ecs__ok(world);
+    return ECS_OK;
+  }
+  void *fresh = NULL;
+  if (vt->create(&r->params, &fresh) != ECS_OK) {
+    return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot create %s storage for '%s'", vt->name, r->name);
+  }
+  /* First reserve a slot for every holder: the only step that can fail, and
+   * it touches nothing in the old storage. */
+  size_t cursor = 0;
+  ecs_storage_chunk_t ch;
+  while (r->vt->chunk(r->storage, &cursor, &ch)) {
+    for (size_t i = 0; i < ch.count; ++i) {
+      if (!vt->insert(fresh, ch.entities[i])) {
+        vt->destroy(fresh);
+        return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot move '%s' to %s storage", r->name, vt->name);
+      }
+    }
+  }
+  /* Then move the values across; the old storage is freed without dtors. */
+  cursor = 0;
+  while (r->vt->chunk(r->storage, &cursor, &ch)) {
+    for (size_t i = 0; i < ch.count; ++i) {
+      void *src = ch.data ? (char *)ch.data + i * r->params.stride : r->vt->get(r->storage, ch.entities[i]);
+      ecs__relocate(&r->params, vt->get(fresh, ch.entities[i]), src, 1);
+    }
+  }
+  r->vt->destroy(r->storage);
+  r->storage = fresh;
+  r->vt = vt;
+  r->kind = kind;
   ecs__ok(world);
   return ECS_OK;
 }

@@ -31,11 +31,11 @@ ECS_EXTERN_C_BEGIN
  *  instance's lifetime. */
 typedef struct ecs_storage_params_t {
   ecs_component_t component;
-  size_t size;      /**< bytes per value, 0 for tags */
-  size_t alignment; /**< power of two */
-  size_t stride;    /**< size rounded up to alignment */
-  ecs_move_fn move; /**< relocation; NULL means memcpy */
-  void *hooks_user; /**< user pointer for move */
+  size_t size;                      /**< bytes per value, 0 for tags */
+  size_t alignment;                 /**< power of two */
+  size_t stride;                    /**< size rounded up to alignment */
+  ecs_move_fn move;                 /**< relocation; NULL means memcpy */
+  void *hooks_user;                 /**< user pointer for move */
   const ecs_allocator_t *allocator; /**< always complete */
 } ecs_storage_params_t;
 
@@ -71,6 +71,24 @@ ECS_API ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_
 /** The built-in DENSE storage: sparse set with a packed value array and a
  *  paged sparse index. Exposed so a host storage can wrap it. */
 ECS_API const ecs_storage_vtable_t *ecs_storage_dense_vtable(void);
+
+/** The built-in SPARSE storage: a hash map keyed by entity (one node per
+ *  holder; walks yield one entity per chunk, in insertion order). */
+ECS_API const ecs_storage_vtable_t *ecs_storage_sparse_vtable(void);
+
+/** Moves component @p c to storage kind @p kind, keeping every value (moved
+ *  with the move hook or memcpy; no ctor/dtor runs). All or nothing: on
+ *  error the component stays where it was with all its values. Queries of
+ *  the component follow it. Moving to the kind it already has is ECS_OK.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_UNKNOWN_COMPONENT,
+ *          ECS_ERR_UNSUPPORTED (kind not available), ECS_ERR_BUSY (during
+ *          a tick), ECS_ERR_NO_MEMORY.
+ *  Thread-safety: owner thread, outside a tick; no iteration of @p c may be
+ *  in progress. */
+ECS_API ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ecs_storage_kind_t kind);
+
+/** Storage kind of component @p c (ECS_STORAGE_DENSE for unknown ids). */
+ECS_API ecs_storage_kind_t ecs_component_storage(const ecs_world_t *world, ecs_component_t c);
 
 /** Bytes held by component @p c's storage (0 for unknown ids). */
 ECS_API size_t ecs_component_memory(const ecs_world_t *world, ecs_component_t c);
