@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CMD_BLOCK_SIZE (64u * 1024u)
-#define CMD_BLOCK_ALIGN 64u
+#define CMD_BLOCK_SIZE ((size_t)64 * 1024)
+#define CMD_BLOCK_ALIGN ((size_t)64)
 
 typedef enum cmd_kind_t { CMD_CREATE, CMD_DESTROY, CMD_ADD, CMD_SET, CMD_REMOVE } cmd_kind_t;
 
@@ -43,8 +43,8 @@ struct ecs_cmd_buffer_t {
   cmd_block_t *blocks;
   uint32_t block_count;
   uint32_t block_cap;
-  uint32_t block_cur; /* first block that may still have room */
-  uint32_t creates;   /* provisional handles issued this round */
+  uint32_t block_cur;     /* first block that may still have room */
+  uint32_t creates;       /* provisional handles issued this round */
   ecs_entity_t *resolved; /* provisional ordinal -> real entity, last apply */
   uint32_t resolved_count;
   uint32_t resolved_cap;
@@ -164,8 +164,8 @@ static void *arena_alloc(ecs_cmd_buffer_t *b, size_t size, size_t align) {
 static ecs_status_t check_entity(ecs_cmd_buffer_t *b, ecs_entity_t e) {
   if (ECS_ENTITY_IS_PROVISIONAL(e)) {
     if (ECS_ENTITY_GENERATION(e) != prov_generation(b, b->round) || ECS_ENTITY_INDEX(e) >= b->creates) {
-      return buf_fail(b, ECS_ERR_STALE_ENTITY,
-                      "provisional entity %u belongs to another buffer or an applied round", ECS_ENTITY_INDEX(e));
+      return buf_fail(b, ECS_ERR_STALE_ENTITY, "provisional entity %u belongs to another buffer or an applied round",
+                      ECS_ENTITY_INDEX(e));
     }
     return ECS_OK;
   }
@@ -213,8 +213,7 @@ ecs_status_t ecs_cmd_destroy(ecs_cmd_buffer_t *buf, ecs_entity_t e) {
   return st;
 }
 
-static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e, ecs_component_t c,
-                           const void *value) {
+static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e, ecs_component_t c, const void *value) {
   if (!b) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
@@ -293,8 +292,8 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
       }
     }
     s->skipped++;
-    ecs__log(w, ECS_LOG_DEBUG, "command %d skipped: entity %uv%u is not alive", (int)cmd->kind,
-             ECS_ENTITY_INDEX(e), ECS_ENTITY_GENERATION(e));
+    ecs__log(w, ECS_LOG_DEBUG, "command %d skipped: entity %uv%u is not alive", (int)cmd->kind, ECS_ENTITY_INDEX(e),
+             ECS_ENTITY_GENERATION(e));
     return;
   }
   ecs__component_t *c = ecs__component_get(w, cmd->component);
@@ -369,7 +368,7 @@ ecs_status_t ecs_cmd_buffer_apply(ecs_cmd_buffer_t *buf, ecs_cmd_stats_t *stats)
   if (!buf) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
-  ecs_cmd_stats_t local;
+  ecs_cmd_stats_t local = {0};
   ecs_cmd_stats_t *s = stats ? stats : &local;
   if (buf->world->in_tick) {
     *s = (ecs_cmd_stats_t){0};

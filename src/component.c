@@ -43,17 +43,15 @@ void ecs__component_fini_all(ecs_world_t *w) {
   w->component_count = 1;
 }
 
+/* Fills in defaults and validates; the name was checked by the caller. */
 static ecs_status_t desc_resolve(ecs_world_t *w, const ecs_component_desc_t *d, ecs_component_desc_t *out) {
-  if (!d->name || d->name[0] == '\0') {
-    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component name is NULL or empty");
-  }
   *out = *d;
   if (out->alignment == 0) {
     out->alignment = default_alignment(d->size);
   }
   if ((out->alignment & (out->alignment - 1)) != 0 || out->alignment > ECS__MAX_ALIGN) {
-    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': alignment %zu is not a power of two <= %u",
-                     d->name, d->alignment, ECS__MAX_ALIGN);
+    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': alignment %zu is not a power of two <= %u", d->name,
+                     d->alignment, ECS__MAX_ALIGN);
   }
   if (d->size > (size_t)INT32_MAX) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': size %zu too large", d->name, d->size);
@@ -69,15 +67,15 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   if (!world) {
     return ECS_COMPONENT_NULL;
   }
-  if (!desc) {
-    ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "component descriptor is NULL");
+  if (!desc || !desc->name || desc->name[0] == '\0') {
+    ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "component descriptor or its name is NULL or empty");
     return ECS_COMPONENT_NULL;
   }
   if (world->in_tick) {
     ecs__fail(world, ECS_ERR_BUSY, "components cannot be registered during a tick");
     return ECS_COMPONENT_NULL;
   }
-  ecs_component_desc_t d;
+  ecs_component_desc_t d = {0};
   if (desc_resolve(world, desc, &d) != ECS_OK) {
     return ECS_COMPONENT_NULL;
   }
@@ -97,7 +95,7 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
     ecs__fail(world, ECS_ERR_LIMIT, "too many components");
     return ECS_COMPONENT_NULL;
   }
-  if (!ecs__grow(&world->alloc, (void **)&world->components, sizeof *world->components, &world->component_cap,
+  if (!ecs__grow(&world->alloc, (void **)&world->components, sizeof(ecs__component_t *), &world->component_cap,
                  (size_t)world->component_count + 1, 16)) {
     goto out_oom;
   }
@@ -292,8 +290,7 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
   }
   /* during a tick only an existing value may be overwritten in place */
   if (world->in_tick && !r->vt->get(r->storage, e)) {
-    return ecs__fail(world, ECS_ERR_BUSY, "ecs_set adds '%s' during a tick: use the system's command buffer",
-                     r->name);
+    return ecs__fail(world, ECS_ERR_BUSY, "ecs_set adds '%s' during a tick: use the system's command buffer", r->name);
   }
   void *v = component_prepare_write(world, r, e);
   if (!v) {

@@ -6,8 +6,8 @@
 
 const char *ecs_strerror(ecs_status_t status) {
   switch (status) {
-#define ECS__STATUS_MSG(name, value, msg) \
-  case ECS_##name:                        \
+#define ECS__STATUS_MSG(name, value, msg)                                                                              \
+  case ECS_##name:                                                                                                     \
     return msg;
     ECS_STATUS_MAP(ECS__STATUS_MSG)
 #undef ECS__STATUS_MSG
@@ -18,8 +18,8 @@ const char *ecs_strerror(ecs_status_t status) {
 
 const char *ecs_err_name(ecs_status_t status) {
   switch (status) {
-#define ECS__STATUS_NAME(name, value, msg) \
-  case ECS_##name:                         \
+#define ECS__STATUS_NAME(name, value, msg)                                                                             \
+  case ECS_##name:                                                                                                     \
     return #name;
     ECS_STATUS_MAP(ECS__STATUS_NAME)
 #undef ECS__STATUS_NAME

@@ -40,7 +40,7 @@ typedef struct ecs__component_t {
   const ecs_storage_vtable_t *vt;
   void *storage;
   ecs_storage_params_t params;
-  void *resource; /* the singleton value, or NULL */
+  void *resource;    /* the singleton value, or NULL */
   UT_hash_handle hh; /* by name */
 } ecs__component_t;
 
@@ -73,8 +73,8 @@ struct ecs_world_t {
 
   ecs_query_t *queries; /* doubly linked, freed with the world */
 
-  bool in_tick;                 /* a scheduler tick runs: structure is frozen */
-  atomic_uint next_buffer_id;   /* command buffer ids, for provisional handles */
+  bool in_tick;               /* a scheduler tick runs: structure is frozen */
+  atomic_uint next_buffer_id; /* command buffer ids, for provisional handles */
 
   ecs_status_t last_status;
   char last_error[ECS_ERROR_MAX];

@@ -44,8 +44,8 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
     }
     for (int32_t j = 0; j < i; ++j) {
       if (q.terms[j].component == t->component) {
-        ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query terms %d and %d both name component '%s'", (int)j,
-                  (int)i, c->name);
+        ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query terms %d and %d both name component '%s'", (int)j, (int)i,
+                  c->name);
         return NULL;
       }
     }

@@ -174,8 +174,7 @@ ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_group_t g, c
     return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system descriptor, its name or callback is NULL"));
   }
   if (g == 0 || g > b->group_count) {
-    return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system '%s': group handle %u is invalid", desc->name,
-                                g));
+    return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system '%s': group handle %u is invalid", desc->name, g));
   }
   if ((unsigned)desc->on_error > (unsigned)ECS_ON_ERROR_RETRY) {
     return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system '%s': invalid error policy", desc->name));
@@ -473,7 +472,7 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     return ECS_ERR_INVALID_ARGUMENT;
   }
   ecs_world_t *w = s->world;
-  ecs_tick_result_t local;
+  ecs_tick_result_t local = {0};
   ecs_tick_result_t *r = result ? result : &local;
   *r = (ecs_tick_result_t){0};
   if (w->in_tick) {

@@ -159,7 +159,7 @@ ecs_status_t ecs_world_create(const ecs_world_desc_t *desc, ecs_world_t **out) {
   }
   memset(&w->records[0], 0, sizeof w->records[0]);
   w->record_count = 1;
-  if (!ecs__grow(&w->alloc, (void **)&w->components, sizeof *w->components, &w->component_cap, 16, 16)) {
+  if (!ecs__grow(&w->alloc, (void **)&w->components, sizeof(ecs__component_t *), &w->component_cap, 16, 16)) {
     goto out_free_records;
   }
   w->components[0] = NULL;
@@ -171,7 +171,7 @@ ecs_status_t ecs_world_create(const ecs_world_desc_t *desc, ecs_world_t **out) {
   return ECS_OK;
 
 out_free_components:
-  ecs__free(w, w->components, (size_t)w->component_cap * sizeof *w->components);
+  ecs__free(w, w->components, (size_t)w->component_cap * sizeof(ecs__component_t *));
 out_free_records:
   ecs__free(w, w->records, (size_t)w->record_cap * sizeof *w->records);
 out_free_world:
@@ -192,7 +192,7 @@ void ecs_world_free(ecs_world_t *world) {
   ecs__query_free_all(world);
   ecs__component_fini_all(world);
   ecs__storage_kinds_fini(world);
-  ecs__free(world, world->components, (size_t)world->component_cap * sizeof *world->components);
+  ecs__free(world, world->components, (size_t)world->component_cap * sizeof(ecs__component_t *));
   ecs__free(world, world->records, (size_t)world->record_cap * sizeof *world->records);
   ecs_allocator_t a = world->alloc;
   a.free(a.user, world, sizeof *world);

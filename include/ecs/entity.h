@@ -16,7 +16,7 @@ typedef uint64_t ecs_entity_t;
 
 #define ECS_ENTITY_NULL ((ecs_entity_t)0)
 /** Slot index of a handle. */
-#define ECS_ENTITY_INDEX(e) ((uint32_t)((e) & 0xffffffffu))
+#define ECS_ENTITY_INDEX(e) ((uint32_t)((e)&0xffffffffu))
 /** Generation of a handle. */
 #define ECS_ENTITY_GENERATION(e) ((uint32_t)((uint64_t)(e) >> 32))
 /** Builds a handle from index and generation. */

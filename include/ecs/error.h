@@ -11,20 +11,20 @@ ECS_EXTERN_C_BEGIN
 
 /* X-macro: (NAME, value, message). The enum, ecs_strerror() and
  * ecs_err_name() are all generated from this one list. */
-#define ECS_STATUS_MAP(X)                                                                  \
-  X(OK, 0, "success")                                                                      \
-  X(ERR_INVALID_ARGUMENT, -1, "invalid argument")                                          \
-  X(ERR_NO_MEMORY, -2, "out of memory")                                                    \
-  X(ERR_STALE_ENTITY, -3, "entity handle is stale or was never created")                   \
-  X(ERR_UNKNOWN_COMPONENT, -4, "unknown component")                                        \
-  X(ERR_DUPLICATE, -5, "name already registered with a different definition")             \
-  X(ERR_MISUSE, -6, "library used incorrectly (wrong thread, wrong phase or wrong order)") \
-  X(ERR_NOT_FOUND, -7, "not found")                                                        \
-  X(ERR_LIMIT, -8, "a library limit was reached")                                          \
-  X(ERR_UNSUPPORTED, -9, "operation not supported by this storage or build")               \
-  X(ERR_BUSY, -10, "world is busy (a tick is running)")                                   \
-  X(ERR_CYCLE, -11, "dependency cycle")                                                     \
-  X(ERR_CONFLICT, -12, "conflicting access")                                                \
+#define ECS_STATUS_MAP(X)                                                                                              \
+  X(OK, 0, "success")                                                                                                  \
+  X(ERR_INVALID_ARGUMENT, -1, "invalid argument")                                                                      \
+  X(ERR_NO_MEMORY, -2, "out of memory")                                                                                \
+  X(ERR_STALE_ENTITY, -3, "entity handle is stale or was never created")                                               \
+  X(ERR_UNKNOWN_COMPONENT, -4, "unknown component")                                                                    \
+  X(ERR_DUPLICATE, -5, "name already registered with a different definition")                                          \
+  X(ERR_MISUSE, -6, "library used incorrectly (wrong thread, wrong phase or wrong order)")                             \
+  X(ERR_NOT_FOUND, -7, "not found")                                                                                    \
+  X(ERR_LIMIT, -8, "a library limit was reached")                                                                      \
+  X(ERR_UNSUPPORTED, -9, "operation not supported by this storage or build")                                           \
+  X(ERR_BUSY, -10, "world is busy (a tick is running)")                                                                \
+  X(ERR_CYCLE, -11, "dependency cycle")                                                                                \
+  X(ERR_CONFLICT, -12, "conflicting access")                                                                           \
   X(ERR_SYSTEM_FAILED, -13, "a system failed")
 
 /** Result of every fallible call. */

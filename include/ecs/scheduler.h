@@ -22,8 +22,8 @@
 
 ECS_EXTERN_C_BEGIN
 
-#define ECS_GROUP_MAX_DEPS 8         /**< after[] / before[] entries per group */
-#define ECS_SYSTEM_MAX_RESOURCES 8   /**< reads[] / writes[] entries per system */
+#define ECS_GROUP_MAX_DEPS 8       /**< after[] / before[] entries per group */
+#define ECS_SYSTEM_MAX_RESOURCES 8 /**< reads[] / writes[] entries per system */
 
 typedef enum ecs_group_mode_t {
   ECS_GROUP_SYNC = 0,  /**< systems in order on the caller's thread */
@@ -34,8 +34,8 @@ typedef enum ecs_group_mode_t {
 /** A work group. Zero-initialise; names in after/before end at the first
  *  NULL. The strings are copied. */
 typedef struct ecs_group_desc_t {
-  const char *name;                      /**< required, unique */
-  ecs_group_mode_t mode;                 /**< default SYNC */
+  const char *name;                       /**< required, unique */
+  ecs_group_mode_t mode;                  /**< default SYNC */
   const char *after[ECS_GROUP_MAX_DEPS];  /**< groups that must run before this one */
   const char *before[ECS_GROUP_MAX_DEPS]; /**< groups that must run after this one */
 } ecs_group_desc_t;
@@ -100,8 +100,8 @@ typedef struct ecs_tick_result_t {
   size_t commands_applied;
   size_t commands_skipped; /**< on entities dead at apply time */
   uint64_t duration_ns;
-  const char *failed_system;  /**< first failing system, or NULL */
-  ecs_status_t failed_status; /**< what it returned */
+  const char *failed_system;       /**< first failing system, or NULL */
+  ecs_status_t failed_status;      /**< what it returned */
   const ecs_group_stats_t *groups; /**< in run order; valid until the next tick */
   uint32_t group_count;
 } ecs_tick_result_t;
@@ -123,8 +123,7 @@ ECS_API ecs_group_t ecs_builder_add_group(ecs_scheduler_builder_t *b, const ecs_
  *  Errors (also kept for ecs_scheduler_build()): ECS_ERR_INVALID_ARGUMENT
  *  (NULL, no name, no callback, bad group, bad query), ECS_ERR_DUPLICATE,
  *  ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY. */
-ECS_API ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_group_t g,
-                                            const ecs_system_desc_t *desc);
+ECS_API ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_group_t g, const ecs_system_desc_t *desc);
 
 /** Validates and builds the schedule; frees @p b in every case.
  *  Errors: the first error of an add call; ECS_ERR_NOT_FOUND (after/before

@@ -109,8 +109,8 @@ static void *dense_insert(void *state, ecs_entity_t e) {
     return NULL;
   }
   uint32_t *slot = dense_slot_ensure(d, ECS_ENTITY_INDEX(e));
-  if (!slot || !ecs__grow(d->p.allocator, (void **)&d->entities, sizeof *d->entities, &d->cap,
-                          (size_t)d->count + 1, 16) ||
+  if (!slot ||
+      !ecs__grow(d->p.allocator, (void **)&d->entities, sizeof *d->entities, &d->cap, (size_t)d->count + 1, 16) ||
       !dense_grow_data(d, d->count + 1)) {
     return NULL;
   }

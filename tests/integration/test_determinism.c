@@ -1,9 +1,10 @@
 /* Determinism: the same schedule run twice from the same start gives
  * byte-identical worlds, tick after tick, while entities spawn and die. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "ecs.h"
@@ -103,32 +104,29 @@ static void sim_init(sim_t *sim, uint64_t seed) {
   /* registered out of order on purpose: the edge decides */
   ecs_group_t simulation = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "simulation", .after = {"input"}});
   ecs_group_t input = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "input"});
-  assert_int_equal(ecs_builder_add_system(b, input,
-                                          &(ecs_system_desc_t){
-                                              .name = "spawn", .writes = {sim->rng}, .callback = spawn, .user = sim}),
-                   ECS_OK);
-  assert_int_equal(ecs_builder_add_system(b, input,
-                                          &(ecs_system_desc_t){.name = "reap",
-                                                               .query = {.terms = {{sim->energy, ECS_ACCESS_READ}}},
-                                                               .callback = reap}),
-                   ECS_OK);
   assert_int_equal(
-      ecs_builder_add_system(b, simulation,
-                             &(ecs_system_desc_t){
-                                 .name = "move",
-                                 .query = {.terms = {{sim->pos, ECS_ACCESS_WRITE}, {sim->vel, ECS_ACCESS_READ}}},
-                                 .callback = move}),
+      ecs_builder_add_system(
+          b, input, &(ecs_system_desc_t){.name = "spawn", .writes = {sim->rng}, .callback = spawn, .user = sim}),
       ECS_OK);
   assert_int_equal(
-      ecs_builder_add_system(b, simulation,
-                             &(ecs_system_desc_t){
-                                 .name = "drain",
-                                 .query = {.terms = {{sim->energy, ECS_ACCESS_WRITE},
-                                                     {sim->pos, ECS_ACCESS_READ},
-                                                     {sim->vel, ECS_ACCESS_OPTIONAL}}},
-                                 .callback = drain,
-                                 .user = sim}),
+      ecs_builder_add_system(
+          b, input,
+          &(ecs_system_desc_t){.name = "reap", .query = {.terms = {{sim->energy, ECS_ACCESS_READ}}}, .callback = reap}),
       ECS_OK);
+  assert_int_equal(ecs_builder_add_system(b, simulation,
+                                          &(ecs_system_desc_t){.name = "move",
+                                                               .query = {.terms = {{sim->pos, ECS_ACCESS_WRITE},
+                                                                                   {sim->vel, ECS_ACCESS_READ}}},
+                                                               .callback = move}),
+                   ECS_OK);
+  assert_int_equal(ecs_builder_add_system(b, simulation,
+                                          &(ecs_system_desc_t){.name = "drain",
+                                                               .query = {.terms = {{sim->energy, ECS_ACCESS_WRITE},
+                                                                                   {sim->pos, ECS_ACCESS_READ},
+                                                                                   {sim->vel, ECS_ACCESS_OPTIONAL}}},
+                                                               .callback = drain,
+                                                               .user = sim}),
+                   ECS_OK);
   assert_int_equal(ecs_scheduler_build(b, &sim->sched), ECS_OK);
 }
 
