@@ -13,10 +13,10 @@ if(ECS_COVERAGE)
   endif()
   add_custom_target(coverage
     COMMAND ${CMAKE_CTEST_COMMAND} --output-on-failure
-    COMMAND ${GCOVR_EXECUTABLE} --root ${CMAKE_SOURCE_DIR} --filter ${CMAKE_SOURCE_DIR}/src/
-            --object-directory ${CMAKE_BINARY_DIR} --print-summary
-            --txt ${CMAKE_BINARY_DIR}/coverage.txt
+    COMMAND ${GCOVR_EXECUTABLE} --root ${PROJECT_SOURCE_DIR} --filter ${PROJECT_SOURCE_DIR}/src/
+            --object-directory ${PROJECT_BINARY_DIR} --print-summary
+            --txt ${PROJECT_BINARY_DIR}/coverage.txt
             --fail-under-line ${ECS_COVERAGE_MIN}
-    WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
     COMMENT "Line coverage of src/ (minimum ${ECS_COVERAGE_MIN}%)")
 endif()

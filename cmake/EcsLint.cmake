@@ -30,5 +30,7 @@ if(ECS_LINT_COMMANDS)
 else()
   add_custom_target(lint COMMAND ${CMAKE_COMMAND} -E echo "no lint tools found (install clang-format clang-tidy cppcheck)")
 endif()
-add_custom_target(format COMMAND ${CLANG_FORMAT_EXECUTABLE} -i ${ECS_FORMAT_SOURCES}
-  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+if(CLANG_FORMAT_EXECUTABLE)
+  add_custom_target(format COMMAND ${CLANG_FORMAT_EXECUTABLE} -i ${ECS_FORMAT_SOURCES}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+endif()

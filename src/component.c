@@ -95,6 +95,7 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
     ecs__fail(world, ECS_ERR_LIMIT, "too many components");
     return ECS_COMPONENT_NULL;
   }
+  ecs_status_t st = ECS_ERR_NO_MEMORY;
   if (!ecs__grow(&world->alloc, (void **)&world->components, sizeof(ecs__component_t *), &world->component_cap,
                  (size_t)world->component_count + 1, 16)) {
     goto out_oom;
@@ -114,7 +115,8 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   c->alignment = d.alignment;
   c->kind = d.storage;
   c->hooks = d.hooks;
-  c->vt = ecs__storage_kind(world, d.storage);
+  c->vtable = *ecs__storage_kind(world, d.storage);
+  c->vt = &c->vtable;
   c->params = (ecs_storage_params_t){
       .component = c->id,
       .size = d.size,
@@ -124,7 +126,8 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
       .hooks_user = d.hooks.user,
       .allocator = &world->alloc,
   };
-  if (c->vt->create(&c->params, &c->storage) != ECS_OK) {
+  st = c->vt->create(&c->params, &c->storage);
+  if (st != ECS_OK) {
     goto out_free_name;
   }
   const ecs_allocator_t *hash_alloc = &world->alloc;
@@ -132,6 +135,7 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   HASH_ADD_KEYPTR(hh, world->components_by_name, c->name, c->name_len, c);
   if (hash_oom) {
     c->vt->destroy(c->storage);
+    st = ECS_ERR_NO_MEMORY;
     goto out_free_name;
   }
   world->components[world->component_count++] = c;
@@ -143,7 +147,8 @@ out_free_name:
 out_free_record:
   ecs__free(world, c, sizeof *c);
 out_oom:
-  ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot register component '%s'", d.name);
+  ecs__fail(world, st, "cannot register component '%s' (%s storage)", d.name,
+            ecs__storage_kind(world, d.storage)->name);
   return ECS_COMPONENT_NULL;
 }
 
@@ -330,7 +335,6 @@ void *ecs_get(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
   if (op_check(world, e, c, &r) != ECS_OK) {
     return NULL;
   }
-  ecs__ok(world);
   return r->size > 0 ? r->vt->get(r->storage, e) : NULL;
 }
 

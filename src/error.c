@@ -29,7 +29,7 @@ const char *ecs_err_name(ecs_status_t status) {
 }
 
 const char *ecs_log_level_name(ecs_log_level_t level) {
-  static const char *const names[] = {"trace", "debug", "info", "warn", "error", "off"};
+  static const char *const names[] = {"default", "trace", "debug", "info", "warn", "error", "off"};
   if ((unsigned)level > (unsigned)ECS_LOG_OFF) {
     return "unknown";
   }
@@ -41,7 +41,8 @@ void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg) {
   char line[ECS_ERROR_MAX + 64];
   /* logfmt: quotes inside the message are escaped so the line stays parseable */
   size_t n = (size_t)snprintf(line, sizeof line, "level=%s msg=\"", ecs_log_level_name(level));
-  for (const char *p = msg; *p != '\0' && n + 3 < sizeof line; ++p) {
+  /* room is kept for an escaped character (2) plus the closing '"', '\n', NUL */
+  for (const char *p = msg; *p != '\0' && n + 5 <= sizeof line; ++p) {
     if (*p == '"' || *p == '\\') {
       line[n++] = '\\';
     }

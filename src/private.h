@@ -37,7 +37,8 @@ typedef struct ecs__component_t {
   size_t alignment;
   ecs_storage_kind_t kind;
   ecs_type_hooks_t hooks;
-  const ecs_storage_vtable_t *vt;
+  const ecs_storage_vtable_t *vt; /* points at vtable below */
+  ecs_storage_vtable_t vtable;    /* a copy: the kinds table may move */
   void *storage;
   ecs_storage_params_t params;
   void *resource;    /* the singleton value, or NULL */

@@ -84,8 +84,9 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
     return ECS_OK;
   }
   void *fresh = NULL;
-  if (vt->create(&r->params, &fresh) != ECS_OK) {
-    return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot create %s storage for '%s'", vt->name, r->name);
+  ecs_status_t created = vt->create(&r->params, &fresh);
+  if (created != ECS_OK) {
+    return ecs__fail(world, created, "cannot create %s storage for '%s'", vt->name, r->name);
   }
   /* First reserve a slot for every holder: the only step that can fail, and
    * it touches nothing in the old storage. */
@@ -109,7 +110,7 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   }
   r->vt->destroy(r->storage);
   r->storage = fresh;
-  r->vt = vt;
+  r->vtable = *vt;
   r->kind = kind;
   ecs__ok(world);
   return ECS_OK;

@@ -123,7 +123,7 @@ static ecs_status_t world_desc_resolve(const ecs_world_desc_t *desc, ecs_world_d
   if (!d.log) {
     d.log = ecs_log_stderr;
   }
-  if (d.log_level == ECS_LOG_TRACE) {
+  if (d.log_level == ECS_LOG_DEFAULT) {
     d.log_level = ECS_LOG_WARN;
   }
   if ((unsigned)d.log_level > (unsigned)ECS_LOG_OFF) {

@@ -64,7 +64,10 @@ typedef struct ecs_component_desc_t {
  *          ECS_ERR_INVALID_ARGUMENT (NULL world/desc/name, alignment not a
  *          power of two or too large), ECS_ERR_DUPLICATE (name taken with a
  *          different definition), ECS_ERR_UNSUPPORTED (storage kind not
- *          available), ECS_ERR_NO_MEMORY.
+ *          available), ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT (too many
+ *          components), ECS_ERR_BUSY (during a tick); a size above
+ *          INT32_MAX is ECS_ERR_INVALID_ARGUMENT; a failing host storage's
+ *          create() status is passed through.
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_desc_t *desc);
 
@@ -96,7 +99,8 @@ ECS_API size_t ecs_component_count(const ecs_world_t *world, ecs_component_t c);
  *  Ownership: the world owns the value; a pointer from ecs_get() stays valid
  *             until the next structural change of that component's storage.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_STALE_ENTITY,
- *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY.
+ *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY, ECS_ERR_BUSY (called
+ *          during a scheduler tick).
  *  Thread-safety: owner thread, outside a tick; inside a system use the
  *             system's command buffer. */
 ECS_API ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
@@ -104,7 +108,9 @@ ECS_API ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t
 /** Sets the value of component @p c on @p e from @p value (copied with the
  *  copy hook or memcpy), adding the component first if missing. An existing
  *  value is destructed (dtor hook) before the copy. For a tag @p value may
- *  be NULL.
+ *  be NULL. Precondition: when @p e does not have @p c yet, @p value must not
+ *  point into @p c's own storage (e.g. a pointer from ecs_get() of another
+ *  entity): the insert may move those values. Copy it to a local first.
  *  Errors: as ecs_add(), plus ECS_ERR_INVALID_ARGUMENT when @p value is NULL
  *          for a component with a size.
  *  Thread-safety: as ecs_add(). */
@@ -117,8 +123,9 @@ ECS_API ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t
 ECS_API ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
 
 /** Pointer to the value of @p c on @p e, or NULL if the entity does not have
- *  it, is stale, @p c is unknown or a tag (use ecs_has() for tags). On NULL
- *  the world's last error says why (ECS_OK when merely absent).
+ *  it, is stale, @p c is unknown or a tag (use ecs_has() for tags). A stale
+ *  entity or unknown component also sets the world's last error; success
+ *  and mere absence leave it untouched (so concurrent readers never write).
  *  Ownership: see ecs_add(). Thread-safety: owner thread, or a system that
  *  declared access to @p c. */
 ECS_API void *ecs_get(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);

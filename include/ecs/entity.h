@@ -23,10 +23,12 @@ typedef uint64_t ecs_entity_t;
 #define ECS_ENTITY_MAKE(index, gen) ((ecs_entity_t)(((uint64_t)(gen) << 32) | (uint32_t)(index)))
 
 /** Creates an entity with no components. Slots of destroyed entities are
- *  reused (last destroyed first) with a bumped generation; a slot whose
- *  generation would wrap is retired for good.
+ *  reused (last destroyed first) with a bumped generation. Generations of
+ *  real entities stay below 2^31 (bit 31 marks provisional handles of
+ *  command buffers); a slot that reaches 2^31-1 is retired for good.
  *  Errors: returns ECS_ENTITY_NULL on ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT (2^32-1
- *          slots) or a NULL world; see ecs_last_error().
+ *          slots), ECS_ERR_BUSY (during a tick) or a NULL world; see
+ *          ecs_last_error().
  *  Thread-safety: owner thread, outside a tick (inside a system use the
  *  system's command buffer). */
 ECS_API ecs_entity_t ecs_entity_create(ecs_world_t *world);
@@ -34,7 +36,8 @@ ECS_API ecs_entity_t ecs_entity_create(ecs_world_t *world);
 /** Destroys @p e: every component it has is destructed (dtor hook) and
  *  removed, its handle becomes stale.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_STALE_ENTITY
- *          (already destroyed, never created, or ECS_ENTITY_NULL).
+ *          (already destroyed, never created, or ECS_ENTITY_NULL),
+ *          ECS_ERR_BUSY (during a tick).
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e);
 

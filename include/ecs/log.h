@@ -10,12 +10,13 @@ ECS_EXTERN_C_BEGIN
 
 /** Severity of a log message; a world drops messages below its level. */
 typedef enum ecs_log_level_t {
-  ECS_LOG_TRACE = 0,
-  ECS_LOG_DEBUG = 1,
-  ECS_LOG_INFO = 2,
-  ECS_LOG_WARN = 3,
-  ECS_LOG_ERROR = 4,
-  ECS_LOG_OFF = 5,
+  ECS_LOG_DEFAULT = 0, /**< in a descriptor: the default level (WARN) */
+  ECS_LOG_TRACE = 1,
+  ECS_LOG_DEBUG = 2,
+  ECS_LOG_INFO = 3,
+  ECS_LOG_WARN = 4,
+  ECS_LOG_ERROR = 5,
+  ECS_LOG_OFF = 6,
   ECS__LOG_FORCE_U32 = 0x7fffffff
 } ecs_log_level_t;
 

@@ -32,7 +32,7 @@ typedef struct ecs_world_desc_t {
   ecs_allocator_t allocator; /**< default: malloc/realloc/free */
   ecs_log_fn log;            /**< default: ecs_log_stderr */
   void *log_user;            /**< passed to @ref log */
-  ecs_log_level_t log_level; /**< minimum level; 0 (TRACE) means default: WARN */
+  ecs_log_level_t log_level; /**< minimum level; ECS_LOG_DEFAULT (0) means WARN */
   uint32_t initial_entities; /**< capacity hint for the entity registry */
 } ecs_world_desc_t;
 
@@ -44,7 +44,8 @@ typedef struct ecs_world_desc_t {
 ECS_API ecs_world_t *ecs_world_new(const ecs_world_desc_t *desc);
 
 /** Like ecs_world_new() but reports why creation failed.
- *  Errors: ECS_ERR_INVALID_ARGUMENT (out is NULL, partial allocator),
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (out is NULL, partial allocator, log
+ *          level out of range),
  *          ECS_ERR_NO_MEMORY. On failure *out is set to NULL.
  *  Thread-safety: any thread. */
 ECS_API ecs_status_t ecs_world_create(const ecs_world_desc_t *desc, ecs_world_t **out);
