@@ -222,6 +222,30 @@ static void test_set_storage_out_of_memory_changes_nothing(void **state) {
   assert_true(successes > 0);
 }
 
+/* Regression: components registered before a host storage kind kept a
+ * pointer into the kinds table, which registering the kind reallocated. */
+static void test_register_kind_after_components(void **state) {
+  (void)state;
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_component_t a = reg(w, "A", sizeof(int32_t), 0, ECS_STORAGE_DENSE);
+  ecs_component_t b = reg(w, "B", sizeof(int32_t), 0, ECS_STORAGE_SPARSE);
+  for (int k = 0; k < 8; ++k) {
+    ecs_storage_kind_t kind;
+    assert_int_equal(ecs_storage_register(w, ecs_storage_dense_vtable(), &kind), ECS_OK);
+    assert_true(kind >= ECS_STORAGE_CUSTOM_BASE);
+  }
+  ecs_entity_t e = ecs_entity_create(w);
+  int32_t v = 7;
+  assert_int_equal(ecs_set(w, e, a, &v), ECS_OK);
+  assert_int_equal(ecs_set(w, e, b, &v), ECS_OK);
+  assert_int_equal(*(int32_t *)ecs_get(w, e, a), 7);
+  assert_int_equal(*(int32_t *)ecs_get(w, e, b), 7);
+  assert_int_equal(ecs_component_set_storage(w, a, ECS_STORAGE_SPARSE), ECS_OK);
+  assert_int_equal(ecs_storage_register(w, ecs_storage_sparse_vtable(), &(ecs_storage_kind_t){0}), ECS_OK);
+  assert_int_equal(*(int32_t *)ecs_get(w, e, a), 7);
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sparse_basic_ops),
@@ -229,6 +253,7 @@ int main(void) {
       cmocka_unit_test(test_set_storage_keeps_values),
       cmocka_unit_test(test_set_storage_errors),
       cmocka_unit_test(test_set_storage_out_of_memory_changes_nothing),
+      cmocka_unit_test(test_register_kind_after_components),
   };
   return cmocka_run_group_tests_name("sparse", tests, NULL, NULL);
 }
