@@ -331,6 +331,9 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
 ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
   ecs_world_t *w = b->world;
   *s = (ecs_cmd_stats_t){0};
+  if (b->count == 0) {
+    return ECS_OK; /* the common case at a barrier: nothing to do, not even a new round */
+  }
   bool map_ok = ecs__grow(&w->alloc, (void **)&b->resolved, sizeof *b->resolved, &b->resolved_cap, b->creates, 16);
   b->resolved_count = map_ok ? b->creates : 0;
   b->resolved_round = b->round;
