@@ -264,8 +264,11 @@ ecs_status_t ecs_cmd_remove(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component
 }
 
 ecs_entity_t ecs_cmd_buffer_resolve(const ecs_cmd_buffer_t *buf, ecs_entity_t provisional) {
-  if (!buf || !ECS_ENTITY_IS_PROVISIONAL(provisional)) {
+  if (!ECS_ENTITY_IS_PROVISIONAL(provisional)) {
     return provisional;
+  }
+  if (!buf) {
+    return ECS_ENTITY_NULL;
   }
   if (ECS_ENTITY_GENERATION(provisional) != prov_generation(buf, buf->resolved_round) ||
       ECS_ENTITY_INDEX(provisional) >= buf->resolved_count) {

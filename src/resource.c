@@ -29,6 +29,9 @@ ecs_status_t ecs_resource_set(ecs_world_t *world, ecs_component_t c, const void 
   if (!r) {
     return ecs__fail(world, ECS_ERR_UNKNOWN_COMPONENT, "resource type id %u is not registered", c);
   }
+  if (!r->resource && world->in_tick) {
+    return ecs__fail(world, ECS_ERR_BUSY, "resource '%s' cannot be created during a tick", r->name);
+  }
   if (r->size == 0) {
     r->resource = r; /* presence only */
     ecs__ok(world);
@@ -42,9 +45,6 @@ ecs_status_t ecs_resource_set(ecs_world_t *world, ecs_component_t c, const void 
       r->hooks.dtor(r->resource, 1, r->hooks.user);
     }
   } else {
-    if (world->in_tick) {
-      return ecs__fail(world, ECS_ERR_BUSY, "resource '%s' cannot be created during a tick", r->name);
-    }
     r->resource = ecs__aligned_alloc(&world->alloc, r->size, r->alignment);
     if (!r->resource) {
       return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot allocate resource '%s'", r->name);

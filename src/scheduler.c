@@ -29,6 +29,7 @@ struct ecs_scheduler_builder_t {
   uint32_t system_count;
   uint32_t system_cap;
   ecs_status_t error; /* first error of an add call */
+  char error_msg[ECS_ERROR_MAX];
 };
 
 typedef struct s_system_t {
@@ -98,6 +99,7 @@ void ecs_scheduler_builder_free(ecs_scheduler_builder_t *b) {
 static ecs_status_t b_error(ecs_scheduler_builder_t *b, ecs_status_t st) {
   if (b->error == ECS_OK) {
     b->error = st;
+    snprintf(b->error_msg, sizeof b->error_msg, "%s", ecs_last_error(b->world));
   }
   return st;
 }
@@ -338,8 +340,9 @@ static ecs_status_t build_system(ecs_world_t *w, b_system_t *src, s_system_t *ds
   if (src->desc.query.terms[0].component != ECS_COMPONENT_NULL) {
     dst->query = ecs_query_new(w, &src->desc.query);
     if (!dst->query) {
-      ecs_status_t st = ecs_last_status(w);
-      return ecs__fail(w, st, "system '%s': %s", dst->name, ecs_last_error(w));
+      char detail[ECS_ERROR_MAX]; /* the world's buffer is about to be rewritten */
+      snprintf(detail, sizeof detail, "%s", ecs_last_error(w));
+      return ecs__fail(w, ecs_last_status(w), "system '%s': %s", dst->name, detail);
     }
   }
   dst->commands = ecs_cmd_buffer_new(w);
@@ -352,7 +355,7 @@ static ecs_status_t build_system(ecs_world_t *w, b_system_t *src, s_system_t *ds
 static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
   ecs_world_t *w = b->world;
   if (b->error != ECS_OK) {
-    return b->error;
+    return ecs__fail(w, b->error, "%s", b->error_msg);
   }
   for (uint32_t i = 0; i < b->group_count; ++i) {
     if (b->groups[i].mode == ECS_GROUP_ASYNC) {

@@ -97,8 +97,7 @@ static void test_sparse_query_in_insertion_order(void **state) {
     int32_t v = order[i] * 10;
     ecs_set(w, e[order[i]], rare, &v);
   }
-  ecs_query_t *q = ecs_query_new(
-      w, &(ecs_query_desc_t){.terms = {{dense, ECS_ACCESS_READ}, {rare, ECS_ACCESS_WRITE}}});
+  ecs_query_t *q = ecs_query_new(w, &(ecs_query_desc_t){.terms = {{dense, ECS_ACCESS_READ}, {rare, ECS_ACCESS_WRITE}}});
   ecs_iter_t it = ecs_query_iter(q);
   int seen = 0;
   while (ecs_iter_next(&it)) {

@@ -99,7 +99,8 @@ static size_t sparse_count(const void *state) {
 static bool sparse_chunk(void *state, size_t *cursor, ecs_storage_chunk_t *out) {
   sparse_t *s = state;
   /* the cursor holds the next node (0 = start, 1 = done) */
-  sparse_node_t *n = *cursor == 0 ? s->map : (sparse_node_t *)(uintptr_t)*cursor;
+  /* the walk cursor is an opaque size_t in the plug; it carries a node address */
+  sparse_node_t *n = *cursor == 0 ? s->map : (sparse_node_t *)(uintptr_t)*cursor; // NOLINT(performance-no-int-to-ptr)
   if (*cursor == 1 || !n) {
     return false;
   }
