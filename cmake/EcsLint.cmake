@@ -19,7 +19,7 @@ if(CLANG_TIDY_EXECUTABLE)
 endif()
 if(CPPCHECK_EXECUTABLE)
   list(APPEND ECS_LINT_COMMANDS COMMAND ${CPPCHECK_EXECUTABLE} --project=${CMAKE_BINARY_DIR}/compile_commands.json
-       --file-filter=src/*
+       --file-filter=${CMAKE_SOURCE_DIR}/src/*
        --suppressions-list=${CMAKE_SOURCE_DIR}/.cppcheck-suppressions
        --enable=warning,performance,portability --inline-suppr --error-exitcode=1 --quiet
        -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/src)
