@@ -39,6 +39,7 @@ typedef struct storage_t {
 /* The storage kinds benchmarked; each workload runs once per entry. */
 static const storage_t storages[] = {
     {ECS_STORAGE_DENSE, "dense"},
+    {ECS_STORAGE_SPARSE, "sparse"},
 };
 #define STORAGE_COUNT (sizeof storages / sizeof storages[0])
 
