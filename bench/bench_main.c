@@ -126,21 +126,30 @@ static int insert_reset(void *user, size_t n) {
   return 0;
 }
 
+/* One entity's worth of values, the same for both insert paths. */
+typedef struct insert_values_t {
+  Transform t;
+  Position p;
+  Rotation r;
+  Velocity v;
+} insert_values_t;
+
+static insert_values_t insert_values(size_t i) {
+  float f = (float)i;
+  return (insert_values_t){transform_at(f), {f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.0f, 1.0f}, {1.0f, 0.0f, 0.0f}};
+}
+
 static int insert_run(void *user, size_t n) {
   insert_ctx_t *c = user;
   ecs_world_t *w = c->world;
   int bad = 0;
   for (size_t i = 0; i < n; ++i) {
-    float f = (float)i;
-    Transform t = transform_at(f);
-    Position p = {f, 0.0f, 0.0f};
-    Rotation r = {0.0f, 0.0f, 0.0f, 1.0f};
-    Velocity v = {1.0f, 0.0f, 0.0f};
+    insert_values_t v = insert_values(i);
     ecs_entity_t e = ecs_entity_create(w);
-    bad |= ecs_set(w, e, c->transform, &t) != ECS_OK;
-    bad |= ecs_set(w, e, c->position, &p) != ECS_OK;
-    bad |= ecs_set(w, e, c->rotation, &r) != ECS_OK;
-    bad |= ecs_set(w, e, c->velocity, &v) != ECS_OK;
+    bad |= ecs_set(w, e, c->transform, &v.t) != ECS_OK;
+    bad |= ecs_set(w, e, c->position, &v.p) != ECS_OK;
+    bad |= ecs_set(w, e, c->rotation, &v.r) != ECS_OK;
+    bad |= ecs_set(w, e, c->velocity, &v.v) != ECS_OK;
   }
   return bad || ecs_entity_count(w) != n ? -1 : 0;
 }
@@ -150,16 +159,12 @@ static int insert_cmd_run(void *user, size_t n) {
   ecs_cmd_buffer_t *buf = c->buf;
   int bad = 0;
   for (size_t i = 0; i < n; ++i) {
-    float f = (float)i;
-    Transform t = transform_at(f);
-    Position p = {f, 0.0f, 0.0f};
-    Rotation r = {0.0f, 0.0f, 0.0f, 1.0f};
-    Velocity v = {1.0f, 0.0f, 0.0f};
+    insert_values_t v = insert_values(i);
     ecs_entity_t e = ecs_cmd_create(buf);
-    bad |= ecs_cmd_set(buf, e, c->transform, &t) != ECS_OK;
-    bad |= ecs_cmd_set(buf, e, c->position, &p) != ECS_OK;
-    bad |= ecs_cmd_set(buf, e, c->rotation, &r) != ECS_OK;
-    bad |= ecs_cmd_set(buf, e, c->velocity, &v) != ECS_OK;
+    bad |= ecs_cmd_set(buf, e, c->transform, &v.t) != ECS_OK;
+    bad |= ecs_cmd_set(buf, e, c->position, &v.p) != ECS_OK;
+    bad |= ecs_cmd_set(buf, e, c->rotation, &v.r) != ECS_OK;
+    bad |= ecs_cmd_set(buf, e, c->velocity, &v.v) != ECS_OK;
   }
   ecs_cmd_stats_t stats;
   bad |= ecs_cmd_buffer_apply(buf, &stats) != ECS_OK;
@@ -199,11 +204,11 @@ static int insert_base_run(void *user, size_t n) {
     return -1;
   }
   for (size_t i = 0; i < n; ++i) {
-    float f = (float)i;
-    b->t[i] = transform_at(f);
-    b->p[i] = (Position){f, 0.0f, 0.0f};
-    b->r[i] = (Rotation){0.0f, 0.0f, 0.0f, 1.0f};
-    b->v[i] = (Velocity){1.0f, 0.0f, 0.0f};
+    insert_values_t v = insert_values(i);
+    b->t[i] = v.t;
+    b->p[i] = v.p;
+    b->r[i] = v.r;
+    b->v[i] = v.v;
   }
   bench_do_not_optimize(b->t);
   bench_do_not_optimize(b->p);
