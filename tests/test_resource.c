@@ -11,44 +11,12 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "support/owned.h"
 
 typedef struct gravity_t {
   float g;
   int32_t steps;
 } gravity_t;
-
-/* A value owning heap memory: a missing dtor leaks, a doubled one frees twice. */
-typedef struct owned_t {
-  int32_t *payload;
-} owned_t;
-
-typedef struct hook_log_t {
-  int ctor, dtor, copy, move;
-} hook_log_t;
-
-static void owned_dtor(void *ptr, int32_t count, void *user) {
-  for (int32_t i = 0; i < count; ++i) {
-    free(((owned_t *)ptr)[i].payload);
-    ((hook_log_t *)user)->dtor++;
-  }
-}
-
-static void owned_copy(void *dst, const void *src, int32_t count, void *user) {
-  for (int32_t i = 0; i < count; ++i) {
-    const owned_t *s = (const owned_t *)src + i;
-    owned_t *d = (owned_t *)dst + i;
-    d->payload = malloc(sizeof *d->payload);
-    assert_non_null(d->payload);
-    *d->payload = *s->payload;
-    ((hook_log_t *)user)->copy++;
-  }
-}
-
-static ecs_world_t *world_new(void) {
-  ecs_world_t *w = ecs_world_new(NULL);
-  assert_non_null(w);
-  return w;
-}
 
 static ecs_component_t register_gravity(ecs_world_t *w) {
   ecs_component_t c = ECS_COMPONENT(w, gravity_t);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "support/owned.h"
 
 typedef struct pos_t {
   float x, y;
@@ -34,12 +35,6 @@ static void trace_add(trace_t *t, const char *name) {
 static ecs_status_t sys_trace(ecs_system_ctx_t *ctx) {
   trace_add(ctx->user, ctx->name);
   return ECS_OK;
-}
-
-static ecs_world_t *world_new(void) {
-  ecs_world_t *w = ecs_world_new(NULL);
-  assert_non_null(w);
-  return w;
 }
 
 static ecs_scheduler_t *build_ok(ecs_scheduler_builder_t *b) {
