@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "support/log_capture.h"
 #include "support/owned.h"
 
 typedef struct pos_t {
@@ -700,19 +701,6 @@ static void test_system_context(void **state) {
   }
   ecs_scheduler_free(s);
   ecs_world_free(w);
-}
-
-typedef struct log_capture_t {
-  int count;
-  ecs_log_level_t level;
-  char last[256];
-} log_capture_t;
-
-static void capture_log(void *user, ecs_log_level_t level, const char *msg) {
-  log_capture_t *c = user;
-  c->count++;
-  c->level = level;
-  snprintf(c->last, sizeof c->last, "%s", msg);
 }
 
 static ecs_status_t sys_spawn1(ecs_system_ctx_t *ctx) {

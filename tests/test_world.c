@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ecs.h"
+#include "support/log_capture.h"
 
 /* ---- a counting allocator ------------------------------------------------
  * Each block carries its size in a header, so free/realloc can check the
@@ -307,19 +308,6 @@ static void test_allocation_failure_sweep(void **state) {
 }
 
 /* ---- logging --------------------------------------------------------------- */
-
-typedef struct log_capture_t {
-  int count;
-  ecs_log_level_t level;
-  char last[512];
-} log_capture_t;
-
-static void capture_log(void *user, ecs_log_level_t level, const char *msg) {
-  log_capture_t *c = user;
-  c->count++;
-  c->level = level;
-  snprintf(c->last, sizeof c->last, "%s", msg);
-}
 
 typedef struct log_trigger_t {
   const char *err_name;
