@@ -319,7 +319,7 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
     }
     break;
   case CMD_REMOVE:
-    ecs__remove(c, e);
+    st = ecs__remove(c, e);
     break;
   case CMD_CREATE:
     break;

@@ -1,6 +1,7 @@
 /* Component registry and the per-entity component operations. The world
  * runs the lifecycle hooks here; storages only hold and move bytes. */
 #include "private.h"
+#include "storage/archetype.h"
 
 #include <string.h>
 
@@ -123,7 +124,9 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
       .alignment = d.alignment,
       .stride = (d.size + d.alignment - 1) & ~(d.alignment - 1),
       .move = d.hooks.move,
+      .dtor = d.hooks.dtor,
       .hooks_user = d.hooks.user,
+      .kind_user = c->vtable.user,
       .allocator = &world->alloc,
   };
   st = c->vt->create(&c->params, &c->storage);
@@ -254,14 +257,8 @@ ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, 
   return ECS_OK;
 }
 
-void ecs__remove(ecs__component_t *c, ecs_entity_t e) {
-  void *v = c->vt->get(c->storage, e);
-  if (v) {
-    if (c->size > 0 && c->hooks.dtor) {
-      c->hooks.dtor(v, 1, c->hooks.user);
-    }
-    c->vt->remove(c->storage, e);
-  }
+ecs_status_t ecs__remove(ecs__component_t *c, ecs_entity_t e) {
+  return c->vt->get(c->storage, e) ? c->vt->remove(c->storage, e) : ECS_OK;
 }
 
 /* Structural calls are refused while a tick runs: systems record them in
@@ -315,19 +312,28 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
 ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
   ecs__component_t *r;
   ecs_status_t st = op_check_structural(world, e, c, &r, "ecs_remove");
-  if (st == ECS_OK) {
-    ecs__remove(r, e);
-    ecs__ok(world);
+  if (st != ECS_OK) {
+    return st;
   }
-  return st;
+  if ((st = ecs__remove(r, e)) != ECS_OK) {
+    return ecs__fail(world, st, "cannot remove '%s' from entity %uv%u", r->name, ECS_ENTITY_INDEX(e),
+                     ECS_ENTITY_GENERATION(e));
+  }
+  ecs__ok(world);
+  return ECS_OK;
 }
 
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e) {
   /* O(registered components); an entity-to-components index would make
-   * this O(components of e) at the cost of a write on every add/remove. */
+   * this O(components of e) at the cost of a write on every add/remove.
+   * Archetype values go in one step with their row, not one table move per
+   * component. A host storage that fails to remove keeps its value. */
   for (uint32_t i = 1; i < w->component_count; ++i) {
-    ecs__remove(w->components[i], e);
+    if (w->components[i]->kind != ECS_STORAGE_ARCHETYPE) {
+      (void)ecs__remove(w->components[i], e);
+    }
   }
+  ecs__arch_drop(w->arch, e);
 }
 
 void *ecs_get(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {

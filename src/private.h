@@ -71,6 +71,7 @@ struct ecs_world_t {
 
   ecs__storage_kind_t *kinds;
   uint32_t kind_count;
+  struct ecs__arch_set_t *arch; /* tables of the ARCHETYPE kind */
 
   ecs_query_t *queries; /* doubly linked, freed with the world */
 
@@ -124,7 +125,7 @@ void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
 ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e);
 /* Moves the value at src into e's component (src is destroyed afterwards). */
 ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *src);
-void ecs__remove(ecs__component_t *c, ecs_entity_t e);
+ecs_status_t ecs__remove(ecs__component_t *c, ecs_entity_t e);
 
 /* storage kinds */
 ecs_status_t ecs__storage_kinds_init(ecs_world_t *w);

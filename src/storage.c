@@ -2,6 +2,7 @@
  * host's own, registered through ecs_storage_register(). */
 #include "private.h"
 
+#include "storage/archetype.h"
 #include "storage/storage_internal.h"
 
 #include <string.h>
@@ -16,10 +17,19 @@ ecs_status_t ecs__storage_kinds_init(ecs_world_t *w) {
   }
   w->kinds[ECS_STORAGE_DENSE] = (ecs__storage_kind_t){*ecs_storage_dense_vtable(), true};
   w->kinds[ECS_STORAGE_SPARSE] = (ecs__storage_kind_t){*ecs_storage_sparse_vtable(), true};
+  w->arch = ecs__arch_set_new(&w->alloc);
+  if (!w->arch) {
+    ecs__free(w, w->kinds, sizeof *w->kinds * w->kind_count);
+    return ECS_ERR_NO_MEMORY;
+  }
+  w->kinds[ECS_STORAGE_ARCHETYPE] = (ecs__storage_kind_t){*ecs__arch_vtable(), true};
+  w->kinds[ECS_STORAGE_ARCHETYPE].vt.user = w->arch;
   return ECS_OK;
 }
 
 void ecs__storage_kinds_fini(ecs_world_t *w) {
+  ecs__arch_set_free(w->arch);
+  w->arch = NULL;
   ecs__free(w, w->kinds, sizeof *w->kinds * w->kind_count);
   w->kinds = NULL;
   w->kind_count = 0;
@@ -84,9 +94,11 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
     return ECS_OK;
   }
   void *fresh = NULL;
-  ecs_status_t created = vt->create(&r->params, &fresh);
+  ecs_storage_params_t params = r->params;
+  params.kind_user = vt->user;
+  ecs_status_t created = vt->create(&params, &fresh);
   if (created != ECS_OK) {
-    return ecs__fail(world, created, "cannot create %s storage for '%s'", vt->name, r->name);
+    return ecs__fail(world, created, "cannot create %s storage for '%s': %s", vt->name, r->name, ecs_strerror(created));
   }
   /* First reserve a slot for every holder: the only step that can fail, and
    * it touches nothing in the old storage. */
@@ -111,6 +123,7 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   r->vt->destroy(r->storage);
   r->storage = fresh;
   r->vtable = *vt;
+  r->params = params;
   r->kind = kind;
   ecs__ok(world);
   return ECS_OK;

@@ -1,5 +1,6 @@
 /* World lifetime and the memory helpers every other file allocates through. */
 #include "private.h"
+#include "storage/archetype.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,7 @@ void ecs_world_free(ecs_world_t *world) {
     return;
   }
   ecs__query_free_all(world);
+  ecs__arch_set_closing(world->arch);
   ecs__component_fini_all(world);
   ecs__storage_kinds_fini(world);
   ecs__free(world, world->components, (size_t)world->component_cap * sizeof(ecs__component_t *));

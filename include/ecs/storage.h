@@ -1,21 +1,27 @@
 /** @file ecs/storage.h
  *  The storage plug. Each component's values live in one storage instance
- *  created from an ecs_storage_vtable_t. The world owns value lifecycles
- *  (ctor/dtor/copy hooks); a storage owns memory and relocation only.
+ *  created from an ecs_storage_vtable_t. The world constructs and copies
+ *  values (ctor/copy hooks); a storage owns memory, relocation (move hook)
+ *  and the destruction of a value it removes (dtor hook, so that a remove
+ *  that cannot proceed leaves the value alive).
  *
  *  Contract for an implementation:
  *  - insert(e) is only called when e is absent; it returns memory for one
  *    value (uninitialised) or NULL when out of memory (state unchanged).
  *    For a zero-size component it returns any non-NULL pointer.
- *  - remove(e) is only called when e is present, after its value was
- *    destructed; the storage may relocate other values (params.move).
+ *  - remove(e) is only called when e is present. It destructs the value
+ *    (params.dtor, if set) and releases it, and may relocate other values
+ *    (params.move). It returns ECS_OK, or ECS_ERR_NO_MEMORY with nothing
+ *    changed (the value still alive) when it needs memory it cannot get.
  *  - get(e) returns the value of e, or NULL if absent. It compares the whole
  *    handle, generation included.
  *  - chunk() walks all values in chunks: start with *cursor = 0, it fills
  *    @p out and returns true until done. out->data is the contiguous values
  *    of out->entities, or NULL when the storage cannot lay them out so (the
  *    caller then uses get()). No insert/remove happens during a walk.
- *  - memory() reports bytes held, for metrics. */
+ *  - memory() reports bytes held, for metrics.
+ *  - destroy() releases the instance's memory without running any dtor: the
+ *    world destructs remaining values first (or moved them elsewhere). */
 #ifndef ECS_STORAGE_H
 #define ECS_STORAGE_H
 
@@ -35,7 +41,9 @@ typedef struct ecs_storage_params_t {
   size_t alignment;                 /**< power of two */
   size_t stride;                    /**< size rounded up to alignment */
   ecs_move_fn move;                 /**< relocation; NULL means memcpy */
-  void *hooks_user;                 /**< user pointer for move */
+  ecs_xtor_fn dtor;                 /**< destruction on remove; NULL: nothing to do */
+  void *hooks_user;                 /**< user pointer for move and dtor */
+  void *kind_user;                  /**< ecs_storage_vtable_t.user of the kind */
   const ecs_allocator_t *allocator; /**< always complete */
 } ecs_storage_params_t;
 
@@ -51,15 +59,16 @@ typedef struct ecs_storage_vtable_t {
   ecs_status_t (*create)(const ecs_storage_params_t *params, void **out_state);
   void (*destroy)(void *state);
   void *(*insert)(void *state, ecs_entity_t e);
-  void (*remove)(void *state, ecs_entity_t e);
+  ecs_status_t (*remove)(void *state, ecs_entity_t e);
   void *(*get)(void *state, ecs_entity_t e);
   size_t (*count)(const void *state);
   bool (*chunk)(void *state, size_t *cursor, ecs_storage_chunk_t *out);
   size_t (*memory)(const void *state);
+  void *user; /**< handed to every instance as params.kind_user (state shared by a kind) */
 } ecs_storage_vtable_t;
 
 /** Registers a host-defined storage kind. The vtable is copied; every
- *  function must be set.
+ *  function must be set (user may be NULL).
  *  @p out_kind receives the new kind (>= ECS_STORAGE_CUSTOM_BASE) to put in
  *  ecs_component_desc_t.storage.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL or incomplete vtable),

@@ -129,11 +129,14 @@ static uint32_t dense_find(const dense_t *d, ecs_entity_t e) {
   return *slot - 1;
 }
 
-static void dense_remove(void *state, ecs_entity_t e) {
+static ecs_status_t dense_remove(void *state, ecs_entity_t e) {
   dense_t *d = state;
   uint32_t pos = dense_find(d, e);
   if (pos == UINT32_MAX) {
-    return;
+    return ECS_OK;
+  }
+  if (d->p.stride) {
+    ecs__destruct(&d->p, d->data + (size_t)pos * d->p.stride);
   }
   uint32_t last = d->count - 1;
   if (pos != last) {
@@ -144,6 +147,7 @@ static void dense_remove(void *state, ecs_entity_t e) {
   }
   *dense_slot(d, ECS_ENTITY_INDEX(e)) = 0;
   d->count = last;
+  return ECS_OK;
 }
 
 static void *dense_get(void *state, ecs_entity_t e) {

@@ -75,14 +75,16 @@ static sparse_node_t *sparse_find(const sparse_t *s, ecs_entity_t e) {
   return n;
 }
 
-static void sparse_remove(void *state, ecs_entity_t e) {
+static ecs_status_t sparse_remove(void *state, ecs_entity_t e) {
   sparse_t *s = state;
   const ecs_allocator_t *hash_alloc = s->p.allocator;
   sparse_node_t *n = sparse_find(s, e);
   if (n) {
+    ecs__destruct(&s->p, node_value(s, n));
     HASH_DEL(s->map, n);
     ecs__aligned_free(hash_alloc, n, s->node_size, s->node_align);
   }
+  return ECS_OK;
 }
 
 static void *sparse_get(void *state, ecs_entity_t e) {

@@ -19,4 +19,11 @@ static inline void ecs__relocate(const ecs_storage_params_t *p, void *dst, void 
   }
 }
 
+/* Destructs one value on removal, if the component has a dtor. */
+static inline void ecs__destruct(const ecs_storage_params_t *p, void *value) {
+  if (p->dtor && p->size > 0) {
+    p->dtor(value, 1, p->hooks_user);
+  }
+}
+
 #endif /* ECS_STORAGE_INTERNAL_H */

@@ -198,18 +198,29 @@ static void model_step(model_t *m) {
   }
 }
 
+/* Every storage kind, alone and mixed, against the same model; every 5000
+ * operations one component also moves to the next kind, keeping values. */
 static void test_random_against_model(void **state) {
   (void)state;
   static model_t m;
+#define D ECS_STORAGE_DENSE
+#define S ECS_STORAGE_SPARSE
+#define A ECS_STORAGE_ARCHETYPE
+  static const ecs_storage_kind_t layouts[][NCOMP] = {{D, D, D}, {S, S, S}, {A, A, A}, {A, S, D}, {A, A, D}};
+#undef D
+#undef S
+#undef A
   const uint64_t seeds[] = {1, 2, 3};
-  for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; ++s) {
+  for (size_t run = 0; run < 3 * sizeof layouts / sizeof layouts[0]; ++run) {
+    const ecs_storage_kind_t *layout = layouts[run / 3];
     memset(&m, 0, sizeof m);
-    m.seed = m.rng = seeds[s];
+    m.seed = m.rng = seeds[run % 3] + 100 * (run / 3);
     m.w = ecs_world_new(NULL);
     assert_non_null(m.w);
     const char *names[NCOMP] = {"a", "b", "t"};
     for (int c = 0; c < NCOMP; ++c) {
-      m.comps[c] = ecs_component_register_type(m.w, names[c], comp_size[c], 0);
+      m.comps[c] = ecs_component_register(
+          m.w, &(ecs_component_desc_t){.name = names[c], .size = comp_size[c], .storage = layout[c]});
       assert_int_not_equal(m.comps[c], ECS_COMPONENT_NULL);
       ecs_access_t access = comp_size[c] ? ECS_ACCESS_READ : ECS_ACCESS_WITH;
       m.single[c] = ecs_query_new(m.w, &(ecs_query_desc_t){{{m.comps[c], access}}});
@@ -221,6 +232,14 @@ static void test_random_against_model(void **state) {
     for (m.op = 0; m.op < 100000; ++m.op) {
       model_step(&m);
       if (m.op % 1000 == 999) {
+        model_check_all(&m);
+      }
+      if (m.op % 5000 == 4999) {
+        ecs_component_t c = m.comps[(m.op / 5000) % NCOMP];
+        ecs_storage_kind_t next = (ecs_storage_kind_t)((ecs_component_storage(m.w, c) + 1) % 3);
+        if (ecs_component_set_storage(m.w, c, next) != ECS_OK) {
+          fail_msg("seed %llu op %zu: set_storage: %s", (unsigned long long)m.seed, m.op, ecs_last_error(m.w));
+        }
         model_check_all(&m);
       }
     }
@@ -440,14 +459,14 @@ static wrap_counts_t wrap_counts; /* the vtable has no user pointer */
 WRAP(ecs_status_t, create, (const ecs_storage_params_t *p, void **out), (p, out))
 WRAP_VOID(destroy, (void *s), (s))
 WRAP(void *, insert, (void *s, ecs_entity_t e), (s, e))
-WRAP_VOID(remove, (void *s, ecs_entity_t e), (s, e))
+WRAP(ecs_status_t, remove, (void *s, ecs_entity_t e), (s, e))
 WRAP(void *, get, (void *s, ecs_entity_t e), (s, e))
 WRAP(size_t, count, (const void *s), (s))
 WRAP(bool, chunk, (void *s, size_t *cursor, ecs_storage_chunk_t *out), (s, cursor, out))
 WRAP(size_t, memory, (const void *s), (s))
 
 static const ecs_storage_vtable_t wrap_vtable = {"wrap",   wrap_create, wrap_destroy, wrap_insert, wrap_remove,
-                                                 wrap_get, wrap_count,  wrap_chunk,   wrap_memory};
+                                                 wrap_get, wrap_count,  wrap_chunk,   wrap_memory, NULL};
 
 static void test_host_storage_routes_calls(void **state) {
   (void)state;

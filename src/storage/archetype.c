@@ -1,0 +1,535 @@
+/* ARCHETYPE storage: one table per set of archetype-stored components, one
+ * contiguous column per component (SoA), and a record per entity giving its
+ * (table, row). Adding or removing a component moves the entity's row to
+ * the neighbouring table; the add/remove edges between tables are cached on
+ * the source table, so a repeated transition costs a short scan of that
+ * table's edges, never a type hash. Tables are found by a hash of their
+ * sorted component ids when first needed and are never deleted. */
+#include "archetype.h"
+
+#include "../private.h"
+#include "storage_internal.h"
+
+typedef struct arch_column_t {
+  char *data;
+  uint32_t cap;
+  size_t stride;
+  size_t align;
+} arch_column_t;
+
+typedef struct arch_edge_t {
+  ecs_component_t component;
+  uint32_t table;
+  bool add; /* an add transition, else a remove */
+} arch_edge_t;
+
+typedef struct arch_table_t {
+  ecs_component_t *ids; /* sorted; the hash key */
+  uint32_t type_count;
+  arch_column_t *cols;
+  ecs_entity_t *entities;
+  uint32_t count;
+  uint32_t ent_cap;
+  arch_edge_t *edges; /* cached add and remove transitions */
+  uint32_t edge_count;
+  uint32_t edge_cap;
+  uint32_t index;
+  UT_hash_handle hh;
+} arch_table_t;
+
+/* One archetype-stored component: the vtable state of its instance. */
+typedef struct arch_comp_t {
+  ecs__arch_set_t *set;
+  ecs_storage_params_t p;
+  size_t count;
+  uint32_t *tables; /* tables holding this component, in creation order */
+  uint32_t table_count;
+  uint32_t table_cap;
+} arch_comp_t;
+
+typedef struct arch_record_t {
+  uint32_t table; /* index + 1; 0: no archetype component */
+  uint32_t row;
+} arch_record_t;
+
+struct ecs__arch_set_t {
+  const ecs_allocator_t *alloc;
+  arch_table_t **tables; /* [0] is the empty type */
+  uint32_t table_count;
+  uint32_t table_cap;
+  arch_table_t *by_type;
+  arch_comp_t **comps; /* by component id */
+  uint32_t comp_cap;
+  arch_record_t *records; /* by entity index */
+  uint32_t record_cap;
+  bool closing;
+};
+
+static void *a_alloc(const ecs__arch_set_t *s, size_t n) {
+  return s->alloc->alloc(s->alloc->user, n);
+}
+
+static void a_free(const ecs__arch_set_t *s, void *p, size_t n) {
+  if (p) {
+    s->alloc->free(s->alloc->user, p, n);
+  }
+}
+
+static void table_free(ecs__arch_set_t *s, arch_table_t *t) {
+  for (uint32_t i = 0; i < t->type_count; ++i) {
+    ecs__aligned_free(s->alloc, t->cols[i].data, (size_t)t->cols[i].cap * t->cols[i].stride, t->cols[i].align);
+  }
+  a_free(s, t->cols, t->type_count * sizeof *t->cols);
+  a_free(s, t->ids, t->type_count * sizeof *t->ids);
+  a_free(s, t->entities, (size_t)t->ent_cap * sizeof *t->entities);
+  a_free(s, t->edges, (size_t)t->edge_cap * sizeof *t->edges);
+  a_free(s, t, sizeof *t);
+}
+
+ecs__arch_set_t *ecs__arch_set_new(const ecs_allocator_t *a) {
+  ecs__arch_set_t *s = a->alloc(a->user, sizeof *s);
+  if (!s) {
+    return NULL;
+  }
+  memset(s, 0, sizeof *s);
+  s->alloc = a;
+  arch_table_t *root = a_alloc(s, sizeof *root);
+  if (!root || !ecs__grow(a, (void **)&s->tables, sizeof *s->tables, &s->table_cap, 1, 16)) {
+    a_free(s, root, sizeof *root);
+    a->free(a->user, s, sizeof *s);
+    return NULL;
+  }
+  memset(root, 0, sizeof *root);
+  s->tables[s->table_count++] = root;
+  return s;
+}
+
+void ecs__arch_set_free(ecs__arch_set_t *s) {
+  if (!s) {
+    return;
+  }
+  const ecs_allocator_t *hash_alloc = s->alloc;
+  HASH_CLEAR(hh, s->by_type);
+  for (uint32_t i = 0; i < s->table_count; ++i) {
+    table_free(s, s->tables[i]);
+  }
+  a_free(s, s->tables, (size_t)s->table_cap * sizeof *s->tables);
+  a_free(s, s->comps, (size_t)s->comp_cap * sizeof *s->comps);
+  a_free(s, s->records, (size_t)s->record_cap * sizeof *s->records);
+  hash_alloc->free(hash_alloc->user, s, sizeof *s);
+}
+
+void ecs__arch_set_closing(ecs__arch_set_t *s) {
+  s->closing = true;
+}
+
+static int32_t column_of(const arch_table_t *t, ecs_component_t c) {
+  uint32_t lo = 0;
+  uint32_t hi = t->type_count;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (t->ids[mid] < c) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return (lo < t->type_count && t->ids[lo] == c) ? (int32_t)lo : -1;
+}
+
+static arch_record_t *record_of(const ecs__arch_set_t *s, ecs_entity_t e) {
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  if (idx >= s->record_cap || s->records[idx].table == 0) {
+    return NULL;
+  }
+  arch_record_t *r = &s->records[idx];
+  return s->tables[r->table - 1]->entities[r->row] == e ? r : NULL;
+}
+
+/* Creates the table for ids (sorted, n entries); every id must be a live
+ * archetype component. Returns its index, or UINT32_MAX when out of memory
+ * (nothing changed). */
+static uint32_t table_create(ecs__arch_set_t *s, const ecs_component_t *ids, uint32_t n) {
+  const ecs_allocator_t *hash_alloc = s->alloc;
+  if (!ecs__grow(s->alloc, (void **)&s->tables, sizeof *s->tables, &s->table_cap, (size_t)s->table_count + 1, 16)) {
+    return UINT32_MAX;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    arch_comp_t *c = s->comps[ids[i]];
+    if (!ecs__grow(s->alloc, (void **)&c->tables, sizeof *c->tables, &c->table_cap, (size_t)c->table_count + 1, 8)) {
+      return UINT32_MAX;
+    }
+  }
+  arch_table_t *t = a_alloc(s, sizeof *t);
+  if (!t) {
+    return UINT32_MAX;
+  }
+  memset(t, 0, sizeof *t);
+  t->ids = a_alloc(s, n * sizeof *t->ids);
+  t->cols = a_alloc(s, n * sizeof *t->cols);
+  t->type_count = n;
+  if (!t->ids || !t->cols) {
+    table_free(s, t);
+    return UINT32_MAX;
+  }
+  memcpy(t->ids, ids, n * sizeof *ids);
+  for (uint32_t i = 0; i < n; ++i) {
+    const ecs_storage_params_t *p = &s->comps[ids[i]]->p;
+    t->cols[i] = (arch_column_t){NULL, 0, p->stride, p->alignment};
+  }
+  bool hash_oom = false;
+  HASH_ADD_KEYPTR(hh, s->by_type, t->ids, n * sizeof *t->ids, t);
+  if (hash_oom) {
+    table_free(s, t);
+    return UINT32_MAX;
+  }
+  t->index = s->table_count;
+  s->tables[s->table_count++] = t;
+  for (uint32_t i = 0; i < n; ++i) {
+    arch_comp_t *c = s->comps[ids[i]];
+    c->tables[c->table_count++] = t->index;
+  }
+  return t->index;
+}
+
+/* The table reached from `from` by adding (add) or removing component c,
+ * through the edge cache, else by type hash, else created. */
+static uint32_t table_step(ecs__arch_set_t *s, uint32_t from, ecs_component_t c, bool add) {
+  arch_table_t *t = s->tables[from];
+  for (uint32_t i = 0; i < t->edge_count; ++i) {
+    if (t->edges[i].component == c && t->edges[i].add == add) {
+      return t->edges[i].table;
+    }
+  }
+  uint32_t n = t->type_count + (add ? 1u : 0u) - (add ? 0u : 1u);
+  ecs_component_t small[32];
+  ecs_component_t *ids = n <= 32 ? small : a_alloc(s, n * sizeof *ids);
+  if (!ids) {
+    return UINT32_MAX;
+  }
+  uint32_t k = 0;
+  bool placed = !add;
+  for (uint32_t i = 0; i < t->type_count; ++i) {
+    if (!placed && c < t->ids[i]) {
+      ids[k++] = c;
+      placed = true;
+    }
+    if (add || t->ids[i] != c) {
+      ids[k++] = t->ids[i];
+    }
+  }
+  if (!placed) {
+    ids[k++] = c;
+  }
+  uint32_t to;
+  if (n == 0) {
+    to = 0;
+  } else {
+    arch_table_t *found = NULL;
+    HASH_FIND(hh, s->by_type, ids, n * sizeof *ids, found);
+    to = found ? found->index : table_create(s, ids, n);
+  }
+  if (ids != small) {
+    a_free(s, ids, n * sizeof *ids);
+  }
+  /* cache the edge; a failure to cache only costs a lookup next time */
+  if (to != UINT32_MAX &&
+      ecs__grow(s->alloc, (void **)&t->edges, sizeof *t->edges, &t->edge_cap, (size_t)t->edge_count + 1, 4)) {
+    t->edges[t->edge_count++] = (arch_edge_t){c, to, add};
+  }
+  return to;
+}
+
+/* Room for one more row in table t. */
+static bool table_reserve(ecs__arch_set_t *s, arch_table_t *t) {
+  uint32_t need = t->count + 1;
+  if (!ecs__grow(s->alloc, (void **)&t->entities, sizeof *t->entities, &t->ent_cap, need, 16)) {
+    return false;
+  }
+  for (uint32_t i = 0; i < t->type_count; ++i) {
+    arch_column_t *col = &t->cols[i];
+    if (col->stride == 0 || need <= col->cap) {
+      continue;
+    }
+    uint32_t cap = col->cap ? col->cap * 2 : 16;
+    char *data = ecs__aligned_alloc(s->alloc, (size_t)cap * col->stride, col->align);
+    if (!data) {
+      return false; /* columns already grown keep their larger capacity */
+    }
+    ecs__relocate(&s->comps[t->ids[i]]->p, data, col->data, t->count);
+    ecs__aligned_free(s->alloc, col->data, (size_t)col->cap * col->stride, col->align);
+    col->data = data;
+    col->cap = cap;
+  }
+  return true;
+}
+
+static void *cell(const arch_table_t *t, uint32_t col, uint32_t row) {
+  return t->cols[col].data + (size_t)row * t->cols[col].stride;
+}
+
+/* Removes row from t by moving the last row into it (values relocated). */
+static void table_swap_remove(ecs__arch_set_t *s, arch_table_t *t, uint32_t row) {
+  uint32_t last = t->count - 1;
+  if (row != last) {
+    for (uint32_t i = 0; i < t->type_count; ++i) {
+      if (t->cols[i].stride) {
+        ecs__relocate(&s->comps[t->ids[i]]->p, cell(t, i, row), cell(t, i, last), 1);
+      }
+    }
+    ecs_entity_t moved = t->entities[last];
+    t->entities[row] = moved;
+    s->records[ECS_ENTITY_INDEX(moved)].row = row;
+  }
+  t->count = last;
+}
+
+/* Moves e's row from table `from` to the reserved table `to`: shared
+ * columns are relocated; a column missing in `to` must have been destructed
+ * already. The new row's extra column (if any) stays uninitialised. */
+static void table_move(ecs__arch_set_t *s, ecs_entity_t e, uint32_t from, uint32_t row, uint32_t to) {
+  arch_table_t *a = s->tables[from];
+  arch_table_t *b = s->tables[to];
+  arch_record_t *r = &s->records[ECS_ENTITY_INDEX(e)];
+  if (to != 0) {
+    uint32_t dst = b->count++;
+    b->entities[dst] = e;
+    for (uint32_t i = 0, j = 0; i < a->type_count && j < b->type_count;) {
+      if (a->ids[i] == b->ids[j]) {
+        if (a->cols[i].stride) {
+          ecs__relocate(&s->comps[a->ids[i]]->p, cell(b, j, dst), cell(a, i, row), 1);
+        }
+        ++i;
+        ++j;
+      } else if (a->ids[i] < b->ids[j]) {
+        ++i;
+      } else {
+        ++j;
+      }
+    }
+  }
+  if (from != 0) {
+    table_swap_remove(s, a, row);
+  }
+  if (to != 0) {
+    r->table = to + 1;
+    r->row = b->count - 1;
+  } else {
+    r->table = 0;
+  }
+}
+
+/* Destructs e's values (but those of `skip`, already gone) and removes its
+ * row: an entity destroy, or the last resort of arch_destroy. */
+static void drop_row(ecs__arch_set_t *s, ecs_entity_t e, ecs_component_t skip) {
+  arch_record_t *r = record_of(s, e);
+  if (!r) {
+    return;
+  }
+  arch_table_t *t = s->tables[r->table - 1];
+  for (uint32_t i = 0; i < t->type_count; ++i) {
+    if (t->ids[i] == skip) {
+      continue;
+    }
+    arch_comp_t *c = s->comps[t->ids[i]];
+    if (t->cols[i].stride) {
+      ecs__destruct(&c->p, cell(t, i, r->row));
+    }
+    c->count--;
+  }
+  uint32_t row = r->row;
+  r->table = 0;
+  table_swap_remove(s, t, row);
+}
+
+static ecs_status_t arch_create(const ecs_storage_params_t *params, void **out) {
+  ecs__arch_set_t *s = params->kind_user;
+  if (!s) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_component_t id = params->component;
+  if (id < s->comp_cap && s->comps[id]) {
+    return ECS_ERR_DUPLICATE;
+  }
+  uint32_t old_cap = s->comp_cap;
+  if (!ecs__grow(s->alloc, (void **)&s->comps, sizeof *s->comps, &s->comp_cap, (size_t)id + 1, 16)) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  memset(s->comps + old_cap, 0, (size_t)(s->comp_cap - old_cap) * sizeof *s->comps);
+  arch_comp_t *c = a_alloc(s, sizeof *c);
+  if (!c) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  memset(c, 0, sizeof *c);
+  c->set = s;
+  c->p = *params;
+  /* tables left from an earlier time in archetype storage are empty of c;
+   * relist them so walks and queries see them again */
+  for (uint32_t t = 1; t < s->table_count; ++t) {
+    if (column_of(s->tables[t], id) >= 0) {
+      if (!ecs__grow(s->alloc, (void **)&c->tables, sizeof *c->tables, &c->table_cap, (size_t)c->table_count + 1, 8)) {
+        a_free(s, c->tables, (size_t)c->table_cap * sizeof *c->tables);
+        a_free(s, c, sizeof *c);
+        return ECS_ERR_NO_MEMORY;
+      }
+      c->tables[c->table_count++] = t;
+    }
+  }
+  s->comps[id] = c;
+  *out = c;
+  return ECS_OK;
+}
+
+static void arch_destroy(void *state) {
+  arch_comp_t *c = state;
+  ecs__arch_set_t *s = c->set;
+  ecs_component_t id = c->p.component;
+  if (!s->closing) {
+    /* the values were moved out or destructed by the world: move every
+     * holder to the table without this component, dropping the column */
+    for (uint32_t k = 0; k < c->table_count; ++k) {
+      uint32_t t = c->tables[k];
+      while (s->tables[t]->count > 0) {
+        arch_table_t *tab = s->tables[t];
+        ecs_entity_t e = tab->entities[tab->count - 1];
+        uint32_t to = table_step(s, t, id, false);
+        if (to == UINT32_MAX || (to != 0 && !table_reserve(s, s->tables[to]))) {
+          /* no memory to keep the other components together: drop the row
+           * so the world stays consistent (the entity loses its archetype
+           * values, each destructed) */
+          drop_row(s, e, id);
+          continue;
+        }
+        table_move(s, e, t, tab->count - 1, to);
+      }
+    }
+  }
+  s->comps[id] = NULL;
+  a_free(s, c->tables, (size_t)c->table_cap * sizeof *c->tables);
+  a_free(s, c, sizeof *c);
+}
+
+static void *arch_insert(void *state, ecs_entity_t e) {
+  arch_comp_t *c = state;
+  ecs__arch_set_t *s = c->set;
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  if (idx >= s->record_cap) {
+    uint32_t old = s->record_cap;
+    if (!ecs__grow(s->alloc, (void **)&s->records, sizeof *s->records, &s->record_cap, (size_t)idx + 1, 64)) {
+      return NULL;
+    }
+    memset(s->records + old, 0, (size_t)(s->record_cap - old) * sizeof *s->records);
+  }
+  arch_record_t *r = record_of(s, e);
+  uint32_t from = r ? r->table - 1 : 0;
+  uint32_t row = r ? r->row : 0;
+  uint32_t to = table_step(s, from, c->p.component, true);
+  if (to == UINT32_MAX || !table_reserve(s, s->tables[to])) {
+    return NULL;
+  }
+  table_move(s, e, from, row, to);
+  c->count++;
+  arch_table_t *t = s->tables[to];
+  int32_t col = column_of(t, c->p.component);
+  return c->p.stride ? cell(t, (uint32_t)col, t->count - 1) : (void *)t;
+}
+
+static ecs_status_t arch_remove(void *state, ecs_entity_t e) {
+  arch_comp_t *c = state;
+  ecs__arch_set_t *s = c->set;
+  arch_record_t *r = record_of(s, e);
+  if (!r) {
+    return ECS_OK;
+  }
+  uint32_t from = r->table - 1;
+  uint32_t to = table_step(s, from, c->p.component, false);
+  if (to == UINT32_MAX || (to != 0 && !table_reserve(s, s->tables[to]))) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  arch_table_t *t = s->tables[from];
+  if (c->p.stride) {
+    ecs__destruct(&c->p, cell(t, (uint32_t)column_of(t, c->p.component), r->row));
+  }
+  table_move(s, e, from, r->row, to);
+  c->count--;
+  return ECS_OK;
+}
+
+void ecs__arch_drop(ecs__arch_set_t *s, ecs_entity_t e) {
+  drop_row(s, e, ECS_COMPONENT_NULL);
+}
+
+static void *arch_get(void *state, ecs_entity_t e) {
+  arch_comp_t *c = state;
+  const arch_record_t *r = record_of(c->set, e);
+  if (!r) {
+    return NULL;
+  }
+  arch_table_t *t = c->set->tables[r->table - 1];
+  int32_t col = column_of(t, c->p.component);
+  if (col < 0) {
+    return NULL;
+  }
+  return c->p.stride ? cell(t, (uint32_t)col, r->row) : (void *)t;
+}
+
+static size_t arch_count(const void *state) {
+  return ((const arch_comp_t *)state)->count;
+}
+
+static bool arch_chunk(void *state, size_t *cursor, ecs_storage_chunk_t *out) {
+  arch_comp_t *c = state;
+  while (*cursor < c->table_count) {
+    arch_table_t *t = c->set->tables[c->tables[(*cursor)++]];
+    if (t->count > 0) {
+      out->entities = t->entities;
+      out->data = c->p.stride ? t->cols[column_of(t, c->p.component)].data : NULL;
+      out->count = t->count;
+      return true;
+    }
+  }
+  return false;
+}
+
+static size_t arch_memory(const void *state) {
+  const arch_comp_t *c = state;
+  size_t bytes = sizeof *c + (size_t)c->table_cap * sizeof *c->tables;
+  for (uint32_t k = 0; k < c->table_count; ++k) {
+    const arch_table_t *t = c->set->tables[c->tables[k]];
+    bytes += (size_t)t->cols[column_of(t, c->p.component)].cap * c->p.stride;
+  }
+  return bytes;
+}
+
+static const ecs_storage_vtable_t arch_vtable = {
+    .name = "archetype",
+    .create = arch_create,
+    .destroy = arch_destroy,
+    .insert = arch_insert,
+    .remove = arch_remove,
+    .get = arch_get,
+    .count = arch_count,
+    .chunk = arch_chunk,
+    .memory = arch_memory,
+};
+
+const ecs_storage_vtable_t *ecs__arch_vtable(void) {
+  return &arch_vtable;
+}
+
+uint32_t ecs__arch_table_count(const ecs__arch_set_t *s) {
+  return s->table_count;
+}
+
+int32_t ecs__arch_table_column(const ecs__arch_set_t *s, uint32_t t, ecs_component_t c) {
+  return column_of(s->tables[t], c);
+}
+
+uint32_t ecs__arch_table_rows(const ecs__arch_set_t *s, uint32_t t, const ecs_entity_t **entities) {
+  *entities = s->tables[t]->entities;
+  return s->tables[t]->count;
+}
+
+void *ecs__arch_table_data(const ecs__arch_set_t *s, uint32_t t, int32_t column) {
+  return s->tables[t]->cols[column].data;
+}

@@ -1,0 +1,28 @@
+/* ARCHETYPE storage internals shared with the world and the query engine.
+ * One set per world holds every table; each archetype-stored component gets
+ * a storage instance (its vtable state) that is a view on the set. Tables
+ * are never deleted, so a table index stays valid for the world's life. */
+#ifndef ECS_STORAGE_ARCHETYPE_H
+#define ECS_STORAGE_ARCHETYPE_H
+
+#include "ecs/storage.h"
+
+typedef struct ecs__arch_set_t ecs__arch_set_t;
+
+ecs__arch_set_t *ecs__arch_set_new(const ecs_allocator_t *a);
+void ecs__arch_set_free(ecs__arch_set_t *s);
+/* World teardown: component instances then skip moving entities out. */
+void ecs__arch_set_closing(ecs__arch_set_t *s);
+/* Destructs every archetype value of e and removes its row (entity destroy). */
+void ecs__arch_drop(ecs__arch_set_t *s, ecs_entity_t e);
+const ecs_storage_vtable_t *ecs__arch_vtable(void);
+
+/* Table access for queries. Tables are numbered in creation order. */
+uint32_t ecs__arch_table_count(const ecs__arch_set_t *s);
+/* Column of component c in table t, or -1. */
+int32_t ecs__arch_table_column(const ecs__arch_set_t *s, uint32_t t, ecs_component_t c);
+uint32_t ecs__arch_table_rows(const ecs__arch_set_t *s, uint32_t t, const ecs_entity_t **entities);
+/* Contiguous values of a column (NULL for tags). */
+void *ecs__arch_table_data(const ecs__arch_set_t *s, uint32_t t, int32_t column);
+
+#endif /* ECS_STORAGE_ARCHETYPE_H */
