@@ -1,6 +1,15 @@
-/* Queries: a term list resolved to component records, iterated by walking
- * the smallest storage among the required terms and probing the others. */
+/* Queries: a term list resolved to component records. A query whose terms
+ * are all archetype-stored walks its cached list of matching tables, with a
+ * contiguous column per term (the fast path). Any other query walks the
+ * smallest storage among its required terms and probes the others. */
 #include "private.h"
+#include "storage/archetype.h"
+
+/* A table matching an archetype-only query, with each term's column. */
+typedef struct query_table_t {
+  uint32_t table;
+  int16_t cols[ECS_QUERY_MAX_TERMS]; /* -1: not in the table */
+} query_table_t;
 
 struct ecs_query_t {
   ecs_world_t *world;
@@ -10,6 +19,12 @@ struct ecs_query_t {
   bool filtered; /* some term besides the driver can reject a row */
   ecs_term_t terms[ECS_QUERY_MAX_TERMS];
   ecs__component_t *comps[ECS_QUERY_MAX_TERMS];
+  /* the table cache: tables are only ever appended to the world's set, so
+   * the tables created since the last scan are all that must be checked */
+  query_table_t *tables;
+  uint32_t table_count;
+  uint32_t table_cap;
+  uint32_t scanned;
 };
 
 static bool term_required(ecs_access_t a) {
@@ -83,6 +98,7 @@ void ecs_query_free(ecs_query_t *query) {
     return;
   }
   ecs_world_t *w = query->world;
+  ecs__free(w, query->tables, (size_t)query->table_cap * sizeof *query->tables);
   if (query->prev) {
     query->prev->next = query->next;
   } else {
@@ -104,6 +120,44 @@ int32_t ecs_query_term_count(const ecs_query_t *query) {
   return query ? query->term_count : 0;
 }
 
+static bool all_archetype(const ecs_query_t *q) {
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    if (q->comps[i]->kind != ECS_STORAGE_ARCHETYPE) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Adds the tables created since the last scan that match. False when the
+ * cache cannot grow (the caller then takes the general path). */
+static bool update_table_cache(ecs_query_t *q) {
+  const ecs__arch_set_t *set = q->world->arch;
+  uint32_t n = ecs__arch_table_count(set);
+  for (; q->scanned < n; ++q->scanned) {
+    query_table_t entry = {.table = q->scanned};
+    bool match = true;
+    for (int32_t i = 0; i < q->term_count && match; ++i) {
+      int32_t col = ecs__arch_table_column(set, q->scanned, q->terms[i].component);
+      entry.cols[i] = (int16_t)col;
+      if (q->terms[i].access == ECS_ACCESS_WITHOUT) {
+        match = col < 0;
+      } else if (q->terms[i].access != ECS_ACCESS_OPTIONAL) {
+        match = col >= 0;
+      }
+    }
+    if (!match) {
+      continue;
+    }
+    if (!ecs__grow(&q->world->alloc, (void **)&q->tables, sizeof *q->tables, &q->table_cap, (size_t)q->table_count + 1,
+                   8)) {
+      return false;
+    }
+    q->tables[q->table_count++] = entry;
+  }
+  return true;
+}
+
 ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   ecs_iter_t it = {0};
   if (!query) {
@@ -113,6 +167,7 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   it.world = query->world;
   it.term_count = query->term_count;
   it.priv.query = query;
+  it.priv.tables = all_archetype(query) && update_table_cache(query);
   size_t best = SIZE_MAX;
   for (int32_t i = 0; i < query->term_count; ++i) {
     if (term_required(query->terms[i].access)) {
@@ -142,9 +197,37 @@ static bool row_matches(const ecs_query_t *q, int32_t driver, ecs_entity_t e) {
   return true;
 }
 
+/* The fast path: one chunk per non-empty cached table. */
+static bool iter_next_table(ecs_iter_t *it) {
+  const ecs_query_t *q = it->priv.query;
+  const ecs__arch_set_t *set = q->world->arch;
+  while (it->priv.cursor < q->table_count) {
+    const query_table_t *qt = &q->tables[it->priv.cursor++];
+    const ecs_entity_t *entities;
+    uint32_t rows = ecs__arch_table_rows(set, qt->table, &entities);
+    if (rows == 0) {
+      continue;
+    }
+    it->entities = entities;
+    it->count = (int32_t)rows;
+    for (int32_t i = 0; i < q->term_count; ++i) {
+      bool field = qt->cols[i] >= 0 && term_has_field(q->terms[i].access) && q->comps[i]->size > 0;
+      it->priv.columns[i] = field ? ecs__arch_table_data(set, qt->table, qt->cols[i]) : NULL;
+    }
+    return true;
+  }
+  it->priv.done = true;
+  it->count = 0;
+  it->entities = NULL;
+  return false;
+}
+
 bool ecs_iter_next(ecs_iter_t *it) {
   if (!it || it->priv.done) {
     return false;
+  }
+  if (it->priv.tables) {
+    return iter_next_table(it);
   }
   const ecs_query_t *q = it->priv.query;
   const int32_t driver = it->priv.driver;

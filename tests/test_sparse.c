@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "ecs.h"
+#include "support/failing_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -164,27 +165,6 @@ static void test_set_storage_errors(void **state) {
   assert_int_equal(ecs_component_storage(w, c), ECS_STORAGE_DENSE);
   assert_int_equal(ecs_component_set_storage(w, c, ECS_STORAGE_DENSE), ECS_OK);
   ecs_world_free(w);
-}
-
-/* An allocator that fails from the Nth allocation on. */
-typedef struct failing_t {
-  size_t calls;
-  size_t fail_at;
-} failing_t;
-
-static void *f_alloc(void *user, size_t size) {
-  failing_t *f = user;
-  return ++f->calls >= f->fail_at ? NULL : malloc(size);
-}
-static void *f_realloc(void *user, void *ptr, size_t old, size_t size) {
-  failing_t *f = user;
-  (void)old;
-  return ++f->calls >= f->fail_at ? NULL : realloc(ptr, size);
-}
-static void f_free(void *user, void *ptr, size_t size) {
-  (void)user;
-  (void)size;
-  free(ptr);
 }
 
 static void test_set_storage_out_of_memory_changes_nothing(void **state) {

@@ -53,6 +53,7 @@ typedef struct ecs_iter_t {
     size_t chunk_row;
     size_t cursor;
     int32_t driver;
+    bool tables; /* walking the query's cached archetype tables */
     bool done;
   } priv;
 } ecs_iter_t;
@@ -71,13 +72,18 @@ ECS_API void ecs_query_free(ecs_query_t *query);
 /** Number of terms of @p query (0 for NULL). */
 ECS_API int32_t ecs_query_term_count(const ecs_query_t *query);
 
-/** Starts an iteration. Call ecs_iter_next() before reading any chunk. The
- *  query drives from the smallest storage among its READ/WRITE/WITH terms.
+/** Starts an iteration. Call ecs_iter_next() before reading any chunk.
+ *  When every term is ARCHETYPE-stored, the iteration walks the query's
+ *  cached list of matching tables (tables created since the last iteration
+ *  are checked here and added), one chunk per table, with a contiguous
+ *  ecs_field() for every term present. Otherwise the query drives from the
+ *  smallest storage among its READ/WRITE/WITH terms.
  *  No structural change may happen to the query's components until the
  *  iteration ends (ecs_iter_next() returned false).
  *  A NULL query yields an iterator that is done at once.
- *  Thread-safety: any thread, as long as nobody changes the world's
- *  structure; many iterators of one query may run at once. */
+ *  Thread-safety: not concurrently with another ecs_query_iter() of the
+ *  same query (it may update the cache); the iterators it returned may run
+ *  on any threads at once while nobody changes the world's structure. */
 ECS_API ecs_iter_t ecs_query_iter(ecs_query_t *query);
 
 /** Advances to the next chunk of matching entities; false when done.
@@ -86,9 +92,10 @@ ECS_API ecs_iter_t ecs_query_iter(ecs_query_t *query);
 ECS_API bool ecs_iter_next(ecs_iter_t *it);
 
 /** Contiguous array of term @p term's values for this chunk (it->count
- *  values), or NULL when the storage cannot give one (the term is not the
- *  driving one, the storage is not contiguous, the term is WITH/WITHOUT, or
- *  the component is a tag). ecs_field_at() always works. */
+ *  values), or NULL when the storage cannot give one (outside the archetype
+ *  fast path only the driving term has one, and only from a contiguous
+ *  storage; WITH/WITHOUT terms, tags and absent OPTIONAL terms never do).
+ *  ecs_field_at() always works. */
 ECS_API void *ecs_field(const ecs_iter_t *it, int32_t term);
 
 /** Value of term @p term for row @p row of this chunk; NULL for rows out of

@@ -76,7 +76,7 @@ static void a_free(const ecs__arch_set_t *s, void *p, size_t n) {
 }
 
 static void table_free(ecs__arch_set_t *s, arch_table_t *t) {
-  for (uint32_t i = 0; i < t->type_count; ++i) {
+  for (uint32_t i = 0; t->cols && i < t->type_count; ++i) {
     ecs__aligned_free(s->alloc, t->cols[i].data, (size_t)t->cols[i].cap * t->cols[i].stride, t->cols[i].align);
   }
   a_free(s, t->cols, t->type_count * sizeof *t->cols);
@@ -168,15 +168,17 @@ static uint32_t table_create(ecs__arch_set_t *s, const ecs_component_t *ids, uin
   t->ids = a_alloc(s, n * sizeof *t->ids);
   t->cols = a_alloc(s, n * sizeof *t->cols);
   t->type_count = n;
+  if (t->cols) {
+    for (uint32_t i = 0; i < n; ++i) {
+      const ecs_storage_params_t *p = &s->comps[ids[i]]->p;
+      t->cols[i] = (arch_column_t){NULL, 0, p->stride, p->alignment};
+    }
+  }
   if (!t->ids || !t->cols) {
     table_free(s, t);
     return UINT32_MAX;
   }
   memcpy(t->ids, ids, n * sizeof *ids);
-  for (uint32_t i = 0; i < n; ++i) {
-    const ecs_storage_params_t *p = &s->comps[ids[i]]->p;
-    t->cols[i] = (arch_column_t){NULL, 0, p->stride, p->alignment};
-  }
   bool hash_oom = false;
   HASH_ADD_KEYPTR(hh, s->by_type, t->ids, n * sizeof *t->ids, t);
   if (hash_oom) {

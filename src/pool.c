@@ -1,0 +1,485 @@
+/* Worker pool: pthreads draining one bounded ring of tasks. One mutex guards
+ * all mutable state; workers sleep on `work`, blocked submitters and waiters
+ * on `room_done`. Hooks and tasks always run with the mutex released. */
+#define _POSIX_C_SOURCE 200809L
+#include "ecs/pool.h"
+#include "private.h"
+#include "util/time.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct pool_task_t {
+  ecs_task_fn fn;
+  void *arg;
+  uint64_t id;
+} pool_task_t;
+
+typedef struct pool_worker_t {
+  ecs_pool_t *pool;
+  pthread_t thread;
+  uint32_t index;
+  bool idle;           /* waiting for work since idle_since */
+  uint64_t idle_since; /* ns, CLOCK_MONOTONIC */
+} pool_worker_t;
+
+/* A task running on a thread that is not a worker (inline, or helping in
+ * wait or submit). The frame lives on that thread's stack and is linked into
+ * the pool so that a nested ecs_pool_wait() can tell it runs inside a task:
+ * a thread-local would do the same, but the pool keeps no global state. */
+typedef struct pool_frame_t {
+  pthread_t thread;
+  struct pool_frame_t *prev;
+  struct pool_frame_t *next;
+} pool_frame_t;
+
+struct ecs_pool_t {
+  /* immutable after creation */
+  ecs_allocator_t alloc;
+  ecs_pool_hooks_t hooks;
+  bool fail_when_full;
+  uint32_t thread_count; /* 0 for an inline pool */
+  pool_worker_t *workers;
+
+  pthread_mutex_t mutex;
+  pthread_cond_t work;      /* a task was queued, or shutdown */
+  pthread_cond_t room_done; /* room in the queue, a task to help with, or idle */
+
+  /* everything below is guarded by mutex */
+  pool_task_t *ring;
+  uint32_t cap;
+  uint32_t head;
+  uint32_t count;
+  /* Slots promised to submitters that are calling the enqueue hook: the hook
+   * runs unlocked but before the task can start, so a trace always sees
+   * enqueue before start. */
+  uint32_t reserved;
+  uint64_t in_flight; /* accepted and not yet finished: reserved, queued or running */
+  uint64_t suspended; /* running tasks whose thread sits in wait or a helping submit */
+  uint32_t sleeping_workers;
+  uint32_t sleeping_submitters;
+  uint32_t sleeping_waiters;
+  pool_frame_t *frames;
+  bool shutdown;
+  uint64_t next_id;
+
+  uint64_t tasks_run;
+  uint64_t tasks_submitted;
+  uint64_t idle_ns;
+  uint32_t queue_high_water;
+};
+
+static void *libc_alloc(void *user, size_t size) {
+  (void)user;
+  return malloc(size);
+}
+
+static void *libc_realloc(void *user, void *ptr, size_t old_size, size_t new_size) {
+  (void)user;
+  (void)old_size;
+  return realloc(ptr, new_size);
+}
+
+static void libc_free(void *user, void *ptr, size_t size) {
+  (void)user;
+  (void)size;
+  free(ptr);
+}
+
+static int32_t default_threads(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+  if (n < 1) {
+    return 1;
+  }
+  return n > ECS_POOL_MAX_THREADS ? ECS_POOL_MAX_THREADS : (int32_t)n;
+}
+
+static ecs_status_t pool_desc_resolve(const ecs_pool_desc_t *desc, ecs_pool_desc_t *out) {
+  ecs_pool_desc_t d = {0};
+  if (desc) {
+    d = *desc;
+  }
+  const ecs_allocator_t *a = &d.allocator;
+  int set = (a->alloc != NULL) + (a->realloc != NULL) + (a->free != NULL);
+  if (set != 0 && set != 3) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (set == 0) {
+    d.allocator = (ecs_allocator_t){libc_alloc, libc_realloc, libc_free, NULL};
+  }
+  if (d.threads < ECS_POOL_INLINE || d.threads > ECS_POOL_MAX_THREADS) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (d.threads == 0) {
+    d.threads = default_threads();
+  }
+  if (d.queue_depth == 0) {
+    d.queue_depth = ECS_POOL_DEFAULT_QUEUE_DEPTH;
+  }
+  *out = d;
+  return ECS_OK;
+}
+
+/* True when the calling thread is running one of the pool's tasks. A worker
+ * only ever calls into the pool from a task (hooks may not). */
+static bool in_task_locked(const ecs_pool_t *p) {
+  pthread_t self = pthread_self();
+  for (uint32_t i = 0; i < p->thread_count; ++i) {
+    if (pthread_equal(p->workers[i].thread, self)) {
+      return true;
+    }
+  }
+  for (const pool_frame_t *f = p->frames; f; f = f->next) {
+    if (pthread_equal(f->thread, self)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Every task still in flight is suspended in a wait or submit: a nested wait
+ * may return (and a top-level one too, when that number is 0). */
+static void wake_waiters_if_idle_locked(ecs_pool_t *p) {
+  if (p->sleeping_waiters > 0 && p->in_flight == p->suspended) {
+    pthread_cond_broadcast(&p->room_done);
+  }
+}
+
+static void push_locked(ecs_pool_t *p, pool_task_t t) {
+  ECS_ASSERT(p->count + p->reserved < p->cap);
+  p->ring[(p->head + p->count) % p->cap] = t;
+  p->count++;
+  if (p->count > p->queue_high_water) {
+    p->queue_high_water = p->count;
+  }
+  if (p->sleeping_workers > 0) {
+    pthread_cond_signal(&p->work);
+  }
+  /* waiters and in-task submitters help run queued tasks */
+  if (p->sleeping_waiters > 0 || p->sleeping_submitters > 0) {
+    pthread_cond_broadcast(&p->room_done);
+  }
+}
+
+static pool_task_t pop_locked(ecs_pool_t *p) {
+  ECS_ASSERT(p->count > 0);
+  pool_task_t t = p->ring[p->head];
+  p->head = (p->head + 1) % p->cap;
+  p->count--;
+  if (p->sleeping_submitters > 0) {
+    pthread_cond_broadcast(&p->room_done);
+  }
+  return t;
+}
+
+static void run_task(const ecs_pool_t *p, const pool_task_t *t, uint32_t worker) {
+  if (p->hooks.start) {
+    p->hooks.start(p->hooks.user, t->id, worker);
+  }
+  t->fn(t->arg);
+  if (p->hooks.finish) {
+    p->hooks.finish(p->hooks.user, t->id, worker);
+  }
+}
+
+static void task_done_locked(ecs_pool_t *p) {
+  ECS_ASSERT(p->in_flight > 0);
+  p->in_flight--;
+  p->tasks_run++;
+  wake_waiters_if_idle_locked(p);
+}
+
+/* Runs t on the calling thread, which is not a worker. Called and returns
+ * with the mutex held; announce calls the enqueue hook first (inline pool). */
+static void run_caller_locked(ecs_pool_t *p, pool_task_t t, bool announce) {
+  pool_frame_t frame = {.thread = pthread_self(), .prev = NULL, .next = p->frames};
+  if (p->frames) {
+    p->frames->prev = &frame;
+  }
+  p->frames = &frame;
+  pthread_mutex_unlock(&p->mutex);
+
+  if (announce && p->hooks.enqueue) {
+    p->hooks.enqueue(p->hooks.user, t.id);
+  }
+  run_task(p, &t, ECS_POOL_CALLER);
+
+  pthread_mutex_lock(&p->mutex);
+  if (frame.prev) {
+    frame.prev->next = frame.next;
+  } else {
+    p->frames = frame.next;
+  }
+  if (frame.next) {
+    frame.next->prev = frame.prev;
+  }
+  task_done_locked(p);
+}
+
+static void *worker_main(void *arg) {
+  pool_worker_t *w = arg;
+  ecs_pool_t *p = w->pool;
+  pthread_mutex_lock(&p->mutex);
+  for (;;) {
+    if (p->count > 0) {
+      pool_task_t t = pop_locked(p);
+      pthread_mutex_unlock(&p->mutex);
+      run_task(p, &t, w->index);
+      pthread_mutex_lock(&p->mutex);
+      task_done_locked(p);
+      continue;
+    }
+    /* the queue is drained before a worker honours shutdown */
+    if (p->shutdown) {
+      break;
+    }
+    w->idle = true;
+    w->idle_since = ecs__now_ns();
+    p->sleeping_workers++;
+    pthread_cond_wait(&p->work, &p->mutex);
+    p->sleeping_workers--;
+    p->idle_ns += ecs__now_ns() - w->idle_since;
+    w->idle = false;
+  }
+  pthread_mutex_unlock(&p->mutex);
+  return NULL;
+}
+
+ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **out) {
+  if (!out) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  *out = NULL;
+  ecs_pool_desc_t d;
+  ecs_status_t st = pool_desc_resolve(desc, &d);
+  if (st != ECS_OK) {
+    return st;
+  }
+  const ecs_allocator_t a = d.allocator;
+  uint32_t threads = d.threads == ECS_POOL_INLINE ? 0u : (uint32_t)d.threads;
+  uint32_t cap = threads > 0 ? d.queue_depth : 0u;
+  if (cap > SIZE_MAX / sizeof(pool_task_t)) {
+    return ECS_ERR_NO_MEMORY;
+  }
+
+  st = ECS_ERR_NO_MEMORY;
+  ecs_pool_t *p = a.alloc(a.user, sizeof *p);
+  if (!p) {
+    return st;
+  }
+  memset(p, 0, sizeof *p);
+  p->alloc = a;
+  p->hooks = d.hooks;
+  p->fail_when_full = d.fail_when_full;
+  p->thread_count = threads;
+  p->cap = cap;
+  p->next_id = 1;
+  if (threads > 0) {
+    p->ring = a.alloc(a.user, (size_t)cap * sizeof(pool_task_t));
+    if (!p->ring) {
+      goto out_free_pool;
+    }
+    p->workers = a.alloc(a.user, (size_t)threads * sizeof(pool_worker_t));
+    if (!p->workers) {
+      goto out_free_ring;
+    }
+    memset(p->workers, 0, (size_t)threads * sizeof(pool_worker_t));
+  }
+  if (pthread_mutex_init(&p->mutex, NULL) != 0) {
+    goto out_free_workers;
+  }
+  if (pthread_cond_init(&p->work, NULL) != 0) {
+    goto out_destroy_mutex;
+  }
+  if (pthread_cond_init(&p->room_done, NULL) != 0) {
+    goto out_destroy_work;
+  }
+
+  /* Workers start by taking the mutex, so holding it here publishes every
+   * pthread_t before a worker can compare against it in in_task_locked(). */
+  uint32_t started = 0;
+  pthread_mutex_lock(&p->mutex);
+  for (; started < threads; ++started) {
+    pool_worker_t *w = &p->workers[started];
+    w->pool = p;
+    w->index = started;
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+      goto out_stop_threads;
+    }
+  }
+  pthread_mutex_unlock(&p->mutex);
+  *out = p;
+  return ECS_OK;
+
+out_stop_threads:
+  p->shutdown = true;
+  pthread_cond_broadcast(&p->work);
+  pthread_mutex_unlock(&p->mutex);
+  for (uint32_t i = 0; i < started; ++i) {
+    pthread_join(p->workers[i].thread, NULL);
+  }
+  pthread_cond_destroy(&p->room_done);
+out_destroy_work:
+  pthread_cond_destroy(&p->work);
+out_destroy_mutex:
+  pthread_mutex_destroy(&p->mutex);
+out_free_workers:
+  if (p->workers) {
+    a.free(a.user, p->workers, (size_t)threads * sizeof(pool_worker_t));
+  }
+out_free_ring:
+  if (p->ring) {
+    a.free(a.user, p->ring, (size_t)cap * sizeof(pool_task_t));
+  }
+out_free_pool:
+  a.free(a.user, p, sizeof *p);
+  return st;
+}
+
+ecs_status_t ecs_pool_submit(ecs_pool_t *p, ecs_task_fn fn, void *arg) {
+  if (!p || !fn) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  pthread_mutex_lock(&p->mutex);
+  if (p->thread_count == 0) {
+    pool_task_t t = {fn, arg, p->next_id++};
+    p->in_flight++;
+    p->tasks_submitted++;
+    run_caller_locked(p, t, true);
+    pthread_mutex_unlock(&p->mutex);
+    return ECS_OK;
+  }
+
+  if (p->count + p->reserved >= p->cap) {
+    if (p->fail_when_full) {
+      pthread_mutex_unlock(&p->mutex);
+      return ECS_ERR_LIMIT;
+    }
+    /* From inside a task, sleeping could deadlock (every worker might be a
+     * submitter), so run queued tasks here until there is room. */
+    bool nested = in_task_locked(p);
+    if (nested) {
+      p->suspended++;
+      wake_waiters_if_idle_locked(p);
+    }
+    while (p->count + p->reserved >= p->cap) {
+      if (nested && p->count > 0) {
+        run_caller_locked(p, pop_locked(p), false);
+        continue;
+      }
+      p->sleeping_submitters++;
+      pthread_cond_wait(&p->room_done, &p->mutex);
+      p->sleeping_submitters--;
+    }
+    if (nested) {
+      p->suspended--;
+    }
+  }
+
+  pool_task_t t = {fn, arg, p->next_id++};
+  p->in_flight++;
+  p->tasks_submitted++;
+  if (!p->hooks.enqueue) {
+    push_locked(p, t);
+    pthread_mutex_unlock(&p->mutex);
+    return ECS_OK;
+  }
+  p->reserved++;
+  pthread_mutex_unlock(&p->mutex);
+  p->hooks.enqueue(p->hooks.user, t.id);
+  pthread_mutex_lock(&p->mutex);
+  p->reserved--;
+  push_locked(p, t);
+  pthread_mutex_unlock(&p->mutex);
+  return ECS_OK;
+}
+
+ecs_status_t ecs_pool_wait(ecs_pool_t *p) {
+  if (!p) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  uint64_t blocked_ns = 0;
+  pthread_mutex_lock(&p->mutex);
+  /* A task that waits cannot wait for itself, nor for other waiting tasks
+   * (they may be waiting for it): it counts as suspended meanwhile. */
+  bool nested = in_task_locked(p);
+  if (nested) {
+    p->suspended++;
+    wake_waiters_if_idle_locked(p);
+  }
+  for (;;) {
+    if (p->count > 0) {
+      run_caller_locked(p, pop_locked(p), false);
+      continue;
+    }
+    if (p->in_flight == (nested ? p->suspended : 0)) {
+      break;
+    }
+    p->sleeping_waiters++;
+    uint64_t t0 = ecs__now_ns();
+    pthread_cond_wait(&p->room_done, &p->mutex);
+    blocked_ns += ecs__now_ns() - t0;
+    p->sleeping_waiters--;
+  }
+  if (nested) {
+    p->suspended--;
+  }
+  pthread_mutex_unlock(&p->mutex);
+  if (p->hooks.wait) {
+    p->hooks.wait(p->hooks.user, blocked_ns);
+  }
+  return ECS_OK;
+}
+
+uint32_t ecs_pool_threads(const ecs_pool_t *p) {
+  return p ? p->thread_count : 0u;
+}
+
+void ecs_pool_stats(const ecs_pool_t *pool, ecs_pool_stats_t *out) {
+  if (!out) {
+    return;
+  }
+  memset(out, 0, sizeof *out);
+  if (!pool) {
+    return;
+  }
+  /* the pool is heap-allocated, never a const object: locking is allowed */
+  ecs_pool_t *p = (ecs_pool_t *)pool;
+  pthread_mutex_lock(&p->mutex);
+  out->tasks_run = p->tasks_run;
+  out->queue_high_water = p->queue_high_water;
+  out->tasks_submitted = p->tasks_submitted;
+  out->idle_ns = p->idle_ns;
+  uint64_t now = ecs__now_ns();
+  for (uint32_t i = 0; i < p->thread_count; ++i) {
+    if (p->workers[i].idle) {
+      out->idle_ns += now - p->workers[i].idle_since;
+    }
+  }
+  pthread_mutex_unlock(&p->mutex);
+}
+
+void ecs_pool_free(ecs_pool_t *p) {
+  if (!p) {
+    return;
+  }
+  pthread_mutex_lock(&p->mutex);
+  p->shutdown = true;
+  pthread_cond_broadcast(&p->work);
+  pthread_mutex_unlock(&p->mutex);
+  for (uint32_t i = 0; i < p->thread_count; ++i) {
+    pthread_join(p->workers[i].thread, NULL);
+  }
+  ECS_ASSERT(p->count == 0 && p->in_flight == 0);
+  pthread_cond_destroy(&p->room_done);
+  pthread_cond_destroy(&p->work);
+  pthread_mutex_destroy(&p->mutex);
+  const ecs_allocator_t a = p->alloc;
+  if (p->thread_count > 0) {
+    a.free(a.user, p->workers, (size_t)p->thread_count * sizeof(pool_worker_t));
+    a.free(a.user, p->ring, (size_t)p->cap * sizeof(pool_task_t));
+  }
+  a.free(a.user, p, sizeof *p);
+}
