@@ -40,6 +40,7 @@ typedef struct storage_t {
 static const storage_t storages[] = {
     {ECS_STORAGE_DENSE, "dense"},
     {ECS_STORAGE_SPARSE, "sparse"},
+    {ECS_STORAGE_ARCHETYPE, "archetype"},
 };
 #define STORAGE_COUNT (sizeof storages / sizeof storages[0])
 
@@ -677,7 +678,78 @@ static int overhead_base_run(void *user, size_t n) {
 /* ---- registration ------------------------------------------------------- */
 
 /* Every workload's state for one storage kind; lives in main. */
+/* ---- frag_iter: 26 archetypes x 20 entities sharing Data ---------------- */
+
+enum { FRAG_KINDS = 26, FRAG_PER_KIND = 20 };
+
+typedef struct frag_ctx_t {
+  ecs_storage_kind_t kind;
+  ecs_world_t *world;
+  ecs_query_t *query;
+} frag_ctx_t;
+
+static void frag_teardown(void *user, size_t n) {
+  frag_ctx_t *c = user;
+  (void)n;
+  ecs_world_free(c->world);
+  c->world = NULL;
+}
+
+/* Each entity has Data and one of 26 other components, so archetype storage
+ * holds 26 small tables: the iteration cost per chunk shows. */
+static int frag_setup(void *user, size_t n) {
+  frag_ctx_t *c = user;
+  (void)n;
+  if (!(c->world = ecs_world_new(NULL))) {
+    return -1;
+  }
+  ecs_component_t data = register_component(c->world, c->kind, "Data", sizeof(float), ECS_ALIGNOF(float));
+  int bad = data == ECS_COMPONENT_NULL;
+  for (int k = 0; k < FRAG_KINDS && !bad; ++k) {
+    char name[2] = {(char)('A' + k), '\0'};
+    ecs_component_t letter = register_component(c->world, c->kind, name, sizeof(float), ECS_ALIGNOF(float));
+    for (int i = 0; i < FRAG_PER_KIND && letter; ++i) {
+      ecs_entity_t e = ecs_entity_create(c->world);
+      bad |= ecs_set(c->world, e, data, &(float){1.0f}) != ECS_OK;
+      bad |= ecs_add(c->world, e, letter) != ECS_OK;
+    }
+    bad |= letter == ECS_COMPONENT_NULL;
+  }
+  c->query = ecs_query_new(c->world, &(ecs_query_desc_t){.terms = {{data, ECS_ACCESS_WRITE}}});
+  return bad || !c->query ? -1 : 0;
+}
+
+static int frag_run(void *user, size_t n) {
+  frag_ctx_t *c = user;
+  size_t rows = 0;
+  ecs_iter_t it = ecs_query_iter(c->query);
+  while (ecs_iter_next(&it)) {
+    float *col = ecs_field(&it, 0);
+    for (int32_t i = 0; i < it.count; ++i) {
+      float *d = col ? &col[i] : ecs_field_at(&it, 0, i);
+      *d = *d * 2.0f > 1e30f ? 1.0f : *d * 2.0f; /* stays finite over many runs */
+    }
+    rows += (size_t)it.count;
+  }
+  return rows == n ? 0 : -1;
+}
+
+typedef struct frag_base_t {
+  float data[FRAG_KINDS * FRAG_PER_KIND];
+} frag_base_t;
+
+static int frag_base_run(void *user, size_t n) {
+  frag_base_t *b = user;
+  for (size_t i = 0; i < n; ++i) {
+    b->data[i] = b->data[i] * 2.0f > 1e30f ? 1.0f : b->data[i] * 2.0f;
+  }
+  bench_do_not_optimize(b->data);
+  return 0;
+}
+
 typedef struct suite_t {
+  frag_ctx_t frag;
+  frag_base_t frag_base;
   insert_ctx_t insert, insert_cmd;
   insert_base_t insert_base, insert_cmd_base;
   iter_ctx_t iter_small, iter_large;
@@ -694,6 +766,8 @@ static const bench_fns_t insert_fns = {.reset = insert_reset, .run = insert_run,
 static const bench_fns_t insert_cmd_fns = {.reset = insert_reset, .run = insert_cmd_run, .teardown = insert_free};
 static const bench_fns_t insert_base_fns = {
     .reset = insert_base_reset, .run = insert_base_run, .teardown = insert_base_free};
+static const bench_fns_t frag_fns = {.setup = frag_setup, .run = frag_run, .teardown = frag_teardown};
+static const bench_fns_t frag_base_fns = {.run = frag_base_run};
 static const bench_fns_t iter_fns = {.setup = iter_setup, .run = iter_run, .teardown = iter_teardown};
 static const bench_fns_t iter_base_fns = {
     .setup = iter_base_setup, .run = iter_base_run, .teardown = iter_base_teardown};
@@ -737,7 +811,10 @@ static int register_suite(bench_t *b, suite_t *s, const storage_t *st, bool firs
   s->add_remove = (entities_ctx_t){.kind = k};
   s->deferred = (entities_ctx_t){.kind = k};
   s->churn = (churn_ctx_t){.kind = k};
+  s->frag = (frag_ctx_t){.kind = k};
   int bad = 0;
+  bad |= add_case(b, "frag_iter", st, (size_t)FRAG_KINDS * FRAG_PER_KIND, &frag_fns, &s->frag, &frag_base_fns,
+                  &s->frag_base);
   bad |= add_case(b, "simple_insert", st, INSERT_N, &insert_fns, &s->insert, &insert_base_fns, &s->insert_base);
   bad |= add_case(b, "simple_insert_cmd", st, INSERT_N, &insert_cmd_fns, &s->insert_cmd, &insert_base_fns,
                   &s->insert_cmd_base);
