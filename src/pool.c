@@ -260,7 +260,8 @@ ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **out) {
   const ecs_allocator_t a = d.allocator;
   uint32_t threads = d.threads == ECS_POOL_INLINE ? 0u : (uint32_t)d.threads;
   uint32_t cap = threads > 0 ? d.queue_depth : 0u;
-  if (cap > SIZE_MAX / sizeof(pool_task_t)) {
+  size_t ring_bytes = (size_t)cap * sizeof(pool_task_t);
+  if (ring_bytes / sizeof(pool_task_t) != cap) { /* 32-bit hosts */
     return ECS_ERR_NO_MEMORY;
   }
 
@@ -277,7 +278,7 @@ ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **out) {
   p->cap = cap;
   p->next_id = 1;
   if (threads > 0) {
-    p->ring = a.alloc(a.user, (size_t)cap * sizeof(pool_task_t));
+    p->ring = a.alloc(a.user, ring_bytes);
     if (!p->ring) {
       goto out_free_pool;
     }
@@ -331,7 +332,7 @@ out_free_workers:
   }
 out_free_ring:
   if (p->ring) {
-    a.free(a.user, p->ring, (size_t)cap * sizeof(pool_task_t));
+    a.free(a.user, p->ring, ring_bytes);
   }
 out_free_pool:
   a.free(a.user, p, sizeof *p);
@@ -355,7 +356,7 @@ ecs_status_t ecs_pool_submit(ecs_pool_t *p, ecs_task_fn fn, void *arg) {
   if (p->count + p->reserved >= p->cap) {
     if (p->fail_when_full) {
       pthread_mutex_unlock(&p->mutex);
-      return ECS_ERR_LIMIT;
+      return ECS_ERR_QUEUE_FULL;
     }
     /* From inside a task, sleeping could deadlock (every worker might be a
      * submitter), so run queued tasks here until there is room. */

@@ -25,7 +25,8 @@ ECS_EXTERN_C_BEGIN
   X(ERR_BUSY, -10, "world is busy (a tick is running)")                                                                \
   X(ERR_CYCLE, -11, "dependency cycle")                                                                                \
   X(ERR_CONFLICT, -12, "conflicting access")                                                                           \
-  X(ERR_SYSTEM_FAILED, -13, "a system failed")
+  X(ERR_SYSTEM_FAILED, -13, "a system failed")                                                                         \
+  X(ERR_QUEUE_FULL, -14, "the task queue is full")
 
 /** Result of every fallible call. */
 typedef enum ecs_status_t {

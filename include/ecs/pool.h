@@ -8,9 +8,9 @@
  *  owns one, or several worlds share one.
  *
  *  Tasks may submit further tasks and may wait. A task that waits, or that
- *  submits into a full queue, runs other queued tasks instead of sleeping,
- *  so nested use cannot deadlock the pool (as long as the tasks themselves
- *  do not wait on each other by other means). */
+ *  submits into a full queue, runs queued tasks itself rather than sleeping
+ *  while any are queued, so nested use cannot deadlock the pool (as long as
+ *  tasks do not also wait on each other by other means). */
 #ifndef ECS_POOL_H
 #define ECS_POOL_H
 
@@ -68,7 +68,7 @@ typedef struct ecs_pool_desc_t {
    *  Ignored by an inline pool, which queues nothing. */
   uint32_t queue_depth;
   /** What ecs_pool_submit() does when the queue is full. false (default):
-   *  it blocks until there is room. true: it returns ECS_ERR_LIMIT. */
+   *  it blocks until there is room. true: it returns ECS_ERR_QUEUE_FULL. */
   bool fail_when_full;
   /** Where the pool's memory comes from; all zero means malloc/free. All
    *  three functions or none (realloc is not used by the pool). The
@@ -107,7 +107,7 @@ ECS_API ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **o
  *  Ownership: @p arg stays the caller's; it must stay valid until the task
  *             has run (ecs_pool_wait() tells when).
  *  Errors:    ECS_ERR_INVALID_ARGUMENT (@p pool or @p fn is NULL),
- *             ECS_ERR_LIMIT (queue full and fail_when_full). Nothing is
+ *             ECS_ERR_QUEUE_FULL (queue full and fail_when_full). Nothing is
  *             queued on error.
  *  Thread-safety: any thread, including from inside a task; not during or
  *  after ecs_pool_free() except from a task the pool runs. */
@@ -141,8 +141,9 @@ ECS_API void ecs_pool_stats(const ecs_pool_t *pool, ecs_pool_stats_t *out);
  *  submit), joins the threads and frees the pool. NULL is a no-op. An inline
  *  pool has nothing queued. No task is dropped.
  *  Ownership: @p pool is invalid afterwards.
- *  Thread-safety: one thread, once; no other thread may call into the pool
- *  during or after the call, except the tasks it runs (they may submit). */
+ *  Thread-safety: one thread, once, not from inside one of the pool's tasks;
+ *  no other thread may call into the pool during or after the call, except
+ *  the tasks it runs (they may submit). */
 ECS_API void ecs_pool_free(ecs_pool_t *pool);
 
 ECS_EXTERN_C_END
