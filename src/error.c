@@ -71,6 +71,9 @@ void ecs__log(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, ...)
 }
 
 ecs_status_t ecs__fail(ecs_world_t *w, ecs_status_t status, const char *fmt, ...) {
+  if (w->in_tick) {
+    return status; /* see ecs__ok() */
+  }
   w->last_status = status;
   va_list ap;
   va_start(ap, fmt);

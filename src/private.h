@@ -99,9 +99,14 @@ void ecs__strfree(ecs_world_t *w, char *s); /* NULL is a no-op */
 
 /* errors and logging */
 ecs_status_t ecs__fail(ecs_world_t *w, ecs_status_t status, const char *fmt, ...) ECS_PRINTF(3, 4);
+/* During a tick systems may run on several threads: the last error is
+ * then left alone (return codes still tell) so that no call writes shared
+ * world state. */
 static inline void ecs__ok(ecs_world_t *w) {
-  w->last_status = ECS_OK;
-  w->last_error[0] = '\0';
+  if (!w->in_tick) {
+    w->last_status = ECS_OK;
+    w->last_error[0] = '\0';
+  }
 }
 void ecs__log(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, ...) ECS_PRINTF(3, 4);
 

@@ -9,7 +9,17 @@
  *  caller's thread. Systems record structural changes in their own command
  *  buffer; at the end of each group (the barrier) the buffers are applied in
  *  system order. A system therefore never sees structural changes of its
- *  own group before the barrier, and always sees those of earlier groups. */
+ *  own group before the barrier, and always sees those of earlier groups.
+ *
+ *  An ASYNC group runs its systems on the worker pool. The builder checks
+ *  the declared access of every pair of systems in such a group (query
+ *  terms: WRITE writes, READ and OPTIONAL read; resources: writes[] and
+ *  reads[]); two systems conflict when one writes what the other reads or
+ *  writes. By option a conflict is an error naming both systems and the
+ *  component, or the pair is serialized in declared order. Independent
+ *  systems run at the same time. Buffers are still applied in declared
+ *  order, and entity ids are allocated at apply, so the world after a tick
+ *  is the same for any number of threads. */
 #ifndef ECS_SCHEDULER_H
 #define ECS_SCHEDULER_H
 
@@ -17,6 +27,7 @@
 #include "component.h"
 #include "config.h"
 #include "error.h"
+#include "pool.h"
 #include "query.h"
 #include "world.h"
 
@@ -27,7 +38,7 @@ ECS_EXTERN_C_BEGIN
 
 typedef enum ecs_group_mode_t {
   ECS_GROUP_SYNC = 0,  /**< systems in order on the caller's thread */
-  ECS_GROUP_ASYNC = 1, /**< systems on the worker pool (not available yet: build fails) */
+  ECS_GROUP_ASYNC = 1, /**< independent systems at once on the worker pool */
   ECS__GROUP_FORCE_U32 = 0x7fffffff
 } ecs_group_mode_t;
 
@@ -51,7 +62,12 @@ typedef enum ecs_error_policy_t {
   ECS__ON_ERROR_FORCE_U32 = 0x7fffffff
 } ecs_error_policy_t;
 
-/** What a system callback gets. Valid only during the call. */
+/** What a system callback gets. Valid only during the call. In an ASYNC
+ *  group the callback runs on a worker thread; it may read the world (its
+ *  declared components and resources), write values it declared WRITE in
+ *  place, and record structural changes in @ref commands. Calls made during
+ *  a tick do not update the world's last error (they may run on several
+ *  threads at once); their return codes tell. */
 typedef struct ecs_system_ctx_t {
   ecs_world_t *world;         /**< access per the system's declared terms and resources */
   ecs_iter_t it;              /**< a fresh iterator of the system's query (done at once if it has none) */
@@ -60,6 +76,9 @@ typedef struct ecs_system_ctx_t {
   ecs_cmd_buffer_t *commands; /**< this system's buffer: the only way to change structure */
   void *user;                 /**< ecs_system_desc_t.user */
   const char *name;           /**< the system's name */
+  struct {
+    void *system;
+  } priv; /**< the library's */
 } ecs_system_ctx_t;
 
 /** A system callback: ECS_OK, or an error handled by the system's policy. */
@@ -77,6 +96,24 @@ typedef struct ecs_system_desc_t {
   ecs_error_policy_t on_error;
   uint32_t max_retries; /**< for ECS_ON_ERROR_RETRY; 0 means 1 */
 } ecs_system_desc_t;
+
+/** What the builder does with two systems of an ASYNC group whose declared
+ *  access conflicts. */
+typedef enum ecs_conflict_policy_t {
+  ECS_CONFLICT_REJECT = 0, /**< default: ecs_scheduler_build() fails with ECS_ERR_CONFLICT */
+  ECS_CONFLICT_SERIALIZE,  /**< the later-declared system waits for the earlier one */
+  ECS__CONFLICT_FORCE_U32 = 0x7fffffff
+} ecs_conflict_policy_t;
+
+/** Scheduler options. Zero-initialise; zero fields mean defaults. */
+typedef struct ecs_scheduler_desc_t {
+  ecs_pool_t *pool; /**< a pool to share (not freed by the scheduler); NULL: see threads */
+  /** Threads of the pool the scheduler creates when @ref pool is NULL and
+   *  an ASYNC group exists or this is not 0: 0 = online CPUs - 1,
+   *  ECS_POOL_INLINE = no threads (everything on the caller's thread). */
+  int32_t threads;
+  ecs_conflict_policy_t on_conflict;
+} ecs_scheduler_desc_t;
 
 typedef struct ecs_scheduler_builder_t ecs_scheduler_builder_t;
 typedef struct ecs_scheduler_t ecs_scheduler_t;
@@ -111,6 +148,11 @@ typedef struct ecs_tick_result_t {
  *  ecs_scheduler_builder_free(). Thread-safety: owner thread. */
 ECS_API ecs_scheduler_builder_t *ecs_scheduler_builder_new(ecs_world_t *world);
 
+/** Sets the scheduler options (copied). Call before ecs_scheduler_build().
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL builder or desc, threads out of
+ *  range, unknown conflict policy); also kept for ecs_scheduler_build(). */
+ECS_API ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_scheduler_desc_t *desc);
+
 /** Frees a builder that was not built. NULL is a no-op. */
 ECS_API void ecs_scheduler_builder_free(ecs_scheduler_builder_t *b);
 
@@ -128,22 +170,48 @@ ECS_API ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_grou
 /** Validates and builds the schedule; frees @p b in every case.
  *  Errors: the first error of an add call; ECS_ERR_NOT_FOUND (after/before
  *  names a group that does not exist); ECS_ERR_CYCLE (ecs_last_error names
- *  the cycle, "a -> b -> a"); ECS_ERR_UNSUPPORTED (ASYNC group);
- *  ECS_ERR_NO_MEMORY. On error *out is NULL and the world is unchanged.
+ *  the cycle, "a -> b -> a"); ECS_ERR_CONFLICT (two systems of an ASYNC
+ *  group conflict under ECS_CONFLICT_REJECT: ecs_last_error names both
+ *  systems, the component or resource and each one's access);
+ *  ECS_ERR_NO_MEMORY, or a pool creation error. On error *out is NULL and
+ *  the world is unchanged.
  *  Thread-safety: owner thread. */
 ECS_API ecs_status_t ecs_scheduler_build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out);
 
 /** Runs one frame; see the file comment. @p result may be NULL.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL scheduler), ECS_ERR_BUSY (called
  *  from inside a tick), ECS_ERR_SYSTEM_FAILED (a system failed under FAIL
- *  or RETRY policy: the tick stopped after that group's barrier), or the
- *  first command-apply error. The world stays consistent in every case.
+ *  or RETRY policy: the tick stopped after that group's barrier; in a SYNC
+ *  group the systems after it did not run, in an ASYNC group the others
+ *  ran), or the first command-apply error. The world stays consistent in
+ *  every case.
  *  Thread-safety: world owner thread. */
 ECS_API ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t *result);
 
 /** Frees the scheduler, its queries and command buffers (unapplied commands
  *  are discarded). NULL is a no-op. Free it before its world. */
 ECS_API void ecs_scheduler_free(ecs_scheduler_t *s);
+
+/** A slice of a system's query for ecs_parallel_for(): @p chunk holds
+ *  up to rows_per_task rows of one query chunk (use it->count, it->entities,
+ *  ecs_field(), ecs_field_at(); do not call ecs_iter_next() on it).
+ *  Structural changes go to @p commands, this slice's own buffer. */
+typedef ecs_status_t (*ecs_chunk_fn)(ecs_iter_t *chunk, ecs_cmd_buffer_t *commands, void *user);
+
+/** Splits the rest of the system's iteration (ctx->it) into slices of at
+ *  most @p rows_per_task rows (0: 1024) and runs @p fn on each, on the
+ *  scheduler's pool when it has one (else in order on this thread), then
+ *  waits for all of them. Each slice records into its own command buffer;
+ *  at the barrier they are applied after the system's own buffer, in slice
+ *  order, so the result does not depend on the number of threads.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL ctx or fn, ctx not from a
+ *  scheduler), ECS_ERR_NO_MEMORY, or the first (in slice order) error a
+ *  slice returned; then the system's run counts as failed like any other.
+ *  Thread-safety: from inside the system's callback only. */
+ECS_API ecs_status_t ecs_parallel_for(ecs_system_ctx_t *ctx, int32_t rows_per_task, ecs_chunk_fn fn, void *user);
+
+/** The pool the scheduler runs ASYNC groups on (NULL if none). */
+ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
 
 /** Number of ticks run so far. */
 ECS_API uint64_t ecs_scheduler_tick_count(const ecs_scheduler_t *s);

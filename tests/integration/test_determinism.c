@@ -63,16 +63,21 @@ static ecs_status_t reap(ecs_system_ctx_t *ctx) {
   return ECS_OK;
 }
 
-static ecs_status_t move(ecs_system_ctx_t *ctx) {
-  while (ecs_iter_next(&ctx->it)) {
-    for (int32_t i = 0; i < ctx->it.count; ++i) {
-      Pos *p = ecs_field_at(&ctx->it, 0, i);
-      const Vel *v = ecs_field_at(&ctx->it, 1, i);
-      p->x = (p->x + v->dx + 1000) % 1000;
-      p->y = (p->y + v->dy + 1000) % 1000;
-    }
+static ecs_status_t move_slice(ecs_iter_t *chunk, ecs_cmd_buffer_t *commands, void *user) {
+  (void)commands;
+  (void)user;
+  for (int32_t i = 0; i < chunk->count; ++i) {
+    Pos *p = ecs_field_at(chunk, 0, i);
+    const Vel *v = ecs_field_at(chunk, 1, i);
+    p->x = (p->x + v->dx + 1000) % 1000;
+    p->y = (p->y + v->dy + 1000) % 1000;
   }
   return ECS_OK;
+}
+
+/* split over the pool when there is one */
+static ecs_status_t move(ecs_system_ctx_t *ctx) {
+  return ecs_parallel_for(ctx, 16, move_slice, NULL);
 }
 
 static ecs_status_t drain(ecs_system_ctx_t *ctx) {
@@ -91,7 +96,14 @@ static ecs_status_t drain(ecs_system_ctx_t *ctx) {
   return ECS_OK;
 }
 
-static void sim_init(sim_t *sim, uint64_t seed) {
+/* How a run is scheduled: SYNC groups on the caller's thread, or ASYNC
+ * groups (conflicts serialized) on a pool of the given threads. */
+typedef struct sim_mode_t {
+  ecs_group_mode_t groups;
+  int32_t threads;
+} sim_mode_t;
+
+static void sim_init(sim_t *sim, uint64_t seed, sim_mode_t mode) {
   sim->world = ecs_world_new(NULL);
   assert_non_null(sim->world);
   sim->pos = ECS_COMPONENT(sim->world, Pos);
@@ -101,9 +113,12 @@ static void sim_init(sim_t *sim, uint64_t seed) {
   assert_int_equal(ecs_resource_set(sim->world, sim->rng, &(Rng){seed}), ECS_OK);
 
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(sim->world);
+  ecs_scheduler_desc_t opts = {.threads = mode.threads, .on_conflict = ECS_CONFLICT_SERIALIZE};
+  assert_int_equal(ecs_builder_set_options(b, &opts), ECS_OK);
   /* registered out of order on purpose: the edge decides */
-  ecs_group_t simulation = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "simulation", .after = {"input"}});
-  ecs_group_t input = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "input"});
+  ecs_group_t simulation =
+      ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "simulation", .mode = mode.groups, .after = {"input"}});
+  ecs_group_t input = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "input", .mode = mode.groups});
   assert_int_equal(
       ecs_builder_add_system(
           b, input, &(ecs_system_desc_t){.name = "spawn", .writes = {sim->rng}, .callback = spawn, .user = sim}),
@@ -136,9 +151,9 @@ static void sim_fini(sim_t *sim) {
 }
 
 /* Runs the simulation and records the checksum after every tick. */
-static void sim_run(uint64_t seed, uint64_t *hashes, int ticks, size_t *alive_max) {
+static void sim_run(uint64_t seed, sim_mode_t mode, uint64_t *hashes, int ticks, size_t *alive_max) {
   sim_t sim;
-  sim_init(&sim, seed);
+  sim_init(&sim, seed, mode);
   *alive_max = 0;
   for (int t = 0; t < ticks; ++t) {
     ecs_tick_result_t r;
@@ -158,8 +173,8 @@ static void test_same_seed_same_world_every_tick(void **state) {
   (void)state;
   static uint64_t a[TICKS], b[TICKS];
   size_t alive_a, alive_b;
-  sim_run(42, a, TICKS, &alive_a);
-  sim_run(42, b, TICKS, &alive_b);
+  sim_run(42, (sim_mode_t){ECS_GROUP_SYNC, 0}, a, TICKS, &alive_a);
+  sim_run(42, (sim_mode_t){ECS_GROUP_SYNC, 0}, b, TICKS, &alive_b);
   assert_true(alive_a > 20); /* entities really spawned */
   assert_int_equal(alive_a, alive_b);
   for (int t = 0; t < TICKS; ++t) {
@@ -175,15 +190,35 @@ static void test_different_seed_different_world(void **state) {
   (void)state;
   static uint64_t a[100], b[100];
   size_t alive;
-  sim_run(1, a, 100, &alive);
-  sim_run(2, b, 100, &alive);
+  sim_run(1, (sim_mode_t){ECS_GROUP_SYNC, 0}, a, 100, &alive);
+  sim_run(2, (sim_mode_t){ECS_GROUP_SYNC, 0}, b, 100, &alive);
   assert_true(a[99] != b[99]);
+}
+
+/* The same world after every tick whether the groups run SYNC or ASYNC on
+ * 1, 2 or 8 threads (DESIGN.md's determinism contract). */
+static void test_same_world_for_any_thread_count(void **state) {
+  (void)state;
+  enum { N = 300 };
+  static uint64_t ref[N], other[N];
+  size_t alive;
+  sim_run(7, (sim_mode_t){ECS_GROUP_SYNC, 0}, ref, N, &alive);
+  const int32_t threads[] = {ECS_POOL_INLINE, 1, 2, 8};
+  for (size_t k = 0; k < sizeof threads / sizeof threads[0]; ++k) {
+    sim_run(7, (sim_mode_t){ECS_GROUP_ASYNC, threads[k]}, other, N, &alive);
+    for (int t = 0; t < N; ++t) {
+      if (ref[t] != other[t]) {
+        fail_msg("%d thread(s): worlds diverge at tick %d", (int)threads[k], t + 1);
+      }
+    }
+  }
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_same_seed_same_world_every_tick),
       cmocka_unit_test(test_different_seed_different_world),
+      cmocka_unit_test(test_same_world_for_any_thread_count),
   };
   return cmocka_run_group_tests_name("determinism", tests, NULL, NULL);
 }

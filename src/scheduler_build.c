@@ -1,0 +1,490 @@
+/* Scheduler builder: validation of groups and systems (names, dependencies,
+ * cycles, access conflicts inside ASYNC groups) and the assembly of the
+ * immutable schedule. */
+#include "scheduler_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+ecs_scheduler_builder_t *ecs_scheduler_builder_new(ecs_world_t *world) {
+  if (!world) {
+    return NULL;
+  }
+  ecs_scheduler_builder_t *b = ecs__calloc(world, sizeof *b);
+  if (b) {
+    b->world = world;
+  }
+  return b;
+}
+
+static void b_group_free(ecs_world_t *w, b_group_t *g) {
+  ecs__strfree(w, g->name);
+  for (int i = 0; i < ECS_GROUP_MAX_DEPS; ++i) {
+    ecs__strfree(w, g->after[i]);
+    ecs__strfree(w, g->before[i]);
+  }
+}
+
+void ecs_scheduler_builder_free(ecs_scheduler_builder_t *b) {
+  if (!b) {
+    return;
+  }
+  ecs_world_t *w = b->world;
+  for (uint32_t i = 0; i < b->group_count; ++i) {
+    b_group_free(w, &b->groups[i]);
+  }
+  for (uint32_t i = 0; i < b->system_count; ++i) {
+    ecs__strfree(w, b->systems[i].name);
+  }
+  ecs__free(w, b->groups, (size_t)b->group_cap * sizeof *b->groups);
+  ecs__free(w, b->systems, (size_t)b->system_cap * sizeof *b->systems);
+  ecs__free(w, b, sizeof *b);
+}
+
+/* Remembers the first error for ecs_scheduler_build(). */
+static ecs_status_t b_error(ecs_scheduler_builder_t *b, ecs_status_t st) {
+  if (b->error == ECS_OK) {
+    b->error = st;
+    snprintf(b->error_msg, sizeof b->error_msg, "%s", ecs_last_error(b->world));
+  }
+  return st;
+}
+
+static int32_t b_find_group(const ecs_scheduler_builder_t *b, const char *name) {
+  for (uint32_t i = 0; i < b->group_count; ++i) {
+    if (strcmp(b->groups[i].name, name) == 0) {
+      return (int32_t)i;
+    }
+  }
+  return -1;
+}
+
+/* Copies a NULL-ended name list; false when out of memory. */
+static bool copy_names(ecs_world_t *w, char **dst, const char *const *src) {
+  for (int i = 0; i < ECS_GROUP_MAX_DEPS && src[i]; ++i) {
+    if (!(dst[i] = ecs__strdup(w, src[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+ecs_group_t ecs_builder_add_group(ecs_scheduler_builder_t *b, const ecs_group_desc_t *desc) {
+  if (!b) {
+    return 0;
+  }
+  ecs_world_t *w = b->world;
+  if (!desc || !desc->name || !desc->name[0]) {
+    b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "group descriptor or its name is NULL"));
+    return 0;
+  }
+  if ((unsigned)desc->mode > (unsigned)ECS_GROUP_ASYNC) {
+    b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "group '%s': invalid mode %d", desc->name, (int)desc->mode));
+    return 0;
+  }
+  if (b_find_group(b, desc->name) >= 0) {
+    b_error(b, ecs__fail(w, ECS_ERR_DUPLICATE, "group '%s' is added twice", desc->name));
+    return 0;
+  }
+  if (!ecs__grow(&w->alloc, (void **)&b->groups, sizeof *b->groups, &b->group_cap, (size_t)b->group_count + 1, 8)) {
+    b_error(b, ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add group '%s'", desc->name));
+    return 0;
+  }
+  b_group_t *g = &b->groups[b->group_count];
+  memset(g, 0, sizeof *g);
+  g->mode = desc->mode;
+  if (!(g->name = ecs__strdup(w, desc->name)) || !copy_names(w, g->after, desc->after) ||
+      !copy_names(w, g->before, desc->before)) {
+    b_group_free(w, g);
+    b_error(b, ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add group '%s'", desc->name));
+    return 0;
+  }
+  ecs__ok(w);
+  return ++b->group_count;
+}
+
+static ecs_status_t check_resources(ecs_world_t *w, const char *sys, const ecs_component_t *list) {
+  for (int i = 0; i < ECS_SYSTEM_MAX_RESOURCES && list[i]; ++i) {
+    if (!ecs__component_get(w, list[i])) {
+      return ecs__fail(w, ECS_ERR_UNKNOWN_COMPONENT, "system '%s': resource type id %u is not registered", sys,
+                       list[i]);
+    }
+  }
+  return ECS_OK;
+}
+
+ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_group_t g, const ecs_system_desc_t *desc) {
+  if (!b) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_world_t *w = b->world;
+  if (!desc || !desc->name || !desc->name[0] || !desc->callback) {
+    return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system descriptor, its name or callback is NULL"));
+  }
+  if (g == 0 || g > b->group_count) {
+    return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system '%s': group handle %u is invalid", desc->name, g));
+  }
+  if ((unsigned)desc->on_error > (unsigned)ECS_ON_ERROR_RETRY) {
+    return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system '%s': invalid error policy", desc->name));
+  }
+  for (uint32_t i = 0; i < b->system_count; ++i) {
+    if (strcmp(b->systems[i].name, desc->name) == 0) {
+      return b_error(b, ecs__fail(w, ECS_ERR_DUPLICATE, "system '%s' is added twice", desc->name));
+    }
+  }
+  ecs_status_t st = check_resources(w, desc->name, desc->reads);
+  if (st == ECS_OK) {
+    st = check_resources(w, desc->name, desc->writes);
+  }
+  if (st != ECS_OK) {
+    return b_error(b, st);
+  }
+  if (!ecs__grow(&w->alloc, (void **)&b->systems, sizeof *b->systems, &b->system_cap, (size_t)b->system_count + 1,
+                 16)) {
+    return b_error(b, ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add system '%s'", desc->name));
+  }
+  b_system_t *s = &b->systems[b->system_count];
+  s->desc = *desc;
+  s->group = g - 1;
+  if (!(s->name = ecs__strdup(w, desc->name))) {
+    return b_error(b, ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add system '%s'", desc->name));
+  }
+  s->desc.name = s->name;
+  b->system_count++;
+  ecs__ok(w);
+  return ECS_OK;
+}
+
+/* Dependency matrix: dep[i * n + j] means group i runs before group j. */
+static ecs_status_t build_edges(ecs_scheduler_builder_t *b, bool *dep) {
+  uint32_t n = b->group_count;
+  for (uint32_t j = 0; j < n; ++j) {
+    const b_group_t *g = &b->groups[j];
+    for (int k = 0; k < ECS_GROUP_MAX_DEPS; ++k) {
+      const char *const names[2] = {g->after[k], g->before[k]};
+      for (int dir = 0; dir < 2; ++dir) {
+        if (!names[dir]) {
+          continue;
+        }
+        int32_t other = b_find_group(b, names[dir]);
+        if (other < 0) {
+          return ecs__fail(b->world, ECS_ERR_NOT_FOUND, "group '%s' lists unknown group '%s' in %s", g->name,
+                           names[dir], dir == 0 ? "after" : "before");
+        }
+        if ((uint32_t)other == j) {
+          return ecs__fail(b->world, ECS_ERR_CYCLE, "group cycle: %s -> %s", g->name, g->name);
+        }
+        if (dir == 0) {
+          dep[(size_t)other * n + j] = true;
+        } else {
+          dep[(size_t)j * n + other] = true;
+        }
+      }
+    }
+  }
+  return ECS_OK;
+}
+
+/* Names one cycle among the groups left unsorted by Kahn's algorithm:
+ * every such group has an unsorted predecessor, so walking predecessors
+ * must revisit a group. */
+static ecs_status_t report_cycle(ecs_scheduler_builder_t *b, const bool *dep, const bool *placed, uint32_t *path) {
+  uint32_t n = b->group_count;
+  uint32_t start = 0;
+  while (placed[start]) {
+    ++start;
+  }
+  uint32_t len = 0;
+  uint32_t cur = start;
+  for (;;) {
+    for (uint32_t k = 0; k < len; ++k) {
+      if (path[k] == cur) {
+        /* path[k..len) is the cycle, walked backwards along predecessors */
+        char msg[ECS_ERROR_MAX];
+        size_t off = (size_t)snprintf(msg, sizeof msg, "group cycle: %s", b->groups[cur].name);
+        for (uint32_t m = len; m-- > k && off < sizeof msg;) {
+          off += (size_t)snprintf(msg + off, sizeof msg - off, " -> %s", b->groups[path[m]].name);
+        }
+        return ecs__fail(b->world, ECS_ERR_CYCLE, "%s", msg);
+      }
+    }
+    path[len++] = cur;
+    uint32_t pred = 0;
+    while (pred < n && (placed[pred] || !dep[(size_t)pred * n + cur])) {
+      ++pred;
+    }
+    ECS_ASSERT(pred < n);
+    cur = pred;
+  }
+}
+
+/* Kahn's algorithm, always taking the earliest-registered ready group, so
+ * the order depends only on the descriptors. */
+static ecs_status_t topo_order(ecs_scheduler_builder_t *b, uint32_t *order) {
+  ecs_world_t *w = b->world;
+  uint32_t n = b->group_count;
+  size_t matrix = (size_t)n * n;
+  size_t bytes = matrix * sizeof(bool) + (size_t)n * sizeof(bool);
+  bool *dep = ecs__calloc(w, bytes ? bytes : 1);
+  if (!dep) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot order groups");
+  }
+  bool *placed = dep + matrix;
+  ecs_status_t st = build_edges(b, dep);
+  for (uint32_t k = 0; st == ECS_OK && k < n; ++k) {
+    uint32_t pick = n;
+    for (uint32_t j = 0; j < n && pick == n; ++j) {
+      if (placed[j]) {
+        continue;
+      }
+      bool ready = true;
+      for (uint32_t i = 0; i < n && ready; ++i) {
+        ready = placed[i] || !dep[(size_t)i * n + j];
+      }
+      if (ready) {
+        pick = j;
+      }
+    }
+    if (pick == n) {
+      st = report_cycle(b, dep, placed, order + k);
+      break;
+    }
+    placed[pick] = true;
+    order[k] = pick;
+  }
+  ecs__free(w, dep, bytes ? bytes : 1);
+  return st;
+}
+
+static ecs_status_t build_system(ecs_world_t *w, b_system_t *src, s_system_t *dst) {
+  dst->callback = src->desc.callback;
+  dst->user = src->desc.user;
+  dst->policy = src->desc.on_error;
+  uint32_t retries = src->desc.max_retries ? src->desc.max_retries : 1;
+  dst->attempts = dst->policy == ECS_ON_ERROR_RETRY ? 1 + retries : 1;
+  dst->name = src->name; /* ownership moves from the builder */
+  src->name = NULL;
+  if (src->desc.query.terms[0].component != ECS_COMPONENT_NULL) {
+    dst->query = ecs_query_new(w, &src->desc.query);
+    if (!dst->query) {
+      char detail[ECS_ERROR_MAX]; /* the world's buffer is about to be rewritten */
+      snprintf(detail, sizeof detail, "%s", ecs_last_error(w));
+      return ecs__fail(w, ecs_last_status(w), "system '%s': %s", dst->name, detail);
+    }
+  }
+  dst->commands = ecs_cmd_buffer_new(w);
+  if (!dst->commands) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "system '%s': cannot create its command buffer", dst->name);
+  }
+  return ECS_OK;
+}
+
+/* One entry of a system's declared access. */
+typedef struct access_t {
+  ecs_component_t id;
+  bool write;
+  bool resource;
+} access_t;
+
+#define ACCESS_MAX (ECS_QUERY_MAX_TERMS + 2 * ECS_SYSTEM_MAX_RESOURCES)
+
+static uint32_t access_list(const ecs_system_desc_t *d, access_t *out) {
+  uint32_t n = 0;
+  for (int i = 0; i < ECS_QUERY_MAX_TERMS && d->query.terms[i].component; ++i) {
+    ecs_access_t a = d->query.terms[i].access;
+    /* WITH/WITHOUT only test presence, which no system changes in a stage */
+    if (a == ECS_ACCESS_READ || a == ECS_ACCESS_WRITE || a == ECS_ACCESS_OPTIONAL) {
+      out[n++] = (access_t){d->query.terms[i].component, a == ECS_ACCESS_WRITE, false};
+    }
+  }
+  for (int i = 0; i < ECS_SYSTEM_MAX_RESOURCES && d->reads[i]; ++i) {
+    out[n++] = (access_t){d->reads[i], false, true};
+  }
+  for (int i = 0; i < ECS_SYSTEM_MAX_RESOURCES && d->writes[i]; ++i) {
+    out[n++] = (access_t){d->writes[i], true, true};
+  }
+  return n;
+}
+
+/* The first pair of accesses through which systems a and b conflict. */
+static bool find_conflict(const ecs_system_desc_t *a, const ecs_system_desc_t *b, access_t *ca, access_t *cb) {
+  access_t la[ACCESS_MAX];
+  access_t lb[ACCESS_MAX];
+  uint32_t na = access_list(a, la);
+  uint32_t nb = access_list(b, lb);
+  for (uint32_t i = 0; i < na; ++i) {
+    for (uint32_t j = 0; j < nb; ++j) {
+      if (la[i].id == lb[j].id && la[i].resource == lb[j].resource && (la[i].write || lb[j].write)) {
+        *ca = la[i];
+        *cb = lb[j];
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/* Checks every pair of systems of ASYNC group g: a conflict is an error
+ * under ECS_CONFLICT_REJECT, else an edge from the earlier-declared system
+ * to the later one. */
+static ecs_status_t order_conflicts(ecs_scheduler_builder_t *b, ecs_scheduler_t *s, const s_group_t *g,
+                                    const uint32_t *src) {
+  ecs_world_t *w = b->world;
+  for (uint32_t i = g->first; i < g->first + g->count; ++i) {
+    s_system_t *si = &s->systems[i];
+    for (uint32_t j = i + 1; j < g->first + g->count; ++j) {
+      access_t ca;
+      access_t cb;
+      const ecs_system_desc_t *da = &b->systems[src[i]].desc;
+      const ecs_system_desc_t *db = &b->systems[src[j]].desc;
+      if (!find_conflict(da, db, &ca, &cb)) {
+        continue;
+      }
+      if (b->options.on_conflict == ECS_CONFLICT_REJECT) {
+        return ecs__fail(w, ECS_ERR_CONFLICT,
+                         "systems '%s' and '%s' in async group '%s' conflict on %s '%s' ('%s' %s, '%s' %s)", da->name,
+                         db->name, g->name, ca.resource ? "resource" : "component", ecs_component_name(w, ca.id),
+                         da->name, ca.write ? "writes" : "reads", db->name, cb.write ? "writes" : "reads");
+      }
+      if (!si->succ) {
+        si->succ = ecs__alloc(w, g->count * sizeof *si->succ);
+        if (!si->succ) {
+          return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot order async group '%s'", g->name);
+        }
+        si->succ_cap = g->count;
+      }
+      si->succ[si->succ_count++] = j;
+      s->systems[j].pred_count++;
+    }
+  }
+  return ECS_OK;
+}
+
+/* The pool: the one given, else one of our own when something can use it. */
+static ecs_status_t attach_pool(ecs_scheduler_builder_t *b, ecs_scheduler_t *s) {
+  if (b->options.pool) {
+    s->pool = b->options.pool;
+    return ECS_OK;
+  }
+  bool async = false;
+  for (uint32_t i = 0; i < s->group_count; ++i) {
+    async |= s->groups[i].mode == ECS_GROUP_ASYNC;
+  }
+  if (!async && b->options.threads == 0) {
+    return ECS_OK;
+  }
+  ecs_pool_desc_t pd = {.threads = b->options.threads, .allocator = b->world->alloc};
+  ecs_status_t st = ecs_pool_create(&pd, &s->pool);
+  if (st != ECS_OK) {
+    return ecs__fail(b->world, st, "cannot create the worker pool: %s", ecs_strerror(st));
+  }
+  s->owns_pool = true;
+  return ECS_OK;
+}
+
+ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_scheduler_desc_t *desc) {
+  if (!b) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (!desc || desc->threads < ECS_POOL_INLINE || desc->threads > ECS_POOL_MAX_THREADS ||
+      (unsigned)desc->on_conflict > (unsigned)ECS_CONFLICT_SERIALIZE) {
+    return b_error(b, ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "scheduler options are NULL or out of range"));
+  }
+  b->options = *desc;
+  ecs__ok(b->world);
+  return ECS_OK;
+}
+
+static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
+  ecs_world_t *w = b->world;
+  if (b->error != ECS_OK) {
+    return ecs__fail(w, b->error, "%s", b->error_msg);
+  }
+  ecs_scheduler_t *s = ecs__calloc(w, sizeof *s);
+  if (!s) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate scheduler");
+  }
+  s->world = w;
+  /* arrays are sized for at least one element so that an empty schedule
+   * needs no special case; free() uses the caps */
+  s->group_count = b->group_count;
+  s->group_cap = b->group_count ? b->group_count : 1;
+  s->system_count = b->system_count;
+  s->system_cap = b->system_count ? b->system_count : 1;
+  uint32_t *order = ecs__alloc(w, s->group_cap * sizeof *order);
+  uint32_t *src = ecs__alloc(w, s->system_cap * sizeof *src); /* built system -> builder system */
+  s->groups = ecs__calloc(w, s->group_cap * sizeof *s->groups);
+  s->stats = ecs__calloc(w, s->group_cap * sizeof *s->stats);
+  s->systems = ecs__calloc(w, s->system_cap * sizeof *s->systems);
+  ecs_status_t st = ECS_OK;
+  if (!order || !src || !s->groups || !s->stats || !s->systems) {
+    st = ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate scheduler");
+    goto out_free;
+  }
+  if ((st = topo_order(b, order)) != ECS_OK) {
+    goto out_free;
+  }
+  uint32_t next = 0;
+  for (uint32_t k = 0; k < b->group_count; ++k) {
+    uint32_t gi = order[k];
+    s_group_t *g = &s->groups[k];
+    g->name = b->groups[gi].name; /* ownership moves from the builder */
+    b->groups[gi].name = NULL;
+    g->mode = b->groups[gi].mode;
+    g->first = next;
+    for (uint32_t i = 0; i < b->system_count; ++i) {
+      if (b->systems[i].group == gi) {
+        src[next] = i;
+        s->systems[next].sched = s;
+        if ((st = build_system(w, &b->systems[i], &s->systems[next++])) != ECS_OK) {
+          goto out_free;
+        }
+      }
+    }
+    g->count = next - g->first;
+    s->stats[k].name = g->name;
+    if (g->mode == ECS_GROUP_ASYNC && (st = order_conflicts(b, s, g, src)) != ECS_OK) {
+      goto out_free;
+    }
+  }
+  if ((st = attach_pool(b, s)) != ECS_OK) {
+    goto out_free;
+  }
+  ecs__free(w, order, s->group_cap * sizeof *order);
+  ecs__free(w, src, s->system_cap * sizeof *src);
+  *out = s;
+  ecs__ok(w);
+  return ECS_OK;
+
+out_free:
+  ecs__free(w, order, s->group_cap * sizeof *order);
+  ecs__free(w, src, s->system_cap * sizeof *src);
+  ecs_scheduler_free(s);
+  return st;
+}
+
+ecs_status_t ecs_scheduler_build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
+  if (out) {
+    *out = NULL;
+  }
+  if (!b) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = out ? build(b, out) : ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "out is NULL");
+  ecs_scheduler_builder_free(b);
+  return st;
+}
+
+uint64_t ecs_scheduler_tick_count(const ecs_scheduler_t *s) {
+  return s ? s->tick : 0;
+}
+
+uint32_t ecs_scheduler_group_order(const ecs_scheduler_t *s, const char **names, uint32_t cap) {
+  if (!s) {
+    return 0;
+  }
+  for (uint32_t i = 0; i < s->group_count && i < cap && names; ++i) {
+    names[i] = s->groups[i].name;
+  }
+  return s->group_count;
+}

@@ -1,0 +1,94 @@
+/* Scheduler internals shared by the builder (scheduler_build.c) and the
+ * tick loop (scheduler.c). */
+#ifndef ECS_SCHEDULER_INTERNAL_H
+#define ECS_SCHEDULER_INTERNAL_H
+
+#include "private.h"
+
+typedef struct b_group_t {
+  char *name;
+  ecs_group_mode_t mode;
+  char *after[ECS_GROUP_MAX_DEPS];
+  char *before[ECS_GROUP_MAX_DEPS];
+} b_group_t;
+
+typedef struct b_system_t {
+  char *name;
+  uint32_t group; /* index into groups */
+  ecs_system_desc_t desc;
+} b_system_t;
+
+struct ecs_scheduler_builder_t {
+  ecs_world_t *world;
+  b_group_t *groups;
+  uint32_t group_count;
+  uint32_t group_cap;
+  b_system_t *systems;
+  uint32_t system_count;
+  uint32_t system_cap;
+  ecs_status_t error; /* first error of an add call */
+  char error_msg[ECS_ERROR_MAX];
+  ecs_scheduler_desc_t options;
+};
+
+/* One slice of a parallel_for: a view on part of a chunk, with its own
+ * command buffer so that apply order depends on slicing, not on threads. */
+typedef struct s_slice_t {
+  ecs_iter_t it;
+  ecs_cmd_buffer_t *commands;
+  ecs_chunk_fn fn;
+  void *user;
+  ecs_status_t status;
+} s_slice_t;
+
+typedef struct s_system_t {
+  char *name;
+  ecs_query_t *query;
+  ecs_cmd_buffer_t *commands;
+  ecs_system_fn callback;
+  void *user;
+  ecs_error_policy_t policy;
+  uint32_t attempts;
+  struct ecs_scheduler_t *sched;
+  /* ASYNC groups: systems of the group that must wait for this one
+   * (declared access conflicts, serialized in declared order) */
+  uint32_t *succ; /* indices into the scheduler's systems */
+  uint32_t succ_count;
+  uint32_t succ_cap;
+  uint32_t pred_count;
+  atomic_uint pending; /* predecessors still running this tick */
+  /* outcome of this tick */
+  ecs_status_t status;
+  bool ran;
+  /* parallel_for slices and their buffers, reused across ticks */
+  s_slice_t *slices;
+  uint32_t slice_count;
+  uint32_t slice_cap;
+  ecs_cmd_buffer_t **slice_buffers;
+  uint32_t slice_buffer_count;
+  uint32_t slice_buffer_cap;
+} s_system_t;
+
+typedef struct s_group_t {
+  char *name;
+  ecs_group_mode_t mode;
+  uint32_t first; /* systems[first, first + count) */
+  uint32_t count;
+} s_group_t;
+
+struct ecs_scheduler_t {
+  ecs_world_t *world;
+  s_group_t *groups; /* in run order */
+  uint32_t group_count;
+  s_system_t *systems; /* grouped by run order, declared order within */
+  uint32_t system_count;
+  uint32_t group_cap;
+  uint32_t system_cap;
+  ecs_group_stats_t *stats;
+  uint64_t tick;
+  double dt;        /* of the running tick, for tasks */
+  ecs_pool_t *pool; /* NULL: everything runs on the caller's thread */
+  bool owns_pool;
+};
+
+#endif /* ECS_SCHEDULER_INTERNAL_H */

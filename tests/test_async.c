@@ -1,0 +1,334 @@
+/* ASYNC groups on the worker pool: conflict detection and serialization,
+ * parallel iteration inside a system, error policies, shared pools. Run
+ * under TSan in CI: every case here must be free of data races. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "ecs.h"
+#include "support/owned.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+typedef struct pos_t {
+  int32_t x, y;
+} pos_t;
+
+typedef struct counter_t {
+  int64_t value;
+} counter_t;
+
+/* Tracks how many systems of a conflicting set are inside at once. */
+typedef struct overlap_t {
+  atomic_int inside;
+  atomic_int max_inside;
+  atomic_int runs;
+} overlap_t;
+
+static ecs_status_t sys_overlap(ecs_system_ctx_t *ctx) {
+  overlap_t *o = ctx->user;
+  int now = atomic_fetch_add(&o->inside, 1) + 1;
+  int seen = atomic_load(&o->max_inside);
+  while (now > seen && !atomic_compare_exchange_weak(&o->max_inside, &seen, now)) {
+  }
+  /* touch the data for a while so that an overlap would show */
+  while (ecs_iter_next(&ctx->it)) {
+    for (int32_t i = 0; i < ctx->it.count; ++i) {
+      pos_t *p = ecs_field_at(&ctx->it, 0, i);
+      if (p && ctx->it.priv.query) {
+        p->x += 0; /* a read-modify-write TSan would see racing */
+      }
+    }
+  }
+  atomic_fetch_add(&o->runs, 1);
+  atomic_fetch_sub(&o->inside, 1);
+  return ECS_OK;
+}
+
+static ecs_world_t *world_with_entities(ecs_component_t *pos, int n) {
+  ecs_world_t *w = world_new();
+  *pos = ECS_COMPONENT(w, pos_t);
+  for (int32_t i = 0; i < n; ++i) {
+    ecs_set(w, ecs_entity_create(w), *pos, &(pos_t){i, 0});
+  }
+  return w;
+}
+
+static void test_conflict_rejected_by_default(void **state) {
+  (void)state;
+  ecs_component_t pos;
+  ecs_world_t *w = world_with_entities(&pos, 10);
+  ecs_component_t counter = ECS_COMPONENT(w, counter_t);
+  ecs_component_t tag = ecs_component_register_type(w, "tag", 0, 0);
+  const struct {
+    ecs_access_t a, b;
+    bool resource;
+    ecs_status_t expect;
+    const char *msg;
+  } cases[] = {
+      {ECS_ACCESS_WRITE, ECS_ACCESS_READ, false, ECS_ERR_CONFLICT, "component 'pos_t' ('one' writes, 'two' reads)"},
+      {ECS_ACCESS_READ, ECS_ACCESS_WRITE, false, ECS_ERR_CONFLICT, "('one' reads, 'two' writes)"},
+      {ECS_ACCESS_WRITE, ECS_ACCESS_WRITE, false, ECS_ERR_CONFLICT, "('one' writes, 'two' writes)"},
+      {ECS_ACCESS_OPTIONAL, ECS_ACCESS_WRITE, false, ECS_ERR_CONFLICT, "('one' reads, 'two' writes)"},
+      {ECS_ACCESS_READ, ECS_ACCESS_READ, false, ECS_OK, NULL},
+      {ECS_ACCESS_WITH, ECS_ACCESS_WRITE, false, ECS_OK, NULL}, /* presence only */
+      {ECS_ACCESS_READ, ECS_ACCESS_READ, true, ECS_ERR_CONFLICT, "resource 'counter_t' ('one' reads, 'two' writes)"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    print_message("case %zu\n", k);
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+    ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "jobs", .mode = ECS_GROUP_ASYNC});
+    /* a WITH term on a shared tag in both: filters never conflict */
+    ecs_system_desc_t one = {
+        .name = "one", .query = {.terms = {{tag, ECS_ACCESS_WITH}, {pos, cases[k].a}}}, .callback = sys_overlap};
+    ecs_system_desc_t two = {
+        .name = "two", .query = {.terms = {{tag, ECS_ACCESS_WITH}, {pos, cases[k].b}}}, .callback = sys_overlap};
+    if (cases[k].resource) {
+      one.reads[0] = counter;
+      two.writes[0] = counter;
+    }
+    assert_int_equal(ecs_builder_add_system(b, g, &one), ECS_OK);
+    assert_int_equal(ecs_builder_add_system(b, g, &two), ECS_OK);
+    ecs_scheduler_t *s = NULL;
+    assert_int_equal(ecs_scheduler_build(b, &s), cases[k].expect);
+    if (cases[k].msg) {
+      assert_non_null(strstr(ecs_last_error(w), cases[k].msg));
+      assert_non_null(strstr(ecs_last_error(w), "async group 'jobs'"));
+    }
+    ecs_scheduler_free(s);
+  }
+  ecs_world_free(w);
+}
+
+/* Under SERIALIZE conflicting systems never overlap, whatever the threads. */
+static void test_conflicts_serialized(void **state) {
+  (void)state;
+  for (int threads = 1; threads <= 4; threads *= 2) {
+    ecs_component_t pos;
+    ecs_world_t *w = world_with_entities(&pos, 2000);
+    overlap_t writers = {0};
+    overlap_t readers = {0};
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+    assert_int_equal(
+        ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads, .on_conflict = ECS_CONFLICT_SERIALIZE}),
+        ECS_OK);
+    ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "jobs", .mode = ECS_GROUP_ASYNC});
+    const char *names[] = {"w1", "w2", "w3", "w4"};
+    for (int i = 0; i < 4; ++i) {
+      ecs_system_desc_t d = {
+          .name = names[i], .query = {.terms = {{pos, ECS_ACCESS_WRITE}}}, .callback = sys_overlap, .user = &writers};
+      assert_int_equal(ecs_builder_add_system(b, g, &d), ECS_OK);
+    }
+    const char *rnames[] = {"r1", "r2"};
+    for (int i = 0; i < 2; ++i) {
+      /* readers of something else: free to overlap with anyone */
+      ecs_system_desc_t d = {.name = rnames[i], .callback = sys_overlap, .user = &readers};
+      assert_int_equal(ecs_builder_add_system(b, g, &d), ECS_OK);
+    }
+    ecs_scheduler_t *s = NULL;
+    assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+    assert_non_null(ecs_scheduler_pool(s));
+    for (int t = 0; t < 20; ++t) {
+      ecs_tick_result_t r;
+      assert_int_equal(ecs_scheduler_tick(s, 0.0, &r), ECS_OK);
+      assert_int_equal(r.systems_run, 6);
+    }
+    assert_int_equal(atomic_load(&writers.max_inside), 1);
+    assert_int_equal(atomic_load(&writers.runs), 80);
+    assert_int_equal(atomic_load(&readers.runs), 40);
+    ecs_scheduler_free(s);
+    ecs_world_free(w);
+  }
+}
+
+/* parallel_for: every row once, and the commands of the slices applied in
+ * slice order, so entity ids do not depend on the thread count. */
+typedef struct spawn_ctx_t {
+  ecs_component_t pos;
+  atomic_llong sum;
+} spawn_ctx_t;
+
+static ecs_status_t spawn_slice(ecs_iter_t *chunk, ecs_cmd_buffer_t *commands, void *user) {
+  spawn_ctx_t *c = user;
+  const pos_t *p = ecs_field(chunk, 0);
+  for (int32_t i = 0; i < chunk->count; ++i) {
+    const pos_t *v = p ? &p[i] : ecs_field_at(chunk, 0, i);
+    atomic_fetch_add(&c->sum, v->x);
+    if (v->x % 10 == 0 && v->y == 0) {
+      ecs_entity_t e = ecs_cmd_create(commands);
+      ecs_cmd_set(commands, e, c->pos, &(pos_t){v->x, 1});
+    }
+  }
+  return ECS_OK;
+}
+
+static ecs_status_t sys_spawn(ecs_system_ctx_t *ctx) {
+  return ecs_parallel_for(ctx, 64, spawn_slice, ctx->user);
+}
+
+static uint64_t run_spawner(int32_t threads, ecs_group_mode_t mode, long long *sum) {
+  ecs_component_t pos;
+  ecs_world_t *w = world_with_entities(&pos, 1000);
+  spawn_ctx_t c = {.pos = pos};
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads});
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = mode});
+  ecs_builder_add_system(
+      b, g,
+      &(ecs_system_desc_t){
+          .name = "spawn", .query = {.terms = {{pos, ECS_ACCESS_READ}}}, .callback = sys_spawn, .user = &c});
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+  ecs_tick_result_t r;
+  assert_int_equal(ecs_scheduler_tick(s, 0.0, &r), ECS_OK);
+  assert_int_equal(r.commands_applied, 200); /* 100 creates + 100 sets */
+  *sum = atomic_load(&c.sum);
+  uint64_t h = ecs_world_checksum(w);
+  assert_int_equal(ecs_entity_count(w), 1100);
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+  return h;
+}
+
+static void test_parallel_for_deterministic(void **state) {
+  (void)state;
+  long long sum = 0;
+  uint64_t expect = run_spawner(ECS_POOL_INLINE, ECS_GROUP_SYNC, &sum);
+  assert_int_equal(sum, 999 * 1000 / 2);
+  const int32_t threads[] = {ECS_POOL_INLINE, 1, 2, 8};
+  for (size_t i = 0; i < 4; ++i) {
+    for (int mode = 0; mode < 2; ++mode) {
+      long long s2 = 0;
+      assert_int_equal(run_spawner(threads[i], (ecs_group_mode_t)mode, &s2), expect);
+      assert_int_equal(s2, sum);
+    }
+  }
+}
+
+static ecs_status_t failing_slice(ecs_iter_t *chunk, ecs_cmd_buffer_t *commands, void *user) {
+  (void)user;
+  ecs_cmd_create(commands);
+  return chunk->entities[0] % 3 == 0 ? ECS_ERR_NOT_FOUND : ECS_OK;
+}
+
+static ecs_status_t sys_failing_parallel(ecs_system_ctx_t *ctx) {
+  return ecs_parallel_for(ctx, 10, failing_slice, NULL);
+}
+
+static ecs_status_t sys_fails(ecs_system_ctx_t *ctx) {
+  ecs_cmd_create(ctx->commands);
+  return ECS_ERR_NOT_FOUND;
+}
+
+static ecs_status_t sys_creates(ecs_system_ctx_t *ctx) {
+  return ecs_cmd_create(ctx->commands) ? ECS_OK : ECS_ERR_NO_MEMORY;
+}
+
+/* A failing system's commands (its slices' too) are discarded; under FAIL
+ * the later groups are skipped; under SKIP the tick goes on. */
+static void test_async_failures(void **state) {
+  (void)state;
+  for (int policy = 0; policy < 2; ++policy) {
+    ecs_component_t pos;
+    ecs_world_t *w = world_with_entities(&pos, 100);
+    ecs_error_policy_t p = policy ? ECS_ON_ERROR_SKIP : ECS_ON_ERROR_FAIL;
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+    ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 2});
+    ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "jobs", .mode = ECS_GROUP_ASYNC});
+    ecs_group_t later = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "later", .after = {"jobs"}});
+    ecs_builder_add_system(b, g,
+                           &(ecs_system_desc_t){.name = "par",
+                                                .query = {.terms = {{pos, ECS_ACCESS_READ}}},
+                                                .callback = sys_failing_parallel,
+                                                .on_error = p});
+    ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "plain", .callback = sys_fails, .on_error = p});
+    ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "good", .callback = sys_creates});
+    ecs_builder_add_system(b, later, &(ecs_system_desc_t){.name = "after", .callback = sys_creates});
+    ecs_scheduler_t *s = NULL;
+    assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+    ecs_tick_result_t r;
+    ecs_status_t st = ecs_scheduler_tick(s, 0.0, &r);
+    assert_int_equal(r.systems_failed, 2);
+    assert_string_equal(r.failed_system, "par"); /* first in declared order */
+    assert_int_equal(r.failed_status, ECS_ERR_NOT_FOUND);
+    if (policy == 0) {
+      assert_int_equal(st, ECS_ERR_SYSTEM_FAILED);
+      assert_int_equal(r.systems_run, 1);
+      assert_int_equal(r.systems_skipped, 1);
+      assert_int_equal(ecs_entity_count(w), 101); /* only "good" created */
+    } else {
+      assert_int_equal(st, ECS_OK);
+      assert_int_equal(r.systems_run, 2);
+      assert_int_equal(ecs_entity_count(w), 102);
+    }
+    ecs_scheduler_free(s);
+    ecs_world_free(w);
+  }
+}
+
+/* A pool given in the options is used and left alive; one pool may serve
+ * two worlds' schedulers. */
+static void test_shared_pool(void **state) {
+  (void)state;
+  ecs_pool_t *pool = NULL;
+  assert_int_equal(ecs_pool_create(&(ecs_pool_desc_t){.threads = 2}, &pool), ECS_OK);
+  ecs_world_t *worlds[2];
+  ecs_scheduler_t *scheds[2];
+  overlap_t o = {0};
+  for (int i = 0; i < 2; ++i) {
+    ecs_component_t pos;
+    worlds[i] = world_with_entities(&pos, 50);
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(worlds[i]);
+    ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.pool = pool});
+    ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = ECS_GROUP_ASYNC});
+    ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "a", .callback = sys_overlap, .user = &o});
+    ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "b", .callback = sys_overlap, .user = &o});
+    assert_int_equal(ecs_scheduler_build(b, &scheds[i]), ECS_OK);
+    assert_ptr_equal(ecs_scheduler_pool(scheds[i]), pool);
+  }
+  for (int t = 0; t < 10; ++t) {
+    assert_int_equal(ecs_scheduler_tick(scheds[t % 2], 0.0, NULL), ECS_OK);
+  }
+  assert_int_equal(atomic_load(&o.runs), 20);
+  for (int i = 0; i < 2; ++i) {
+    ecs_scheduler_free(scheds[i]);
+    ecs_world_free(worlds[i]);
+  }
+  ecs_pool_stats_t st;
+  ecs_pool_stats(pool, &st);
+  assert_true(st.tasks_run >= 20);
+  ecs_pool_free(pool);
+}
+
+static void test_bad_options(void **state) {
+  (void)state;
+  ecs_world_t *w = world_new();
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  assert_int_equal(ecs_builder_set_options(NULL, &(ecs_scheduler_desc_t){0}), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_builder_set_options(b, NULL), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = -2}), ECS_ERR_INVALID_ARGUMENT);
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_ERR_INVALID_ARGUMENT); /* kept for build */
+  assert_null(s);
+  assert_int_equal(ecs_parallel_for(NULL, 0, spawn_slice, NULL), ECS_ERR_INVALID_ARGUMENT);
+  ecs_system_ctx_t loose = {0};
+  assert_int_equal(ecs_parallel_for(&loose, 0, spawn_slice, NULL), ECS_ERR_INVALID_ARGUMENT);
+  assert_null(ecs_scheduler_pool(NULL));
+  ecs_world_free(w);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_conflict_rejected_by_default),
+      cmocka_unit_test(test_conflicts_serialized),
+      cmocka_unit_test(test_parallel_for_deterministic),
+      cmocka_unit_test(test_async_failures),
+      cmocka_unit_test(test_shared_pool),
+      cmocka_unit_test(test_bad_options),
+  };
+  return cmocka_run_group_tests_name("async", tests, NULL, NULL);
+}
