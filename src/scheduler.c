@@ -110,6 +110,7 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
   for (uint32_t i = 0; i < g->count; ++i) {
     first[i].ran = false;
     first[i].slice_count = 0;
+    atomic_store(&first[i].violations, 0u);
   }
   if (g->mode == ECS_GROUP_ASYNC && s->pool) {
     for (uint32_t i = 0; i < g->count; ++i) {
@@ -138,9 +139,10 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
 }
 
 /* Folds the group's outcomes into the result, in declared order. */
-static void count_group(const ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r, ecs_group_stats_t *gs) {
+static void count_group(ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r, ecs_group_stats_t *gs) {
   for (uint32_t i = 0; i < g->count; ++i) {
-    const s_system_t *sys = &s->systems[g->first + i];
+    s_system_t *sys = &s->systems[g->first + i];
+    r->access_violations += atomic_load(&sys->violations);
     if (!sys->ran) {
       r->systems_skipped++;
     } else if (sys->status == ECS_OK) {
@@ -232,6 +234,57 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     ecs__fail(w, r->status, "command apply failed: %s", ecs_strerror(r->status));
   }
   return r->status;
+}
+
+/* ---- access through the system context ----------------------------------- */
+
+/* True when sys declared c (as a resource or a component) with at least
+ * the access asked for; else the violation is logged and counted. */
+static bool access_allowed(s_system_t *sys, ecs_component_t c, bool resource, bool write) {
+  if (!sys->sched->check_access) {
+    return true;
+  }
+  for (uint32_t i = 0; i < sys->access_count; ++i) {
+    const access_t *a = &sys->access[i];
+    if (a->id == c && a->resource == resource && (a->write || !write)) {
+      return true;
+    }
+  }
+  atomic_fetch_add(&sys->violations, 1u);
+  const char *name = ecs_component_name(sys->sched->world, c);
+  ecs__log(sys->sched->world, ECS_LOG_ERROR, "system=%s %s of %s '%s' not declared", sys->name,
+           write ? "write" : "read", resource ? "resource" : "component", name ? name : "?");
+  return false;
+}
+
+static void *system_get(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c, bool write) {
+  if (!ctx || !ctx->priv.system) {
+    return NULL;
+  }
+  return access_allowed(ctx->priv.system, c, false, write) ? ecs_get(ctx->world, e, c) : NULL;
+}
+
+const void *ecs_system_get(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c) {
+  return system_get(ctx, e, c, false);
+}
+
+void *ecs_system_get_mut(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c) {
+  return system_get(ctx, e, c, true);
+}
+
+static void *system_resource(ecs_system_ctx_t *ctx, ecs_component_t c, bool write) {
+  if (!ctx || !ctx->priv.system) {
+    return NULL;
+  }
+  return access_allowed(ctx->priv.system, c, true, write) ? ecs_resource_get(ctx->world, c) : NULL;
+}
+
+const void *ecs_system_resource(ecs_system_ctx_t *ctx, ecs_component_t c) {
+  return system_resource(ctx, c, false);
+}
+
+void *ecs_system_resource_mut(ecs_system_ctx_t *ctx, ecs_component_t c) {
+  return system_resource(ctx, c, true);
 }
 
 /* ---- parallel iteration inside a system ---------------------------------- */

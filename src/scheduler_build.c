@@ -257,6 +257,7 @@ static ecs_status_t topo_order(ecs_scheduler_builder_t *b, uint32_t *order) {
 }
 
 static ecs_status_t build_system(ecs_world_t *w, b_system_t *src, s_system_t *dst) {
+  dst->access_count = ecs__access_list(&src->desc, dst->access);
   dst->callback = src->desc.callback;
   dst->user = src->desc.user;
   dst->policy = src->desc.on_error;
@@ -279,16 +280,7 @@ static ecs_status_t build_system(ecs_world_t *w, b_system_t *src, s_system_t *ds
   return ECS_OK;
 }
 
-/* One entry of a system's declared access. */
-typedef struct access_t {
-  ecs_component_t id;
-  bool write;
-  bool resource;
-} access_t;
-
-#define ACCESS_MAX (ECS_QUERY_MAX_TERMS + 2 * ECS_SYSTEM_MAX_RESOURCES)
-
-static uint32_t access_list(const ecs_system_desc_t *d, access_t *out) {
+uint32_t ecs__access_list(const ecs_system_desc_t *d, access_t *out) {
   uint32_t n = 0;
   for (int i = 0; i < ECS_QUERY_MAX_TERMS && d->query.terms[i].component; ++i) {
     ecs_access_t a = d->query.terms[i].access;
@@ -310,8 +302,8 @@ static uint32_t access_list(const ecs_system_desc_t *d, access_t *out) {
 static bool find_conflict(const ecs_system_desc_t *a, const ecs_system_desc_t *b, access_t *ca, access_t *cb) {
   access_t la[ACCESS_MAX];
   access_t lb[ACCESS_MAX];
-  uint32_t na = access_list(a, la);
-  uint32_t nb = access_list(b, lb);
+  uint32_t na = ecs__access_list(a, la);
+  uint32_t nb = ecs__access_list(b, lb);
   for (uint32_t i = 0; i < na; ++i) {
     for (uint32_t j = 0; j < nb; ++j) {
       if (la[i].id == lb[j].id && la[i].resource == lb[j].resource && (la[i].write || lb[j].write)) {
@@ -387,7 +379,8 @@ ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_sched
     return ECS_ERR_INVALID_ARGUMENT;
   }
   if (!desc || desc->threads < ECS_POOL_INLINE || desc->threads > ECS_POOL_MAX_THREADS ||
-      (unsigned)desc->on_conflict > (unsigned)ECS_CONFLICT_SERIALIZE) {
+      (unsigned)desc->on_conflict > (unsigned)ECS_CONFLICT_SERIALIZE ||
+      (unsigned)desc->check_access > (unsigned)ECS_ACCESS_CHECK_OFF) {
     return b_error(b, ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "scheduler options are NULL or out of range"));
   }
   b->options = *desc;
@@ -405,6 +398,11 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
     return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate scheduler");
   }
   s->world = w;
+#ifdef NDEBUG
+  s->check_access = b->options.check_access == ECS_ACCESS_CHECK_ON;
+#else
+  s->check_access = b->options.check_access != ECS_ACCESS_CHECK_OFF;
+#endif
   /* arrays are sized for at least one element so that an empty schedule
    * needs no special case; free() uses the caps */
   s->group_count = b->group_count;

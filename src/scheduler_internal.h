@@ -5,6 +5,18 @@
 
 #include "private.h"
 
+/* One entry of a system's declared access. */
+typedef struct access_t {
+  ecs_component_t id;
+  bool write;
+  bool resource;
+} access_t;
+
+#define ACCESS_MAX (ECS_QUERY_MAX_TERMS + 2 * ECS_SYSTEM_MAX_RESOURCES)
+
+/* The access a system declares (query terms that touch data, resources). */
+uint32_t ecs__access_list(const ecs_system_desc_t *d, access_t *out);
+
 typedef struct b_group_t {
   char *name;
   ecs_group_mode_t mode;
@@ -50,6 +62,9 @@ typedef struct s_system_t {
   ecs_error_policy_t policy;
   uint32_t attempts;
   struct ecs_scheduler_t *sched;
+  access_t access[ACCESS_MAX]; /* declared, for run-time checks */
+  uint32_t access_count;
+  atomic_uint violations; /* undeclared accesses this tick */
   /* ASYNC groups: systems of the group that must wait for this one
    * (declared access conflicts, serialized in declared order) */
   uint32_t *succ; /* indices into the scheduler's systems */
@@ -89,6 +104,7 @@ struct ecs_scheduler_t {
   double dt;        /* of the running tick, for tasks */
   ecs_pool_t *pool; /* NULL: everything runs on the caller's thread */
   bool owns_pool;
+  bool check_access;
 };
 
 #endif /* ECS_SCHEDULER_INTERNAL_H */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "ecs.h"
+#include "support/log_capture.h"
 #include "support/owned.h"
 
 #include <stdatomic.h>
@@ -321,6 +322,74 @@ static void test_bad_options(void **state) {
   ecs_world_free(w);
 }
 
+typedef struct probe_t {
+  ecs_component_t pos, vel, counter;
+  ecs_entity_t e;
+  const void *got[6];
+} probe_t;
+
+static ecs_status_t sys_probe(ecs_system_ctx_t *ctx) {
+  probe_t *p = ctx->user;
+  p->got[0] = ecs_system_get(ctx, p->e, p->pos);         /* declared READ */
+  p->got[1] = ecs_system_get_mut(ctx, p->e, p->pos);     /* write through READ */
+  p->got[2] = ecs_system_get(ctx, p->e, p->vel);         /* undeclared */
+  p->got[3] = ecs_system_resource(ctx, p->counter);      /* declared in reads */
+  p->got[4] = ecs_system_resource_mut(ctx, p->counter);  /* write through reads */
+  p->got[5] = ecs_system_get_mut(ctx, p->e, p->counter); /* a resource is not a component term */
+  return ECS_OK;
+}
+
+/* Undeclared access through the system context is refused, logged with the
+ * system's name and counted, when checks are on; passes when off. */
+static void test_access_checks(void **state) {
+  (void)state;
+  for (int on = 1; on >= 0; --on) {
+    log_capture_t cap = {0};
+    ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.log = capture_log, .log_user = &cap});
+    probe_t p = {.pos = ECS_COMPONENT(w, pos_t), .vel = ECS_COMPONENT(w, counter_t)};
+    p.counter = ecs_component_register_type(w, "Counter", sizeof(counter_t), 0);
+    p.e = ecs_entity_create(w);
+    ecs_set(w, p.e, p.pos, &(pos_t){1, 2});
+    ecs_set(w, p.e, p.vel, &(counter_t){3});
+    ecs_set(w, p.e, p.counter, &(counter_t){4});
+    ecs_resource_set(w, p.counter, &(counter_t){5});
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+    ecs_builder_set_options(b,
+                            &(ecs_scheduler_desc_t){.check_access = on ? ECS_ACCESS_CHECK_ON : ECS_ACCESS_CHECK_OFF});
+    ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g"});
+    ecs_builder_add_system(b, g,
+                           &(ecs_system_desc_t){.name = "prober",
+                                                .query = {.terms = {{p.pos, ECS_ACCESS_READ}}},
+                                                .reads = {p.counter},
+                                                .callback = sys_probe,
+                                                .user = &p});
+    ecs_scheduler_t *s = NULL;
+    assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+    ecs_tick_result_t r;
+    assert_int_equal(ecs_scheduler_tick(s, 0.0, &r), ECS_OK);
+    assert_non_null(p.got[0]);
+    assert_non_null(p.got[3]);
+    if (on) {
+      assert_null(p.got[1]);
+      assert_null(p.got[2]);
+      assert_null(p.got[4]);
+      assert_null(p.got[5]);
+      assert_int_equal(r.access_violations, 4);
+      assert_int_equal(cap.level, ECS_LOG_ERROR);
+      assert_non_null(strstr(cap.last, "system=prober"));
+      assert_non_null(strstr(cap.last, "'Counter' not declared"));
+    } else {
+      for (int i = 1; i < 6; ++i) {
+        assert_non_null(p.got[i]);
+      }
+      assert_int_equal(r.access_violations, 0);
+    }
+    assert_null(ecs_system_get(NULL, p.e, p.pos));
+    ecs_scheduler_free(s);
+    ecs_world_free(w);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conflict_rejected_by_default),
@@ -329,6 +398,7 @@ int main(void) {
       cmocka_unit_test(test_async_failures),
       cmocka_unit_test(test_shared_pool),
       cmocka_unit_test(test_bad_options),
+      cmocka_unit_test(test_access_checks),
   };
   return cmocka_run_group_tests_name("async", tests, NULL, NULL);
 }

@@ -105,6 +105,14 @@ typedef enum ecs_conflict_policy_t {
   ECS__CONFLICT_FORCE_U32 = 0x7fffffff
 } ecs_conflict_policy_t;
 
+/** Whether ecs_system_get() and friends check a system's declared access. */
+typedef enum ecs_access_check_t {
+  ECS_ACCESS_CHECK_DEFAULT = 0, /**< on in debug builds, off when NDEBUG is defined */
+  ECS_ACCESS_CHECK_ON,
+  ECS_ACCESS_CHECK_OFF,
+  ECS__ACCESS_CHECK_FORCE_U32 = 0x7fffffff
+} ecs_access_check_t;
+
 /** Scheduler options. Zero-initialise; zero fields mean defaults. */
 typedef struct ecs_scheduler_desc_t {
   ecs_pool_t *pool; /**< a pool to share (not freed by the scheduler); NULL: see threads */
@@ -113,6 +121,7 @@ typedef struct ecs_scheduler_desc_t {
    *  ECS_POOL_INLINE = no threads (everything on the caller's thread). */
   int32_t threads;
   ecs_conflict_policy_t on_conflict;
+  ecs_access_check_t check_access;
 } ecs_scheduler_desc_t;
 
 typedef struct ecs_scheduler_builder_t ecs_scheduler_builder_t;
@@ -139,6 +148,7 @@ typedef struct ecs_tick_result_t {
   uint64_t duration_ns;
   const char *failed_system;       /**< first failing system, or NULL */
   ecs_status_t failed_status;      /**< what it returned */
+  uint32_t access_violations;      /**< undeclared accesses refused by the checks */
   const ecs_group_stats_t *groups; /**< in run order; valid until the next tick */
   uint32_t group_count;
 } ecs_tick_result_t;
@@ -209,6 +219,25 @@ typedef ecs_status_t (*ecs_chunk_fn)(ecs_iter_t *chunk, ecs_cmd_buffer_t *comman
  *  slice returned; then the system's run counts as failed like any other.
  *  Thread-safety: from inside the system's callback only. */
 ECS_API ecs_status_t ecs_parallel_for(ecs_system_ctx_t *ctx, int32_t rows_per_task, ecs_chunk_fn fn, void *user);
+
+/** Component @p c of entity @p e for reading, through the system's
+ *  declared access: the system must have @p c as a READ, WRITE or OPTIONAL
+ *  term. With access checks on (ecs_scheduler_desc_t.check_access) an
+ *  undeclared read returns NULL, logs an ERROR naming the system and the
+ *  component, and counts in ecs_tick_result_t.access_violations; with them
+ *  off it is ecs_get(). NULL also when @p e lacks @p c.
+ *  Thread-safety: from inside the system's callback. */
+ECS_API const void *ecs_system_get(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c);
+
+/** As ecs_system_get() for writing in place: requires a WRITE term. */
+ECS_API void *ecs_system_get_mut(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c);
+
+/** The resource of type @p c for reading: requires @p c in reads[] or
+ *  writes[]. Checks as ecs_system_get(). */
+ECS_API const void *ecs_system_resource(ecs_system_ctx_t *ctx, ecs_component_t c);
+
+/** The resource of type @p c for writing: requires @p c in writes[]. */
+ECS_API void *ecs_system_resource_mut(ecs_system_ctx_t *ctx, ecs_component_t c);
 
 /** The pool the scheduler runs ASYNC groups on (NULL if none). */
 ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
