@@ -7,6 +7,7 @@
  * (building the world it iterates, say) happens in setup or reset, untimed.
  *
  * usage: ecs_bench [--filter SUBSTR] [--repeat N] [--json FILE] [--list] */
+#include "bench_sched.h"
 #include "harness.h"
 
 #include <ecs.h>
@@ -835,19 +836,25 @@ static int register_suite(bench_t *b, suite_t *s, const storage_t *st, bool firs
 int main(int argc, char **argv) {
   bench_t *b = bench_new();
   suite_t *suites = calloc(STORAGE_COUNT, sizeof *suites);
+  sched_suite_t *sched[STORAGE_COUNT] = {NULL};
   int rc = 1;
   if (!b || !suites) {
     fprintf(stderr, "out of memory\n");
     goto out;
   }
   for (size_t i = 0; i < STORAGE_COUNT; ++i) {
-    if (register_suite(b, &suites[i], &storages[i], i == 0) != 0) {
+    sched[i] = bench_sched_new(storages[i].kind, storages[i].label);
+    if (!sched[i] || register_suite(b, &suites[i], &storages[i], i == 0) != 0 ||
+        bench_sched_register(b, sched[i], i == 0) != 0) {
       fprintf(stderr, "cannot register the %s workloads\n", storages[i].label);
       goto out;
     }
   }
   rc = bench_main(b, argc, argv);
 out:
+  for (size_t i = 0; i < STORAGE_COUNT; ++i) {
+    bench_sched_free(sched[i]);
+  }
   free(suites);
   bench_free(b);
   return rc;
