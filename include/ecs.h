@@ -18,6 +18,7 @@
 #include "ecs/entity.h"
 #include "ecs/error.h"
 #include "ecs/log.h"
+#include "ecs/plugin.h"
 #include "ecs/pool.h"
 #include "ecs/query.h"
 #include "ecs/resource.h"

@@ -50,6 +50,9 @@ static ecs_status_t desc_resolve(ecs_world_t *w, const ecs_component_desc_t *d, 
   if (out->alignment == 0) {
     out->alignment = default_alignment(d->size);
   }
+  if (d->flags & ~(uint32_t)ECS_COMPONENT_TRANSIENT) {
+    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': unknown flags 0x%x", d->name, d->flags);
+  }
   if ((out->alignment & (out->alignment - 1)) != 0 || out->alignment > ECS__MAX_ALIGN) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': alignment %zu is not a power of two <= %u", d->name,
                      d->alignment, ECS__MAX_ALIGN);
@@ -84,7 +87,8 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   ecs__component_t *found = NULL;
   HASH_FIND(hh, world->components_by_name, d.name, len, found);
   if (found) {
-    if (found->size == d.size && found->alignment == d.alignment && found->kind == d.storage) {
+    if (found->size == d.size && found->alignment == d.alignment && found->kind == d.storage &&
+        found->flags == d.flags) {
       ecs__ok(world);
       return found->id;
     }
@@ -116,6 +120,7 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   c->alignment = d.alignment;
   c->kind = d.storage;
   c->hooks = d.hooks;
+  c->flags = d.flags;
   c->vtable = *ecs__storage_kind(world, d.storage);
   c->vt = &c->vtable;
   c->params = (ecs_storage_params_t){
@@ -376,6 +381,9 @@ uint64_t ecs_world_checksum(const ecs_world_t *world) {
   for (uint32_t c = 1; c < world->component_count; ++c) {
     const ecs__component_t *r = world->components[c];
     h = fnv(h, r->name, r->name_len);
+    if (r->flags & ECS_COMPONENT_TRANSIENT) {
+      continue;
+    }
     h = fnv(h, &r->size, sizeof r->size);
     uint8_t has_resource = r->resource != NULL;
     h = fnv(h, &has_resource, 1);

@@ -198,6 +198,8 @@ static void run_caller_locked(ecs_pool_t *p, pool_task_t t, bool announce) {
   if (p->frames) {
     p->frames->prev = &frame;
   }
+  /* the frame is unlinked below, before this function returns */
+  // cppcheck-suppress autoVariables
   p->frames = &frame;
   pthread_mutex_unlock(&p->mutex);
 

@@ -37,6 +37,7 @@ typedef struct ecs__component_t {
   size_t alignment;
   ecs_storage_kind_t kind;
   ecs_type_hooks_t hooks;
+  uint32_t flags;
   const ecs_storage_vtable_t *vt; /* points at vtable below */
   ecs_storage_vtable_t vtable;    /* a copy: the kinds table may move */
   void *storage;
@@ -44,6 +45,9 @@ typedef struct ecs__component_t {
   void *resource;    /* the singleton value, or NULL */
   UT_hash_handle hh; /* by name */
 } ecs__component_t;
+
+struct ecs__plugin_t;       /* a loaded plugin (plugin.c) */
+struct ecs__plugin_frame_t; /* a plugin load in progress, on the loader's stack */
 
 typedef struct ecs__storage_kind_t {
   ecs_storage_vtable_t vt;
@@ -74,6 +78,14 @@ struct ecs_world_t {
   struct ecs__arch_set_t *arch; /* tables of the ARCHETYPE kind */
 
   ecs_query_t *queries; /* doubly linked, freed with the world */
+
+  /* plugins in load order; while loads are in progress the capacity covers
+   * one more slot per load, so a successful init is always recorded */
+  struct ecs__plugin_t *plugins;
+  uint32_t plugin_count;
+  uint32_t plugin_cap;
+  const struct ecs__plugin_frame_t *plugin_loading; /* innermost load in progress */
+  bool plugins_closing;                             /* the finis run: no more loads */
 
   bool in_tick;               /* a scheduler tick runs: structure is frozen */
   atomic_uint next_buffer_id; /* command buffer ids, for provisional handles */
@@ -142,5 +154,8 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s);
 
 /* queries */
 void ecs__query_free_all(ecs_world_t *w);
+
+/* plugins: runs every fini in reverse load order and frees the registry */
+void ecs__plugins_fini(ecs_world_t *w);
 
 #endif /* ECS_PRIVATE_H */

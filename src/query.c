@@ -43,6 +43,9 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
     ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query descriptor is NULL");
     return NULL;
   }
+  if (world->in_tick) {
+    return NULL; /* the world's query list is not for systems to change */
+  }
   ecs_query_t q = {.world = world};
   bool any_required = false;
   for (int32_t i = 0; i < ECS_QUERY_MAX_TERMS && desc->terms[i].component != ECS_COMPONENT_NULL; ++i) {

@@ -16,7 +16,7 @@ static void system_free(ecs_world_t *w, s_system_t *sys) {
   for (uint32_t i = 0; i < sys->slice_buffer_count; ++i) {
     ecs_cmd_buffer_free(sys->slice_buffers[i]);
   }
-  ecs__free(w, sys->slice_buffers, (size_t)sys->slice_buffer_cap * sizeof *sys->slice_buffers);
+  ecs__free(w, sys->slice_buffers, (size_t)sys->slice_buffer_cap * sizeof(ecs_cmd_buffer_t *));
   ecs__free(w, sys->slices, (size_t)sys->slice_cap * sizeof *sys->slices);
 }
 
@@ -299,7 +299,7 @@ static ecs_cmd_buffer_t *slice_buffer(s_system_t *sys, ecs_world_t *w, uint32_t 
   if (k < sys->slice_buffer_count) {
     return sys->slice_buffers[k];
   }
-  if (!ecs__grow(&w->alloc, (void **)&sys->slice_buffers, sizeof *sys->slice_buffers, &sys->slice_buffer_cap,
+  if (!ecs__grow(&w->alloc, (void **)&sys->slice_buffers, sizeof(ecs_cmd_buffer_t *), &sys->slice_buffer_cap,
                  (size_t)k + 1, 8)) {
     return NULL;
   }

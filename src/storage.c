@@ -51,6 +51,9 @@ ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t
   if (!world) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
+  if (world->in_tick) {
+    return ECS_ERR_BUSY;
+  }
   if (!vtable || !out_kind || !vtable_complete(vtable)) {
     return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "storage vtable is NULL or has a NULL function");
   }
@@ -92,6 +95,11 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   if (kind == r->kind) {
     ecs__ok(world);
     return ECS_OK;
+  }
+  /* leaving archetype storage moves every holder's row: make sure that
+   * cannot run out of memory half-way */
+  if (r->kind == ECS_STORAGE_ARCHETYPE && !ecs__arch_prepare_leave(r->storage)) {
+    return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot move '%s' out of archetype storage", r->name);
   }
   void *fresh = NULL;
   ecs_storage_params_t params = r->params;

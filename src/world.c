@@ -190,6 +190,8 @@ void ecs_world_free(ecs_world_t *world) {
   if (!world) {
     return;
   }
+  /* first, so that a plugin's fini still sees the whole world */
+  ecs__plugins_fini(world);
   ecs__query_free_all(world);
   ecs__arch_set_closing(world->arch);
   ecs__component_fini_all(world);

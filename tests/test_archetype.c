@@ -318,6 +318,38 @@ static void test_out_of_memory_leaves_entities_intact(void **state) {
   assert_true(failures > 0);
 }
 
+/* Moving a component out of archetype storage is all or nothing: when
+ * memory runs out, every value of every component is still there. */
+static void test_leaving_archetype_out_of_memory(void **state) {
+  (void)state;
+  int failures = 0;
+  for (size_t budget = 1; budget < 60; budget += 2) {
+    failing_t f = {0, SIZE_MAX};
+    ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.allocator = failing_allocator(&f)});
+    ecs_component_t a = reg(w, "a", sizeof(int32_t), ECS_STORAGE_ARCHETYPE);
+    ecs_component_t b = reg(w, "b", sizeof(int32_t), ECS_STORAGE_ARCHETYPE);
+    enum { N = 50 };
+    ecs_entity_t e[N];
+    for (int32_t i = 0; i < N; ++i) {
+      e[i] = ecs_entity_create(w);
+      ecs_set(w, e[i], a, &i);
+      if (i % 2) {
+        ecs_set(w, e[i], b, &(int32_t){-i});
+      }
+    }
+    uint64_t before = ecs_world_checksum(w);
+    f.fail_at = f.calls + budget;
+    ecs_status_t st = ecs_component_set_storage(w, a, ECS_STORAGE_DENSE);
+    f.fail_at = SIZE_MAX;
+    assert_true(st == ECS_OK || st == ECS_ERR_NO_MEMORY);
+    failures += st != ECS_OK;
+    assert_int_equal(ecs_component_storage(w, a), st == ECS_OK ? ECS_STORAGE_DENSE : ECS_STORAGE_ARCHETYPE);
+    assert_int_equal(ecs_world_checksum(w), before); /* every value kept either way */
+    ecs_world_free(w);
+  }
+  assert_true(failures > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rows_move_between_tables),
@@ -327,6 +359,7 @@ int main(void) {
       cmocka_unit_test(test_mixed_query),
       cmocka_unit_test(test_moving_to_archetype_keeps_checksum_of_values),
       cmocka_unit_test(test_out_of_memory_leaves_entities_intact),
+      cmocka_unit_test(test_leaving_archetype_out_of_memory),
   };
   return cmocka_run_group_tests_name("archetype", tests, NULL, NULL);
 }

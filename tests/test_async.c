@@ -390,6 +390,37 @@ static void test_access_checks(void **state) {
   }
 }
 
+typedef struct late_t {
+  ecs_component_t pos;
+  ecs_query_t *query;
+  ecs_status_t storage;
+} late_t;
+
+static ecs_status_t sys_late(ecs_system_ctx_t *ctx) {
+  late_t *l = ctx->user;
+  l->query = ecs_query_new(ctx->world, &(ecs_query_desc_t){.terms = {{l->pos, ECS_ACCESS_READ}}});
+  ecs_storage_kind_t kind;
+  l->storage = ecs_storage_register(ctx->world, ecs_storage_dense_vtable(), &kind);
+  return ECS_OK;
+}
+
+/* Queries and storage kinds are the world's structure too: not from systems. */
+static void test_no_registration_during_tick(void **state) {
+  (void)state;
+  late_t l = {0};
+  ecs_world_t *w = world_with_entities(&l.pos, 3);
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g"});
+  ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "late", .callback = sys_late, .user = &l});
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
+  assert_null(l.query);
+  assert_int_equal(l.storage, ECS_ERR_BUSY);
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conflict_rejected_by_default),
@@ -399,6 +430,7 @@ int main(void) {
       cmocka_unit_test(test_shared_pool),
       cmocka_unit_test(test_bad_options),
       cmocka_unit_test(test_access_checks),
+      cmocka_unit_test(test_no_registration_during_tick),
   };
   return cmocka_run_group_tests_name("async", tests, NULL, NULL);
 }

@@ -515,6 +515,36 @@ static void test_tags(void **state) {
   assert_int_equal(hook_calls, 0); /* tags have no values to construct */
 }
 
+/* Transient values (pointers, handles) stay out of the world checksum. */
+static void test_transient_values_not_hashed(void **state) {
+  (void)state;
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_component_t plain = ecs_component_register_type(w, "plain", sizeof(int32_t), 0);
+  ecs_component_t handle = ecs_component_register(
+      w, &(ecs_component_desc_t){.name = "handle", .size = sizeof(void *), .flags = ECS_COMPONENT_TRANSIENT});
+  assert_int_not_equal(handle, ECS_COMPONENT_NULL);
+  ecs_entity_t e = ecs_entity_create(w);
+  ecs_set(w, e, plain, &(int32_t){1});
+  ecs_set(w, e, handle, &(void *){w});
+  assert_int_equal(ecs_resource_set(w, handle, &(void *){e ? (void *)&e : NULL}), ECS_OK);
+  uint64_t h = ecs_world_checksum(w);
+  ecs_set(w, e, handle, &(void *){&h});
+  ecs_resource_set(w, handle, &(void *){&h});
+  assert_int_equal(ecs_world_checksum(w), h);
+  ecs_set(w, e, plain, &(int32_t){2});
+  assert_int_not_equal(ecs_world_checksum(w), h);
+  /* unknown flags are refused; re-registering with other flags is a duplicate */
+  assert_int_equal(ecs_component_register(w, &(ecs_component_desc_t){.name = "odd", .size = 4, .flags = 1u << 7}),
+                   ECS_COMPONENT_NULL);
+  assert_int_equal(ecs_last_status(w), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(
+      ecs_component_register(
+          w, &(ecs_component_desc_t){.name = "plain", .size = sizeof(int32_t), .flags = ECS_COMPONENT_TRANSIENT}),
+      ECS_COMPONENT_NULL);
+  assert_int_equal(ecs_last_status(w), ECS_ERR_DUPLICATE);
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_register_by_desc_and_macro),
@@ -528,6 +558,7 @@ int main(void) {
       cmocka_unit_test(test_values_survive_many_removes),
       cmocka_unit_test(test_over_aligned_values),
       cmocka_unit_test(test_tags),
+      cmocka_unit_test(test_transient_values_not_hashed),
   };
   return cmocka_run_group_tests_name("component", tests, NULL, NULL);
 }

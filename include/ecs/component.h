@@ -48,6 +48,13 @@ typedef struct ecs_type_hooks_t {
   void *user;
 } ecs_type_hooks_t;
 
+/** Component flags (ecs_component_desc_t.flags). */
+enum {
+  /** Values are runtime-only (pointers, handles, caches): ecs_world_checksum
+   *  skips them, as snapshots will, since they differ between processes. */
+  ECS_COMPONENT_TRANSIENT = 1u << 0
+};
+
 /** Component definition. Zero-initialise; zero fields mean defaults. */
 typedef struct ecs_component_desc_t {
   const char *name;           /**< required, unique per world; copied */
@@ -55,6 +62,7 @@ typedef struct ecs_component_desc_t {
   size_t alignment;           /**< power of two <= 4096; 0: derived from size (max 16) */
   ecs_storage_kind_t storage; /**< default ECS_STORAGE_DENSE */
   ecs_type_hooks_t hooks;
+  uint32_t flags; /**< ECS_COMPONENT_* bits */
 } ecs_component_desc_t;
 
 /** Registers a component.
@@ -97,7 +105,9 @@ ECS_API size_t ecs_component_count(const ecs_world_t *world, ecs_component_t c);
 /** Adds component @p c to entity @p e, zero-initialised (or by its ctor
  *  hook). Adding a component the entity already has changes nothing.
  *  Ownership: the world owns the value; a pointer from ecs_get() stays valid
- *             until the next structural change of that component's storage.
+ *             until the next structural change of that component's storage
+ *             (for ARCHETYPE components: of any archetype component, since
+ *             rows move between tables).
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_STALE_ENTITY,
  *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY, ECS_ERR_BUSY (called
  *          during a scheduler tick).
@@ -119,7 +129,10 @@ ECS_API ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t
 /** Removes component @p c from @p e, running its dtor hook. Removing a
  *  component the entity does not have changes nothing and returns ECS_OK.
  *  Errors: ECS_ERR_INVALID_ARGUMENT, ECS_ERR_STALE_ENTITY,
- *          ECS_ERR_UNKNOWN_COMPONENT. Thread-safety: as ecs_add(). */
+ *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_BUSY (during a tick),
+ *          ECS_ERR_NO_MEMORY (an ARCHETYPE component: the entity's other
+ *          values move to another table, which may need to grow; the
+ *          entity is then unchanged). Thread-safety: as ecs_add(). */
 ECS_API ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
 
 /** Pointer to the value of @p c on @p e, or NULL if the entity does not have

@@ -34,7 +34,8 @@ typedef uint64_t ecs_entity_t;
 ECS_API ecs_entity_t ecs_entity_create(ecs_world_t *world);
 
 /** Destroys @p e: every component it has is destructed (dtor hook) and
- *  removed, its handle becomes stale.
+ *  removed, its handle becomes stale. (A host storage whose remove fails
+ *  keeps that value until the world is freed; built-in ones never fail.)
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_STALE_ENTITY
  *          (already destroyed, never created, or ECS_ENTITY_NULL),
  *          ECS_ERR_BUSY (during a tick).

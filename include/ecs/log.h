@@ -22,7 +22,10 @@ typedef enum ecs_log_level_t {
 
 /** A log sink. @p msg is a NUL-terminated line without trailing newline,
  *  valid only for the duration of the call.
- *  Thread-safety: the library calls it from the world's owner thread. */
+ *  Thread-safety: the library calls it from the world's owner thread and,
+ *  while ASYNC groups or ecs_parallel_for run, from worker threads (a
+ *  failing system's WARN, an access violation's ERROR): a sink must then
+ *  be thread-safe. The default one is. */
 typedef void (*ecs_log_fn)(void *user, ecs_log_level_t level, const char *msg);
 
 /** Lower-case name of @p level ("warn"); "unknown" for other values.

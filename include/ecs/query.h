@@ -62,7 +62,8 @@ typedef struct ecs_iter_t {
  *  ecs_world_free() do so.
  *  Errors: returns NULL and sets the last error: ECS_ERR_INVALID_ARGUMENT
  *          (NULL world/desc, no READ/WRITE/WITH term, a component twice),
- *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY.
+ *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY; during a tick it
+ *          returns NULL (a system gets its query from its descriptor).
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc);
 

@@ -160,7 +160,8 @@ ECS_API ecs_scheduler_builder_t *ecs_scheduler_builder_new(ecs_world_t *world);
 
 /** Sets the scheduler options (copied). Call before ecs_scheduler_build().
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL builder or desc, threads out of
- *  range, unknown conflict policy); also kept for ecs_scheduler_build(). */
+ *  range, unknown conflict policy or access check); also kept for
+ *  ecs_scheduler_build(). */
 ECS_API ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_scheduler_desc_t *desc);
 
 /** Frees a builder that was not built. NULL is a no-op. */

@@ -72,7 +72,7 @@ typedef struct ecs_storage_vtable_t {
  *  @p out_kind receives the new kind (>= ECS_STORAGE_CUSTOM_BASE) to put in
  *  ecs_component_desc_t.storage.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL or incomplete vtable),
- *          ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT.
+ *          ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT, ECS_ERR_BUSY (during a tick).
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t *vtable,
                                           ecs_storage_kind_t *out_kind);

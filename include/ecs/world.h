@@ -18,7 +18,9 @@ typedef struct ecs_world_t ecs_world_t;
  *  that a pool or arena allocator needs no headers of its own.
  *  alloc/realloc return NULL on failure; the library then reports
  *  ECS_ERR_NO_MEMORY and leaves its state unchanged. Returned memory must be
- *  aligned for any standard type (like malloc). */
+ *  aligned for any standard type (like malloc). With ASYNC groups or
+ *  ecs_parallel_for, systems record commands on worker threads and those
+ *  allocate: the allocator must then be thread-safe (libc's is). */
 typedef struct ecs_allocator_t {
   void *(*alloc)(void *user, size_t size);
   void *(*realloc)(void *user, void *ptr, size_t old_size, size_t new_size);
@@ -71,7 +73,8 @@ ECS_API ecs_status_t ecs_last_status(const ecs_world_t *world);
  *  order, so independent of storage layout) and every resource. Two worlds
  *  that went through the same operations hash equal; use it to check
  *  determinism. Values are hashed as raw bytes, so padding inside component
- *  structs must be deterministic too (zero-initialise values).
+ *  structs must be deterministic too (zero-initialise values); components
+ *  flagged ECS_COMPONENT_TRANSIENT (pointers, handles) are left out.
  *  Returns 0 for NULL. Cost: O(entities x components).
  *  Thread-safety: any thread while no one changes the world. */
 ECS_API uint64_t ecs_world_checksum(const ecs_world_t *world);

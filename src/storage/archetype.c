@@ -94,7 +94,7 @@ ecs__arch_set_t *ecs__arch_set_new(const ecs_allocator_t *a) {
   memset(s, 0, sizeof *s);
   s->alloc = a;
   arch_table_t *root = a_alloc(s, sizeof *root);
-  if (!root || !ecs__grow(a, (void **)&s->tables, sizeof *s->tables, &s->table_cap, 1, 16)) {
+  if (!root || !ecs__grow(a, (void **)&s->tables, sizeof(arch_table_t *), &s->table_cap, 1, 16)) {
     a_free(s, root, sizeof *root);
     a->free(a->user, s, sizeof *s);
     return NULL;
@@ -113,8 +113,8 @@ void ecs__arch_set_free(ecs__arch_set_t *s) {
   for (uint32_t i = 0; i < s->table_count; ++i) {
     table_free(s, s->tables[i]);
   }
-  a_free(s, s->tables, (size_t)s->table_cap * sizeof *s->tables);
-  a_free(s, s->comps, (size_t)s->comp_cap * sizeof *s->comps);
+  a_free(s, s->tables, (size_t)s->table_cap * sizeof(arch_table_t *));
+  a_free(s, s->comps, (size_t)s->comp_cap * sizeof(arch_comp_t *));
   a_free(s, s->records, (size_t)s->record_cap * sizeof *s->records);
   hash_alloc->free(hash_alloc->user, s, sizeof *s);
 }
@@ -151,7 +151,8 @@ static arch_record_t *record_of(const ecs__arch_set_t *s, ecs_entity_t e) {
  * (nothing changed). */
 static uint32_t table_create(ecs__arch_set_t *s, const ecs_component_t *ids, uint32_t n) {
   const ecs_allocator_t *hash_alloc = s->alloc;
-  if (!ecs__grow(s->alloc, (void **)&s->tables, sizeof *s->tables, &s->table_cap, (size_t)s->table_count + 1, 16)) {
+  if (!ecs__grow(s->alloc, (void **)&s->tables, sizeof(arch_table_t *), &s->table_cap, (size_t)s->table_count + 1,
+                 16)) {
     return UINT32_MAX;
   }
   for (uint32_t i = 0; i < n; ++i) {
@@ -204,7 +205,7 @@ static uint32_t table_step(ecs__arch_set_t *s, uint32_t from, ecs_component_t c,
     }
   }
   uint32_t n = t->type_count + (add ? 1u : 0u) - (add ? 0u : 1u);
-  ecs_component_t small[32];
+  ecs_component_t small[32] = {0}; /* zeroed only to keep static analysis sure of the hashed bytes */
   ecs_component_t *ids = n <= 32 ? small : a_alloc(s, n * sizeof *ids);
   if (!ids) {
     return UINT32_MAX;
@@ -242,9 +243,9 @@ static uint32_t table_step(ecs__arch_set_t *s, uint32_t from, ecs_component_t c,
   return to;
 }
 
-/* Room for one more row in table t. */
-static bool table_reserve(ecs__arch_set_t *s, arch_table_t *t) {
-  uint32_t need = t->count + 1;
+/* Room for `extra` more rows in table t. */
+static bool table_reserve_n(ecs__arch_set_t *s, arch_table_t *t, uint32_t extra) {
+  uint32_t need = t->count + extra;
   if (!ecs__grow(s->alloc, (void **)&t->entities, sizeof *t->entities, &t->ent_cap, need, 16)) {
     return false;
   }
@@ -254,6 +255,9 @@ static bool table_reserve(ecs__arch_set_t *s, arch_table_t *t) {
       continue;
     }
     uint32_t cap = col->cap ? col->cap * 2 : 16;
+    while (cap < need) {
+      cap *= 2;
+    }
     char *data = ecs__aligned_alloc(s->alloc, (size_t)cap * col->stride, col->align);
     if (!data) {
       return false; /* columns already grown keep their larger capacity */
@@ -264,6 +268,10 @@ static bool table_reserve(ecs__arch_set_t *s, arch_table_t *t) {
     col->cap = cap;
   }
   return true;
+}
+
+static bool table_reserve(ecs__arch_set_t *s, arch_table_t *t) {
+  return table_reserve_n(s, t, 1);
 }
 
 static void *cell(const arch_table_t *t, uint32_t col, uint32_t row) {
@@ -354,10 +362,10 @@ static ecs_status_t arch_create(const ecs_storage_params_t *params, void **out) 
     return ECS_ERR_DUPLICATE;
   }
   uint32_t old_cap = s->comp_cap;
-  if (!ecs__grow(s->alloc, (void **)&s->comps, sizeof *s->comps, &s->comp_cap, (size_t)id + 1, 16)) {
+  if (!ecs__grow(s->alloc, (void **)&s->comps, sizeof(arch_comp_t *), &s->comp_cap, (size_t)id + 1, 16)) {
     return ECS_ERR_NO_MEMORY;
   }
-  memset(s->comps + old_cap, 0, (size_t)(s->comp_cap - old_cap) * sizeof *s->comps);
+  memset(s->comps + old_cap, 0, (size_t)(s->comp_cap - old_cap) * sizeof(arch_comp_t *));
   arch_comp_t *c = a_alloc(s, sizeof *c);
   if (!c) {
     return ECS_ERR_NO_MEMORY;
@@ -396,9 +404,9 @@ static void arch_destroy(void *state) {
         ecs_entity_t e = tab->entities[tab->count - 1];
         uint32_t to = table_step(s, t, id, false);
         if (to == UINT32_MAX || (to != 0 && !table_reserve(s, s->tables[to]))) {
-          /* no memory to keep the other components together: drop the row
-           * so the world stays consistent (the entity loses its archetype
-           * values, each destructed) */
+          /* cannot happen after ecs__arch_prepare_leave(); as a last resort
+           * drop the row so the world stays consistent (the entity loses
+           * its archetype values, each destructed) */
           drop_row(s, e, id);
           continue;
         }
@@ -455,6 +463,22 @@ static ecs_status_t arch_remove(void *state, ecs_entity_t e) {
   table_move(s, e, from, r->row, to);
   c->count--;
   return ECS_OK;
+}
+
+bool ecs__arch_prepare_leave(void *state) {
+  arch_comp_t *c = state;
+  ecs__arch_set_t *s = c->set;
+  for (uint32_t k = 0; k < c->table_count; ++k) {
+    arch_table_t *from = s->tables[c->tables[k]];
+    if (from->count == 0) {
+      continue;
+    }
+    uint32_t to = table_step(s, c->tables[k], c->p.component, false);
+    if (to == UINT32_MAX || (to != 0 && !table_reserve_n(s, s->tables[to], from->count))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void ecs__arch_drop(ecs__arch_set_t *s, ecs_entity_t e) {

@@ -16,6 +16,11 @@ void ecs__arch_set_closing(ecs__arch_set_t *s);
 /* Destructs every archetype value of e and removes its row (entity destroy). */
 void ecs__arch_drop(ecs__arch_set_t *s, ecs_entity_t e);
 const ecs_storage_vtable_t *ecs__arch_vtable(void);
+/* Creates and reserves every table the holders of the component instance
+ * `state` move to when it leaves archetype storage, so that destroying the
+ * instance then needs no memory. False when out of memory (harmless: only
+ * spare tables and capacity were added). */
+bool ecs__arch_prepare_leave(void *state);
 
 /* Table access for queries. Tables are numbered in creation order. */
 uint32_t ecs__arch_table_count(const ecs__arch_set_t *s);
