@@ -5,7 +5,9 @@ if(ECS_COVERAGE)
   if(NOT CMAKE_C_COMPILER_ID STREQUAL "GNU")
     message(FATAL_ERROR "ECS_COVERAGE needs gcc (gcov)")
   endif()
-  target_compile_options(ecs PRIVATE --coverage -O0)
+  # atomic counters: systems run on several threads, and racing counter
+  # updates would leave gcov with negative counts
+  target_compile_options(ecs PRIVATE --coverage -O0 -fprofile-update=atomic)
   target_link_options(ecs PUBLIC --coverage)
   find_program(GCOVR_EXECUTABLE gcovr)
   if(NOT GCOVR_EXECUTABLE)
