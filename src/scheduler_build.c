@@ -473,6 +473,17 @@ ecs_status_t ecs_scheduler_build(ecs_scheduler_builder_t *b, ecs_scheduler_t **o
   return st;
 }
 
+ecs_status_t ecs_scheduler_set_tick(ecs_scheduler_t *s, uint64_t tick) {
+  if (!s) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (s->world->in_tick) {
+    return ECS_ERR_BUSY;
+  }
+  s->tick = tick;
+  return ECS_OK;
+}
+
 uint64_t ecs_scheduler_tick_count(const ecs_scheduler_t *s) {
   return s ? s->tick : 0;
 }

@@ -664,6 +664,23 @@ static ecs_status_t sys_no_query(ecs_system_ctx_t *ctx) {
   return ECS_OK;
 }
 
+static void test_set_tick(void **state) {
+  (void)state;
+  ecs_world_t *w = world_new();
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_scheduler_t *s = build_ok(b);
+  ecs_tick_result_t r;
+  ecs_scheduler_tick(s, 0, &r);
+  assert_int_equal(r.tick, 1);
+  assert_int_equal(ecs_scheduler_set_tick(s, 100), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick_count(s), 100);
+  ecs_scheduler_tick(s, 0, &r);
+  assert_int_equal(r.tick, 101);
+  assert_int_equal(ecs_scheduler_set_tick(NULL, 1), ECS_ERR_INVALID_ARGUMENT);
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+}
+
 static void test_system_context(void **state) {
   (void)state;
   ecs_world_t *w = world_new();
@@ -771,6 +788,7 @@ int main(void) {
       cmocka_unit_test(test_structural_calls_in_tick_are_busy),
       cmocka_unit_test(test_error_policies),
       cmocka_unit_test(test_system_context),
+      cmocka_unit_test(test_set_tick),
       cmocka_unit_test(test_tick_logs),
   };
   return cmocka_run_group_tests_name("scheduler", tests, NULL, NULL);

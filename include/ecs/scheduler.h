@@ -243,6 +243,12 @@ ECS_API void *ecs_system_resource_mut(ecs_system_ctx_t *ctx, ecs_component_t c);
 /** The pool the scheduler runs ASYNC groups on (NULL if none). */
 ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
 
+/** Sets the number of ticks run so far (the next tick is @p tick + 1), for
+ *  a host restoring the world to an earlier tick (rollback).
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL), ECS_ERR_BUSY (during a tick).
+ *  Thread-safety: world owner thread, outside a tick. */
+ECS_API ecs_status_t ecs_scheduler_set_tick(ecs_scheduler_t *s, uint64_t tick);
+
 /** Number of ticks run so far. */
 ECS_API uint64_t ecs_scheduler_tick_count(const ecs_scheduler_t *s);
 
