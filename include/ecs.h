@@ -17,6 +17,7 @@
 #include "ecs/config.h"
 #include "ecs/entity.h"
 #include "ecs/error.h"
+#include "ecs/io.h"
 #include "ecs/log.h"
 #include "ecs/plugin.h"
 #include "ecs/pool.h"

@@ -26,7 +26,8 @@ ECS_EXTERN_C_BEGIN
   X(ERR_CYCLE, -11, "dependency cycle")                                                                                \
   X(ERR_CONFLICT, -12, "conflicting access")                                                                           \
   X(ERR_SYSTEM_FAILED, -13, "a system failed")                                                                         \
-  X(ERR_QUEUE_FULL, -14, "the task queue is full")
+  X(ERR_QUEUE_FULL, -14, "the task queue is full")                                                                     \
+  X(ERR_IO, -15, "input/output error")
 
 /** Result of every fallible call. */
 typedef enum ecs_status_t {
