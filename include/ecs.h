@@ -25,6 +25,7 @@
 #include "ecs/resource.h"
 #include "ecs/scheduler.h"
 #include "ecs/storage.h"
+#include "ecs/trace.h"
 #include "ecs/world.h"
 
 #endif /* ECS_H */

@@ -25,6 +25,7 @@ void ecs_scheduler_free(ecs_scheduler_t *s) {
     return;
   }
   ecs_world_t *w = s->world;
+  ecs__trace_discard(s);
   if (s->owns_pool) {
     ecs_pool_free(s->pool);
   }
@@ -67,6 +68,9 @@ static void run_system(s_system_t *sys) {
       .priv = {sys},
   };
   ecs_status_t st = ECS_OK;
+#if ECS_PROFILE
+  uint64_t t0 = ecs__now_ns();
+#endif
   for (uint32_t attempt = 0; attempt < sys->attempts; ++attempt) {
     ctx.it = ecs_query_iter(sys->query);
     st = sys->callback(&ctx);
@@ -77,6 +81,15 @@ static void run_system(s_system_t *sys) {
   }
   sys->status = st;
   sys->ran = true;
+#if ECS_PROFILE
+  uint64_t t1 = ecs__now_ns();
+  sys->run_ns = t1 - t0;
+  if (ECS__TRACING(s)) {
+    bool queued = sys->ready_ns != 0;
+    ecs__trace_span(s->trace, sys->name, "system", t0, t1, queued ? "queued_us" : NULL,
+                    queued ? (double)(t0 - sys->ready_ns) / 1000.0 : 0.0);
+  }
+#endif
   if (st != ECS_OK) {
     ecs__log(s->world, ECS_LOG_WARN, "tick=%llu system=%s failed: %s", (unsigned long long)s->tick, sys->name,
              ecs_err_name(st));
@@ -99,6 +112,9 @@ static void system_task(void *arg) {
 }
 
 static void submit_system(s_system_t *sys) {
+#if ECS_PROFILE
+  sys->ready_ns = ecs__now_ns();
+#endif
   if (ecs_pool_submit(sys->sched->pool, system_task, sys) != ECS_OK) {
     system_task(sys); /* a host pool that refuses when full: run it here */
   }
@@ -110,6 +126,8 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
   for (uint32_t i = 0; i < g->count; ++i) {
     first[i].ran = false;
     first[i].slice_count = 0;
+    first[i].ready_ns = 0;
+    first[i].run_ns = 0;
     atomic_store(&first[i].violations, 0u);
   }
   if (g->mode == ECS_GROUP_ASYNC && s->pool) {
@@ -121,7 +139,11 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
         submit_system(&first[i]);
       }
     }
+    uint64_t w0 = ECS__TRACING(s) ? ecs__now_ns() : 0;
     ecs_pool_wait(s->pool);
+    if (ECS__TRACING(s)) {
+      ecs__trace_span(s->trace, "wait", "barrier", w0, ecs__now_ns(), NULL, 0.0);
+    }
     for (uint32_t i = 0; i < g->count; ++i) {
       if (first[i].status != ECS_OK && first[i].policy != ECS_ON_ERROR_SKIP) {
         return false;
@@ -218,10 +240,20 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
       apply_error = st;
     }
     r->commands_applied += gs->commands_applied;
+    uint64_t g2 = ecs__now_ns();
     gs->run_ns = g1 - g0;
-    gs->apply_ns = ecs__now_ns() - g1;
+    gs->apply_ns = g2 - g1;
+    if (ECS__TRACING(s)) {
+      ecs__trace_span(s->trace, "apply", "barrier", g1, g2, "commands", (double)gs->commands_applied);
+      ecs__trace_span(s->trace, g->name, "group", g0, g2, NULL, 0.0);
+    }
   }
-  r->duration_ns = ecs__now_ns() - t0;
+  uint64_t t1 = ecs__now_ns();
+  r->duration_ns = t1 - t0;
+  if (ECS__TRACING(s)) {
+    ecs__trace_span(s->trace, "tick", "tick", t0, t1, "dt", dt);
+    ecs__trace_flush(s->trace);
+  }
   r->status = stop ? ECS_ERR_SYSTEM_FAILED : apply_error;
   ecs__log(w, ECS_LOG_DEBUG, "tick=%llu duration_us=%.1f commands_applied=%zu systems_run=%u systems_failed=%u",
            (unsigned long long)r->tick, (double)r->duration_ns / 1000.0, r->commands_applied, r->systems_run,
@@ -291,7 +323,11 @@ void *ecs_system_resource_mut(ecs_system_ctx_t *ctx, ecs_component_t c) {
 
 static void slice_task(void *arg) {
   s_slice_t *sl = arg;
+  uint64_t t0 = ECS__TRACING(sl->sched) ? ecs__now_ns() : 0;
   sl->status = sl->fn(&sl->it, sl->commands, sl->user);
+  if (ECS__TRACING(sl->sched)) {
+    ecs__trace_span(sl->sched->trace, sl->name, "slice", t0, ecs__now_ns(), "rows", (double)sl->it.count);
+  }
 }
 
 /* The command buffer of slice k, created on first use and kept. */
@@ -331,6 +367,8 @@ static ecs_status_t add_slices(s_system_t *sys, const ecs_iter_t *it, int32_t ro
     sl->fn = fn;
     sl->user = user;
     sl->status = ECS_OK;
+    sl->name = sys->name;
+    sl->sched = sys->sched;
   }
   return ECS_OK;
 }

@@ -43,6 +43,27 @@ struct ecs_scheduler_builder_t {
   ecs_scheduler_desc_t options;
 };
 
+/* Tracing (trace.c). ECS__TRACING(s) is the one branch a span site costs. */
+typedef struct ecs__trace_t ecs__trace_t;
+#if ECS_PROFILE
+void ecs__trace_span(ecs__trace_t *t, const char *name, const char *cat, uint64_t t0, uint64_t t1, const char *arg_name,
+                     double arg);
+void ecs__trace_flush(ecs__trace_t *t);
+#define ECS__TRACING(s) ECS_UNLIKELY((s)->trace != NULL)
+#else
+#define ECS__TRACING(s) 0
+static inline void ecs__trace_span(ecs__trace_t *t, const char *name, const char *cat, uint64_t t0, uint64_t t1,
+                                   const char *arg_name, double arg) {
+  (void)t, (void)name, (void)cat, (void)t0, (void)t1, (void)arg_name, (void)arg;
+}
+static inline void ecs__trace_flush(ecs__trace_t *t) {
+  (void)t;
+}
+#endif
+struct ecs_scheduler_t;
+/* Drops an unfinished trace (scheduler free). */
+void ecs__trace_discard(struct ecs_scheduler_t *s);
+
 /* One slice of a parallel_for: a view on part of a chunk, with its own
  * command buffer so that apply order depends on slicing, not on threads. */
 typedef struct s_slice_t {
@@ -51,6 +72,8 @@ typedef struct s_slice_t {
   ecs_chunk_fn fn;
   void *user;
   ecs_status_t status;
+  const char *name; /* the system's, for traces */
+  struct ecs_scheduler_t *sched;
 } s_slice_t;
 
 typedef struct s_system_t {
@@ -75,6 +98,8 @@ typedef struct s_system_t {
   /* outcome of this tick */
   ecs_status_t status;
   bool ran;
+  uint64_t run_ns;   /* duration of this tick's run, retries included */
+  uint64_t ready_ns; /* when an ASYNC system was handed to the pool */
   /* parallel_for slices and their buffers, reused across ticks */
   s_slice_t *slices;
   uint32_t slice_count;
@@ -105,6 +130,7 @@ struct ecs_scheduler_t {
   ecs_pool_t *pool; /* NULL: everything runs on the caller's thread */
   bool owns_pool;
   bool check_access;
+  ecs__trace_t *trace; /* NULL when not tracing */
 };
 
 #endif /* ECS_SCHEDULER_INTERNAL_H */

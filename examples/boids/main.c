@@ -5,7 +5,8 @@
  * replaced through deferred commands. The final checksum is the same for
  * any --threads: that is the scheduler's determinism at work.
  *
- * usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] */
+ * usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json]
+ *   --trace writes a Chrome trace-event file (open it in ui.perfetto.dev). */
 #define _POSIX_C_SOURCE 200809L
 #include "../plugins/ai.h"
 #include "../plugins/physics.h"
@@ -19,6 +20,7 @@
 
 typedef struct options_t {
   long agents, ticks, threads, seed;
+  const char *trace;
 } options_t;
 
 static double now_s(void) {
@@ -31,6 +33,10 @@ static int parse(int argc, char **argv, options_t *o) {
   *o = (options_t){.agents = 10000, .ticks = 600, .threads = -2, .seed = 1};
   for (int i = 1; i < argc; ++i) {
     long *slot = NULL;
+    if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc) {
+      o->trace = argv[++i];
+      continue;
+    }
     if (strcmp(argv[i], "--agents") == 0) {
       slot = &o->agents;
     } else if (strcmp(argv[i], "--ticks") == 0) {
@@ -41,7 +47,7 @@ static int parse(int argc, char **argv, options_t *o) {
       slot = &o->seed;
     }
     if (!slot || i + 1 >= argc) {
-      fprintf(stderr, "usage: boids [--agents N] [--ticks N] [--threads N] [--seed N]\n");
+      fprintf(stderr, "usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json]\n");
       return -1;
     }
     *slot = strtol(argv[++i], NULL, 10);
@@ -89,6 +95,23 @@ int main(int argc, char **argv) {
   }
   printf("\n");
 
+  FILE *trace_file = NULL;
+  ecs_writer_t trace_out;
+  if (o.trace) {
+    trace_file = fopen(o.trace, "wb");
+    trace_out = ecs_file_writer(trace_file);
+    ecs_status_t ts = trace_file ? ecs_trace_begin(sched, &trace_out) : ECS_ERR_IO;
+    if (ts != ECS_OK) {
+      fprintf(stderr, "boids: cannot trace to %s: %s\n", o.trace, ecs_strerror(ts));
+      if (trace_file) {
+        fclose(trace_file);
+      }
+      ecs_scheduler_free(sched);
+      ecs_world_free(world);
+      return 1;
+    }
+  }
+
   double start = now_s();
   double window = start;
   long window_ticks = 0;
@@ -115,6 +138,11 @@ int main(int argc, char **argv) {
     }
   }
   printf("done in %.2f s\n", now_s() - start);
+  if (trace_file) {
+    ecs_status_t ts = ecs_trace_end(sched);
+    fclose(trace_file);
+    printf("trace %s: %s\n", o.trace, ts == ECS_OK ? "written" : ecs_strerror(ts));
+  }
   printf("checksum %016llx\n", (unsigned long long)ecs_world_checksum(world));
   ecs_scheduler_free(sched);
   ecs_world_free(world);
