@@ -19,6 +19,7 @@
 #include "ecs/error.h"
 #include "ecs/io.h"
 #include "ecs/log.h"
+#include "ecs/metrics.h"
 #include "ecs/plugin.h"
 #include "ecs/pool.h"
 #include "ecs/query.h"

@@ -49,6 +49,16 @@ typedef struct ecs__component_t {
 struct ecs__plugin_t;       /* a loaded plugin (plugin.c) */
 struct ecs__plugin_frame_t; /* a plugin load in progress, on the loader's stack */
 
+/* Histograms in seconds: fixed bounds from 1 us to 1 s, then +Inf. */
+#define ECS__HIST_BOUNDS 13
+extern const double ecs__hist_bounds[ECS__HIST_BOUNDS];
+typedef struct ecs__histogram_t {
+  uint64_t counts[ECS__HIST_BOUNDS + 1]; /* per bucket, not cumulative */
+  uint64_t count;
+  double sum;
+} ecs__histogram_t;
+void ecs__hist_observe(ecs__histogram_t *h, double value);
+
 typedef struct ecs__storage_kind_t {
   ecs_storage_vtable_t vt;
   bool present;
@@ -89,6 +99,11 @@ struct ecs_world_t {
 
   bool in_tick;               /* a scheduler tick runs: structure is frozen */
   atomic_uint next_buffer_id; /* command buffer ids, for provisional handles */
+
+  struct ecs_scheduler_t **schedulers; /* built on this world, for metrics */
+  uint32_t scheduler_count;
+  uint32_t scheduler_cap;
+  struct ecs_metric_t *metrics; /* host metrics, a list */
 
   ecs_status_t last_status;
   char last_error[ECS_ERROR_MAX];
@@ -154,6 +169,11 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s);
 
 /* queries */
 void ecs__query_free_all(ecs_world_t *w);
+
+/* metrics */
+void ecs__metrics_fini(ecs_world_t *w);
+ecs_status_t ecs__world_add_scheduler(ecs_world_t *w, struct ecs_scheduler_t *s);
+void ecs__world_remove_scheduler(ecs_world_t *w, const struct ecs_scheduler_t *s);
 
 /* plugins: runs every fini in reverse load order and frees the registry */
 void ecs__plugins_fini(ecs_world_t *w);

@@ -25,6 +25,7 @@ void ecs_scheduler_free(ecs_scheduler_t *s) {
     return;
   }
   ecs_world_t *w = s->world;
+  ecs__world_remove_scheduler(w, s);
   ecs__trace_discard(s);
   if (s->owns_pool) {
     ecs_pool_free(s->pool);
@@ -215,6 +216,9 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     return r->status;
   }
   uint64_t t0 = ecs__now_ns();
+  for (uint32_t i = 0; i < s->system_count; ++i) {
+    s->systems[i].ran = false; /* groups skipped after a failure stay so */
+  }
   r->tick = ++s->tick;
   s->dt = dt;
   r->groups = s->stats;
@@ -250,6 +254,20 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
   }
   uint64_t t1 = ecs__now_ns();
   r->duration_ns = t1 - t0;
+#if ECS_PROFILE
+  /* metrics: folded here, on the ticking thread, once per tick */
+  ecs__hist_observe(&s->tick_hist, (double)r->duration_ns / 1e9);
+  s->commands_applied_total += r->commands_applied;
+  s->commands_skipped_total += r->commands_skipped;
+  s->access_violations_total += r->access_violations;
+  for (uint32_t i = 0; i < s->system_count; ++i) {
+    s_system_t *sys = &s->systems[i];
+    if (sys->ran) {
+      ecs__hist_observe(&sys->hist, (double)sys->run_ns / 1e9);
+      sys->failures_total += sys->status != ECS_OK;
+    }
+  }
+#endif
   if (ECS__TRACING(s)) {
     ecs__trace_span(s->trace, "tick", "tick", t0, t1, "dt", dt);
     ecs__trace_flush(s->trace);

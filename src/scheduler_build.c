@@ -448,6 +448,10 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
   if ((st = attach_pool(b, s)) != ECS_OK) {
     goto out_free;
   }
+  if ((st = ecs__world_add_scheduler(w, s)) != ECS_OK) {
+    st = ecs__fail(w, st, "cannot register the scheduler with its world");
+    goto out_free;
+  }
   ecs__free(w, order, s->group_cap * sizeof *order);
   ecs__free(w, src, s->system_cap * sizeof *src);
   *out = s;

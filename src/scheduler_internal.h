@@ -101,6 +101,8 @@ typedef struct s_system_t {
   uint64_t run_ns;   /* duration of this tick's run, retries included */
   uint64_t ready_ns; /* when an ASYNC system was handed to the pool */
   /* parallel_for slices and their buffers, reused across ticks */
+  ecs__histogram_t hist; /* run time, for metrics */
+  uint64_t failures_total;
   s_slice_t *slices;
   uint32_t slice_count;
   uint32_t slice_cap;
@@ -131,6 +133,11 @@ struct ecs_scheduler_t {
   bool owns_pool;
   bool check_access;
   ecs__trace_t *trace; /* NULL when not tracing */
+  /* totals for metrics, kept by the ticking thread */
+  ecs__histogram_t tick_hist;
+  uint64_t commands_applied_total;
+  uint64_t commands_skipped_total;
+  uint64_t access_violations_total;
 };
 
 #endif /* ECS_SCHEDULER_INTERNAL_H */

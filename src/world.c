@@ -193,6 +193,8 @@ void ecs_world_free(ecs_world_t *world) {
   /* first, so that a plugin's fini still sees the whole world */
   ecs__plugins_fini(world);
   ecs__query_free_all(world);
+  ecs__metrics_fini(world);
+  ecs__free(world, world->schedulers, (size_t)world->scheduler_cap * sizeof(struct ecs_scheduler_t *));
   ecs__arch_set_closing(world->arch);
   ecs__component_fini_all(world);
   ecs__storage_kinds_fini(world);
