@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *ecs_strerror(ecs_status_t status) {
   switch (status) {
@@ -36,28 +37,77 @@ const char *ecs_log_level_name(ecs_log_level_t level) {
   return names[level];
 }
 
-void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg) {
-  (void)user;
-  char line[ECS_ERROR_MAX + 64];
-  /* logfmt: quotes inside the message are escaped so the line stays parseable */
-  size_t n = (size_t)snprintf(line, sizeof line, "level=%s msg=\"", ecs_log_level_name(level));
-  /* room is kept for an escaped character (2) plus the closing '"', '\n', NUL */
-  for (const char *p = msg; *p != '\0' && n + 5 <= sizeof line; ++p) {
-    if (*p == '"' || *p == '\\') {
-      line[n++] = '\\';
-    }
-    line[n++] = *p;
+/* Appends ` key=value` to out (value quoted and escaped when it holds a
+ * space, '=' or a quote, or when forced); stops short of the end. */
+static void put_field(char *out, size_t cap, size_t *n, const char *key, const char *value, bool force_quotes) {
+  bool quote = force_quotes || strpbrk(value, " =\"\\") != NULL || *value == '\0';
+  /* room is kept for an escaped character (2), the closing quote and NUL */
+  int k = snprintf(out + *n, cap - *n, "%s%s=%s", *n ? " " : "", key, quote ? "\"" : "");
+  if (k < 0 || (size_t)k >= cap - *n) {
+    *n = cap - 1;
+    return;
   }
-  line[n++] = '"';
+  *n += (size_t)k;
+  for (const char *p = value; *p != '\0' && *n + 4 <= cap; ++p) {
+    if (quote && (*p == '"' || *p == '\\')) {
+      out[(*n)++] = '\\';
+    }
+    out[(*n)++] = *p;
+  }
+  if (quote && *n + 2 <= cap) {
+    out[(*n)++] = '"';
+  }
+  out[*n] = '\0';
+}
+
+size_t ecs_log_format(char *out, size_t cap, ecs_log_level_t level, const char *msg, const ecs_log_fields_t *fields) {
+  if (!out || cap == 0) {
+    return 0;
+  }
+  size_t n = 0;
+  out[0] = '\0';
+  put_field(out, cap, &n, "level", ecs_log_level_name(level), false);
+  if (fields && fields->tick) {
+    char tick[24];
+    snprintf(tick, sizeof tick, "%llu", (unsigned long long)fields->tick);
+    put_field(out, cap, &n, "tick", tick, false);
+  }
+  if (fields && fields->group) {
+    put_field(out, cap, &n, "group", fields->group, false);
+  }
+  if (fields && fields->system) {
+    put_field(out, cap, &n, "system", fields->system, false);
+  }
+  put_field(out, cap, &n, "msg", msg ? msg : "", true);
+  return n;
+}
+
+void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg, const ecs_log_fields_t *fields) {
+  (void)user;
+  char line[ECS_ERROR_MAX + 256];
+  size_t n = ecs_log_format(line, sizeof line - 1, level, msg, fields);
   line[n++] = '\n';
   line[n] = '\0';
   fputs(line, stderr);
 }
 
-static void ecs__vlog(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, va_list ap) {
+static void ecs__vlog(const ecs_world_t *w, ecs_log_level_t level, const ecs_log_fields_t *fields, const char *fmt,
+                      va_list ap) {
   char msg[ECS_ERROR_MAX];
   vsnprintf(msg, sizeof msg, fmt, ap);
-  w->log(w->log_user, level, msg);
+  static const ecs_log_fields_t none = {0, NULL, NULL};
+  w->log(w->log_user, level, msg, fields ? fields : &none);
+}
+
+void ecs__log_fields(const ecs_world_t *w, ecs_log_level_t level, const ecs_log_fields_t *fields, const char *fmt,
+                     ...) {
+  if (level < w->log_level) {
+    return;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  ecs__vlog(w, level, fields, fmt, ap);
+  va_end(ap);
 }
 
 void ecs__log(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, ...) {
@@ -66,7 +116,7 @@ void ecs__log(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, ...)
   }
   va_list ap;
   va_start(ap, fmt);
-  ecs__vlog(w, level, fmt, ap);
+  ecs__vlog(w, level, NULL, fmt, ap);
   va_end(ap);
 }
 

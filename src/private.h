@@ -136,6 +136,8 @@ static inline void ecs__ok(ecs_world_t *w) {
   }
 }
 void ecs__log(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, ...) ECS_PRINTF(3, 4);
+void ecs__log_fields(const ecs_world_t *w, ecs_log_level_t level, const ecs_log_fields_t *fields, const char *fmt, ...)
+    ECS_PRINTF(4, 5);
 
 /* entities: real generations stay below bit 31, which marks provisional
  * handles of command buffers */

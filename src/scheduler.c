@@ -5,6 +5,7 @@
 #include "scheduler_internal.h"
 #include "util/time.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,8 +93,8 @@ static void run_system(s_system_t *sys) {
   }
 #endif
   if (st != ECS_OK) {
-    ecs__log(s->world, ECS_LOG_WARN, "tick=%llu system=%s failed: %s", (unsigned long long)s->tick, sys->name,
-             ecs_err_name(st));
+    ecs_log_fields_t f = {s->tick, sys->group, sys->name};
+    ecs__log_fields(s->world, ECS_LOG_WARN, &f, "system failed: %s", ecs_err_name(st));
   }
 }
 
@@ -273,9 +274,10 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     ecs__trace_flush(s->trace);
   }
   r->status = stop ? ECS_ERR_SYSTEM_FAILED : apply_error;
-  ecs__log(w, ECS_LOG_DEBUG, "tick=%llu duration_us=%.1f commands_applied=%zu systems_run=%u systems_failed=%u",
-           (unsigned long long)r->tick, (double)r->duration_ns / 1000.0, r->commands_applied, r->systems_run,
-           r->systems_failed);
+  ecs_log_fields_t tf = {r->tick, NULL, NULL};
+  ecs__log_fields(w, ECS_LOG_DEBUG, &tf,
+                  "tick done: duration_us=%.1f commands_applied=%zu systems_run=%u systems_failed=%u",
+                  (double)r->duration_ns / 1000.0, r->commands_applied, r->systems_run, r->systems_failed);
   if (r->status == ECS_OK) {
     ecs__ok(w);
   } else if (stop) {
@@ -284,6 +286,22 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     ecs__fail(w, r->status, "command apply failed: %s", ecs_strerror(r->status));
   }
   return r->status;
+}
+
+/* ---- logging from a system ----------------------------------------------- */
+
+void ecs_system_log(ecs_system_ctx_t *ctx, ecs_log_level_t level, const char *fmt, ...) {
+  s_system_t *sys = ctx ? ctx->priv.system : NULL;
+  if (!sys || !fmt || level < sys->sched->world->log_level) {
+    return;
+  }
+  char msg[ECS_ERROR_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  ecs_log_fields_t f = {sys->sched->tick, sys->group, sys->name};
+  ecs__log_fields(sys->sched->world, level, &f, "%s", msg);
 }
 
 /* ---- access through the system context ----------------------------------- */
@@ -302,8 +320,9 @@ static bool access_allowed(s_system_t *sys, ecs_component_t c, bool resource, bo
   }
   atomic_fetch_add(&sys->violations, 1u);
   const char *name = ecs_component_name(sys->sched->world, c);
-  ecs__log(sys->sched->world, ECS_LOG_ERROR, "system=%s %s of %s '%s' not declared", sys->name,
-           write ? "write" : "read", resource ? "resource" : "component", name ? name : "?");
+  ecs_log_fields_t f = {sys->sched->tick, sys->group, sys->name};
+  ecs__log_fields(sys->sched->world, ECS_LOG_ERROR, &f, "%s of %s '%s' not declared", write ? "write" : "read",
+                  resource ? "resource" : "component", name ? name : "?");
   return false;
 }
 

@@ -434,6 +434,7 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
       if (b->systems[i].group == gi) {
         src[next] = i;
         s->systems[next].sched = s;
+        s->systems[next].group = g->name;
         if ((st = build_system(w, &b->systems[i], &s->systems[next++])) != ECS_OK) {
           goto out_free;
         }

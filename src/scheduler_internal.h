@@ -78,6 +78,7 @@ typedef struct s_slice_t {
 
 typedef struct s_system_t {
   char *name;
+  const char *group; /* its group's name, for log fields */
   ecs_query_t *query;
   ecs_cmd_buffer_t *commands;
   ecs_system_fn callback;

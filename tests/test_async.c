@@ -421,6 +421,35 @@ static void test_no_registration_during_tick(void **state) {
   ecs_world_free(w);
 }
 
+static ecs_status_t sys_talk(ecs_system_ctx_t *ctx) {
+  ecs_system_log(ctx, ECS_LOG_WARN, "hello %d", 5);
+  ecs_system_log(ctx, ECS_LOG_DEBUG, "below the level: dropped");
+  return ECS_ERR_NOT_FOUND; /* and the failure is logged with the same fields */
+}
+
+/* Messages from inside a system carry tick, group and system. */
+static void test_log_fields(void **state) {
+  (void)state;
+  log_capture_t cap = {0};
+  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.log = capture_log, .log_user = &cap});
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 1});
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "chat room", .mode = ECS_GROUP_ASYNC});
+  ecs_builder_add_system(b, g,
+                         &(ecs_system_desc_t){.name = "talker", .callback = sys_talk, .on_error = ECS_ON_ERROR_SKIP});
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
+  assert_int_equal(cap.count, 2);
+  assert_string_equal(cap.last,
+                      "level=warn tick=1 group=\"chat room\" system=talker msg=\"system failed: ERR_NOT_FOUND\"");
+  cap = (log_capture_t){0};
+  ecs_system_log(NULL, ECS_LOG_ERROR, "no context: dropped");
+  assert_int_equal(cap.count, 0);
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conflict_rejected_by_default),
@@ -430,6 +459,7 @@ int main(void) {
       cmocka_unit_test(test_shared_pool),
       cmocka_unit_test(test_bad_options),
       cmocka_unit_test(test_access_checks),
+      cmocka_unit_test(test_log_fields),
       cmocka_unit_test(test_no_registration_during_tick),
   };
   return cmocka_run_group_tests_name("async", tests, NULL, NULL);

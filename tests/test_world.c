@@ -367,14 +367,15 @@ static void test_log_level_filters(void **state) {
 }
 
 /* Runs ecs_log_stderr with stderr redirected into buf. */
-static void log_stderr_capture(ecs_log_level_t level, const char *msg, char *buf, size_t cap) {
+static void log_stderr_capture(ecs_log_level_t level, const char *msg, const ecs_log_fields_t *fields, char *buf,
+                               size_t cap) {
   fflush(stderr);
   FILE *tmp = tmpfile();
   assert_non_null(tmp);
   int saved = dup(2);
   assert_true(saved >= 0);
   assert_true(dup2(fileno(tmp), 2) >= 0);
-  ecs_log_stderr(NULL, level, msg);
+  ecs_log_stderr(NULL, level, msg, fields);
   fflush(stderr);
   dup2(saved, 2);
   close(saved);
@@ -386,19 +387,24 @@ static void log_stderr_capture(ecs_log_level_t level, const char *msg, char *buf
 
 static void test_log_stderr_format(void **state) {
   (void)state;
+  const ecs_log_fields_t none = {0, NULL, NULL};
+  const ecs_log_fields_t sys = {12, "physics", "my sys"};
   const struct {
     ecs_log_level_t level;
     const char *msg;
+    const ecs_log_fields_t *fields;
     const char *line;
   } cases[] = {
-      {ECS_LOG_WARN, "hello", "level=warn msg=\"hello\"\n"},
-      {ECS_LOG_ERROR, "say \"hi\"", "level=error msg=\"say \\\"hi\\\"\"\n"},
-      {ECS_LOG_DEBUG, "back\\slash", "level=debug msg=\"back\\\\slash\"\n"},
-      {ECS_LOG_INFO, "", "level=info msg=\"\"\n"},
+      {ECS_LOG_WARN, "hello", &none, "level=warn msg=\"hello\"\n"},
+      {ECS_LOG_ERROR, "say \"hi\"", &none, "level=error msg=\"say \\\"hi\\\"\"\n"},
+      {ECS_LOG_DEBUG, "back\\slash", &none, "level=debug msg=\"back\\\\slash\"\n"},
+      {ECS_LOG_INFO, "", &none, "level=info msg=\"\"\n"},
+      {ECS_LOG_WARN, "oops", &sys, "level=warn tick=12 group=physics system=\"my sys\" msg=\"oops\"\n"},
+      {ECS_LOG_WARN, "x", NULL, "level=warn msg=\"x\"\n"},
   };
   char buf[1024];
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-    log_stderr_capture(cases[i].level, cases[i].msg, buf, sizeof buf);
+    log_stderr_capture(cases[i].level, cases[i].msg, cases[i].fields, buf, sizeof buf);
     assert_string_equal(buf, cases[i].line);
   }
 }
@@ -408,13 +414,13 @@ static void test_log_stderr_long_escaped_message(void **state) {
   (void)state;
   /* an escaped character at the end of the room must not overflow the
    * line buffer (ASan build) nor break the line */
-  char msg[700];
+  char msg[900];
   char buf[2048];
-  for (size_t quote_at = 280; quote_at < 320; ++quote_at) {
+  for (size_t quote_at = 470; quote_at < 520; ++quote_at) {
     memset(msg, 'a', sizeof msg - 1);
     msg[sizeof msg - 1] = '\0';
     msg[quote_at] = '"';
-    log_stderr_capture(ECS_LOG_WARN, msg, buf, sizeof buf);
+    log_stderr_capture(ECS_LOG_WARN, msg, NULL, buf, sizeof buf);
     size_t n = strlen(buf);
     assert_true(strncmp(buf, "level=warn msg=\"", 16) == 0);
     assert_true(n >= 2 && buf[n - 2] == '"' && buf[n - 1] == '\n');

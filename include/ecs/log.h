@@ -20,21 +20,41 @@ typedef enum ecs_log_level_t {
   ECS__LOG_FORCE_U32 = 0x7fffffff
 } ecs_log_level_t;
 
-/** A log sink. @p msg is a NUL-terminated line without trailing newline,
- *  valid only for the duration of the call.
+/** Structured fields of a message: which tick, group and system it comes
+ *  from. Zero / NULL when not applicable (outside a tick, outside a
+ *  system). Every message logged from inside a system carries the group and
+ *  system names. */
+typedef struct ecs_log_fields_t {
+  uint64_t tick;
+  const char *group;
+  const char *system;
+} ecs_log_fields_t;
+
+/** A log sink. @p msg is a NUL-terminated line without trailing newline;
+ *  @p fields is never NULL. Both are valid only for the duration of the
+ *  call.
  *  Thread-safety: the library calls it from the world's owner thread and,
  *  while ASYNC groups or ecs_parallel_for run, from worker threads (a
  *  failing system's WARN, an access violation's ERROR): a sink must then
  *  be thread-safe. The default one is. */
-typedef void (*ecs_log_fn)(void *user, ecs_log_level_t level, const char *msg);
+typedef void (*ecs_log_fn)(void *user, ecs_log_level_t level, const char *msg, const ecs_log_fields_t *fields);
 
 /** Lower-case name of @p level ("warn"); "unknown" for other values.
  *  Thread-safety: any thread. */
 ECS_API const char *ecs_log_level_name(ecs_log_level_t level);
 
-/** The default sink: writes `level=<name> msg="<msg>"` to stderr.
- *  @p user is ignored. Thread-safety: any thread (one fputs per line). */
-ECS_API void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg);
+/** The default sink: writes one logfmt line to stderr,
+ *  `level=warn tick=12 group=physics system=integrate msg="..."` (fields
+ *  that do not apply are left out; values with spaces or quotes are
+ *  quoted). @p user is ignored. Thread-safety: any thread (one fputs per
+ *  line). */
+ECS_API void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg, const ecs_log_fields_t *fields);
+
+/** Formats a logfmt line like ecs_log_stderr() into @p out (always
+ *  NUL-terminated, truncated to @p cap); returns its length. For sinks
+ *  that write elsewhere. Thread-safety: any thread. */
+ECS_API size_t ecs_log_format(char *out, size_t cap, ecs_log_level_t level, const char *msg,
+                              const ecs_log_fields_t *fields);
 
 ECS_EXTERN_C_END
 

@@ -240,6 +240,16 @@ ECS_API const void *ecs_system_resource(ecs_system_ctx_t *ctx, ecs_component_t c
 /** The resource of type @p c for writing: requires @p c in writes[]. */
 ECS_API void *ecs_system_resource_mut(ecs_system_ctx_t *ctx, ecs_component_t c);
 
+/** Logs @p fmt (printf style) through the world's sink with the tick, the
+ *  system's group and the system's name as fields. Dropped below the
+ *  world's level. Thread-safety: inside the system's callback (the sink
+ *  may be called from a worker thread). */
+ECS_API void ecs_system_log(ecs_system_ctx_t *ctx, ecs_log_level_t level, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /** The pool the scheduler runs ASYNC groups on (NULL if none). */
 ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
 

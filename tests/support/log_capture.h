@@ -12,11 +12,12 @@ typedef struct log_capture_t {
   char last[512];
 } log_capture_t;
 
-static inline void capture_log(void *user, ecs_log_level_t level, const char *msg) {
+/* Keeps the last message as the default sink's logfmt line, fields included. */
+static inline void capture_log(void *user, ecs_log_level_t level, const char *msg, const ecs_log_fields_t *fields) {
   log_capture_t *c = user;
   c->count++;
   c->level = level;
-  snprintf(c->last, sizeof c->last, "%s", msg);
+  ecs_log_format(c->last, sizeof c->last, level, msg, fields);
 }
 
 #endif /* ECS_TEST_SUPPORT_LOG_CAPTURE_H */
