@@ -385,9 +385,10 @@ double ecs_metric_value(const ecs_metric_t *metric) {
 }
 
 ecs_status_t ecs_metrics_write_prometheus(ecs_world_t *world, const ecs_writer_t *out) {
-  (void)out;
-  return world ? ecs__fail(world, ECS_ERR_UNSUPPORTED, "built without ECS_PROFILE: no metrics")
-               : ECS_ERR_INVALID_ARGUMENT;
+  if (!world || !out || !out->write) {
+    return ECS_ERR_INVALID_ARGUMENT; /* the same checks as a profiling build */
+  }
+  return ecs__fail(world, ECS_ERR_UNSUPPORTED, "built without ECS_PROFILE: no metrics");
 }
 
 #endif

@@ -245,9 +245,10 @@ void ecs_trace_region_end(ecs_trace_region_t *region) {
 #else /* !ECS_PROFILE: tracing compiled out */
 
 ecs_status_t ecs_trace_begin(ecs_scheduler_t *s, const ecs_writer_t *out) {
-  (void)out;
-  return s ? ecs__fail(s->world, ECS_ERR_UNSUPPORTED, "built without ECS_PROFILE: no tracing")
-           : ECS_ERR_INVALID_ARGUMENT;
+  if (!s || !out || !out->write) {
+    return ECS_ERR_INVALID_ARGUMENT; /* the same checks as a profiling build */
+  }
+  return ecs__fail(s->world, ECS_ERR_UNSUPPORTED, "built without ECS_PROFILE: no tracing");
 }
 
 ecs_status_t ecs_trace_end(ecs_scheduler_t *s) {
