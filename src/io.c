@@ -104,3 +104,15 @@ ecs_writer_t ecs_file_writer(FILE *file) {
 ecs_reader_t ecs_file_reader(FILE *file) {
   return (ecs_reader_t){file ? file_read : NULL, file};
 }
+
+static ecs_status_t sticky_write(void *user, const void *data, size_t size) {
+  ecs__sticky_t *s = user;
+  if (s->error == ECS_OK) {
+    s->error = ecs_write(&s->inner, data, size);
+  }
+  return s->error;
+}
+
+ecs_writer_t ecs__sticky_writer(ecs__sticky_t *s) {
+  return (ecs_writer_t){sticky_write, s};
+}

@@ -311,6 +311,39 @@ static void scheduler_families(const ecs_world_t *world, const ecs_writer_t *w) 
   }
 }
 
+/* Budgets and quarantine, per system and per group. */
+static void guard_families(const ecs_world_t *world, const ecs_writer_t *w) {
+  family(w, "ecs_system_over_budget_total", "counter", "Runs of a system over its time budget.");
+  for (uint32_t i = 0; i < world->scheduler_count; ++i) {
+    const ecs_scheduler_t *s = world->schedulers[i];
+    for (uint32_t k = 0; k < s->system_count; ++k) {
+      char name[256];
+      label_value(name, sizeof name, s->systems[k].name);
+      put(w, "ecs_system_over_budget_total{scheduler=\"%u\",system=\"%s\"} %llu\n", i, name,
+          (unsigned long long)s->systems[k].over_budget_total);
+    }
+  }
+  family(w, "ecs_group_over_budget_total", "counter", "Runs of a group over its time budget.");
+  for (uint32_t i = 0; i < world->scheduler_count; ++i) {
+    const ecs_scheduler_t *s = world->schedulers[i];
+    for (uint32_t k = 0; k < s->group_count; ++k) {
+      char name[256];
+      label_value(name, sizeof name, s->groups[k].name);
+      put(w, "ecs_group_over_budget_total{scheduler=\"%u\",group=\"%s\"} %llu\n", i, name,
+          (unsigned long long)s->groups[k].over_budget_total);
+    }
+  }
+  family(w, "ecs_system_quarantined", "gauge", "1 while a system is disabled by quarantine.");
+  for (uint32_t i = 0; i < world->scheduler_count; ++i) {
+    const ecs_scheduler_t *s = world->schedulers[i];
+    for (uint32_t k = 0; k < s->system_count; ++k) {
+      char name[256];
+      label_value(name, sizeof name, s->systems[k].name);
+      put(w, "ecs_system_quarantined{scheduler=\"%u\",system=\"%s\"} %d\n", i, name, s->systems[k].quarantined ? 1 : 0);
+    }
+  }
+}
+
 static void host_families(const ecs_world_t *world, const ecs_writer_t *w) {
   static const char *const types[] = {"counter", "gauge", "histogram"};
   for (const ecs_metric_t *m = world->metrics; m; m = m->next) {
@@ -340,11 +373,13 @@ ecs_status_t ecs_metrics_write_prometheus(ecs_world_t *world, const ecs_writer_t
   }
   /* rendered into memory first: the writer sees one complete exposition */
   ecs_membuf_t buf = {.allocator = &world->alloc};
-  ecs_writer_t w = ecs_membuf_writer(&buf);
+  ecs__sticky_t sticky = {ecs_membuf_writer(&buf), ECS_OK};
+  ecs_writer_t w = ecs__sticky_writer(&sticky);
   world_families(world, &w);
   scheduler_families(world, &w);
+  guard_families(world, &w);
   host_families(world, &w);
-  ecs_status_t st = buf.size > 0 ? ecs_write(out, buf.data, buf.size) : ECS_ERR_NO_MEMORY;
+  ecs_status_t st = sticky.error == ECS_OK ? ecs_write(out, buf.data, buf.size) : sticky.error;
   ecs_membuf_free(&buf);
   if (st != ECS_OK) {
     return ecs__fail(world, st, "metrics could not be written: %s", ecs_strerror(st));

@@ -23,6 +23,10 @@
 
 #define ECS_ERROR_MAX 256
 
+#ifndef ECS_PROFILE /* set by the build; tracing and metrics are in by default */
+#define ECS_PROFILE 1
+#endif
+
 typedef struct ecs__entity_record_t {
   uint32_t generation;
   uint32_t next_free; /* slot index of the next free slot, 0 ends the list */
@@ -123,6 +127,14 @@ void ecs__aligned_free(const ecs_allocator_t *a, void *ptr, size_t size, size_t 
 
 char *ecs__strdup(ecs_world_t *w, const char *s);
 void ecs__strfree(ecs_world_t *w, char *s); /* NULL is a no-op */
+
+/* A writer that remembers its first failure and refuses everything after
+ * it, so that a long rendering can check once at the end. */
+typedef struct ecs__sticky_t {
+  ecs_writer_t inner;
+  ecs_status_t error;
+} ecs__sticky_t;
+ecs_writer_t ecs__sticky_writer(ecs__sticky_t *s);
 
 /* errors and logging */
 ecs_status_t ecs__fail(ecs_world_t *w, ecs_status_t status, const char *fmt, ...) ECS_PRINTF(3, 4);

@@ -14,6 +14,7 @@ static void system_free(ecs_world_t *w, s_system_t *sys) {
   ecs_query_free(sys->query);
   ecs_cmd_buffer_free(sys->commands);
   ecs__free(w, sys->succ, (size_t)sys->succ_cap * sizeof *sys->succ);
+  ecs__free(w, sys->succ_why, (size_t)sys->succ_cap * sizeof *sys->succ_why);
   for (uint32_t i = 0; i < sys->slice_buffer_count; ++i) {
     ecs_cmd_buffer_free(sys->slice_buffers[i]);
   }
@@ -40,6 +41,7 @@ void ecs_scheduler_free(ecs_scheduler_t *s) {
   ecs__free(w, s->systems, (size_t)s->system_cap * sizeof *s->systems);
   ecs__free(w, s->groups, (size_t)s->group_cap * sizeof *s->groups);
   ecs__free(w, s->stats, (size_t)s->group_cap * sizeof *s->stats);
+  ecs__free(w, s->group_edges, (size_t)s->group_edge_count * sizeof *s->group_edges);
   ecs__free(w, s, sizeof *s);
 }
 
@@ -60,6 +62,10 @@ static void discard_run(s_system_t *sys) {
  * outcome in the system; safe on any thread. */
 static void run_system(s_system_t *sys) {
   ecs_scheduler_t *s = sys->sched;
+  if (sys->quarantined) {
+    sys->status = ECS_OK; /* not run: successors are released as usual */
+    return;
+  }
   ecs_system_ctx_t ctx = {
       .world = s->world,
       .dt = s->dt,
@@ -70,9 +76,9 @@ static void run_system(s_system_t *sys) {
       .priv = {sys},
   };
   ecs_status_t st = ECS_OK;
-#if ECS_PROFILE
-  uint64_t t0 = ecs__now_ns();
-#endif
+  /* timed for metrics and traces, or for a budget */
+  const bool timed = ECS_PROFILE || sys->budget_ns != 0;
+  uint64_t t0 = timed ? ecs__now_ns() : 0;
   for (uint32_t attempt = 0; attempt < sys->attempts; ++attempt) {
     ctx.it = ecs_query_iter(sys->query);
     st = sys->callback(&ctx);
@@ -83,19 +89,41 @@ static void run_system(s_system_t *sys) {
   }
   sys->status = st;
   sys->ran = true;
-#if ECS_PROFILE
-  uint64_t t1 = ecs__now_ns();
-  sys->run_ns = t1 - t0;
-  if (ECS__TRACING(s)) {
-    bool queued = sys->ready_ns != 0;
-    ecs__trace_span(s->trace, sys->name, "system", t0, t1, queued ? "queued_us" : NULL,
-                    queued ? (double)(t0 - sys->ready_ns) / 1000.0 : 0.0);
+  ecs_log_fields_t f = {s->tick, sys->group, sys->name};
+  if (timed) {
+    uint64_t t1 = ecs__now_ns();
+    sys->run_ns = t1 - t0;
+    if (ECS__TRACING(s)) {
+      bool queued = sys->ready_ns != 0;
+      ecs__trace_span(s->trace, sys->name, "system", t0, t1, queued ? "queued_us" : NULL,
+                      queued ? (double)(t0 - sys->ready_ns) / 1000.0 : 0.0);
+    }
+    if (sys->budget_ns && sys->run_ns > sys->budget_ns) {
+      sys->over_budget_now = true;
+      uint64_t n = ++sys->over_budget_total;
+      if ((n & (n - 1)) == 0) { /* rate limit: the 1st, 2nd, 4th, 8th... */
+        ecs__log_fields(s->world, ECS_LOG_WARN, &f, "over budget: %llu ns for a budget of %llu ns (overrun %llu)",
+                        (unsigned long long)sys->run_ns, (unsigned long long)sys->budget_ns, (unsigned long long)n);
+      }
+    }
   }
-#endif
   if (st != ECS_OK) {
-    ecs_log_fields_t f = {s->tick, sys->group, sys->name};
     ecs__log_fields(s->world, ECS_LOG_WARN, &f, "system failed: %s", ecs_err_name(st));
   }
+  if (sys->quarantine_after) {
+    sys->fail_streak = st == ECS_OK ? 0 : sys->fail_streak + 1;
+    if (sys->fail_streak >= sys->quarantine_after) {
+      sys->quarantined = true;
+      ecs__log_fields(s->world, ECS_LOG_WARN, &f, "quarantined after %u consecutive failures",
+                      (unsigned)sys->fail_streak);
+    }
+  }
+}
+
+/* Whether sys's outcome ends the tick after this group's barrier. */
+static bool stops_tick(const s_system_t *sys) {
+  return sys->ran && sys->status != ECS_OK && sys->policy != ECS_ON_ERROR_SKIP &&
+         sys->policy != ECS_ON_ERROR_QUARANTINE;
 }
 
 static void submit_system(s_system_t *sys);
@@ -130,6 +158,7 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
     first[i].slice_count = 0;
     first[i].ready_ns = 0;
     first[i].run_ns = 0;
+    first[i].over_budget_now = false;
     atomic_store(&first[i].violations, 0u);
   }
   if (g->mode == ECS_GROUP_ASYNC && s->pool) {
@@ -147,7 +176,7 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
       ecs__trace_span(s->trace, "wait", "barrier", w0, ecs__now_ns(), NULL, 0.0);
     }
     for (uint32_t i = 0; i < g->count; ++i) {
-      if (first[i].status != ECS_OK && first[i].policy != ECS_ON_ERROR_SKIP) {
+      if (stops_tick(&first[i])) {
         return false;
       }
     }
@@ -155,7 +184,7 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
   }
   for (uint32_t i = 0; i < g->count; ++i) {
     run_system(&first[i]);
-    if (first[i].status != ECS_OK && first[i].policy != ECS_ON_ERROR_SKIP) {
+    if (stops_tick(&first[i])) {
       return false;
     }
   }
@@ -167,7 +196,10 @@ static void count_group(ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_
   for (uint32_t i = 0; i < g->count; ++i) {
     s_system_t *sys = &s->systems[g->first + i];
     r->access_violations += atomic_load(&sys->violations);
-    if (!sys->ran) {
+    r->budget_overruns += sys->over_budget_now;
+    if (!sys->ran && sys->quarantined) {
+      r->systems_quarantined++;
+    } else if (!sys->ran) {
       r->systems_skipped++;
     } else if (sys->status == ECS_OK) {
       r->systems_run++;
@@ -247,6 +279,15 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     r->commands_applied += gs->commands_applied;
     uint64_t g2 = ecs__now_ns();
     gs->run_ns = g1 - g0;
+    if (g->budget_ns && gs->run_ns > g->budget_ns) {
+      r->budget_overruns++;
+      uint64_t n = ++s->groups[gi].over_budget_total;
+      if ((n & (n - 1)) == 0) {
+        ecs_log_fields_t f = {s->tick, g->name, NULL};
+        ecs__log_fields(w, ECS_LOG_WARN, &f, "group over budget: %llu ns for a budget of %llu ns (overrun %llu)",
+                        (unsigned long long)gs->run_ns, (unsigned long long)g->budget_ns, (unsigned long long)n);
+      }
+    }
     gs->apply_ns = g2 - g1;
     if (ECS__TRACING(s)) {
       ecs__trace_span(s->trace, "apply", "barrier", g1, g2, "commands", (double)gs->commands_applied);

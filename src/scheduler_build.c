@@ -93,6 +93,7 @@ ecs_group_t ecs_builder_add_group(ecs_scheduler_builder_t *b, const ecs_group_de
   b_group_t *g = &b->groups[b->group_count];
   memset(g, 0, sizeof *g);
   g->mode = desc->mode;
+  g->budget_ns = desc->budget_ns;
   if (!(g->name = ecs__strdup(w, desc->name)) || !copy_names(w, g->after, desc->after) ||
       !copy_names(w, g->before, desc->before)) {
     b_group_free(w, g);
@@ -124,7 +125,7 @@ ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_group_t g, c
   if (g == 0 || g > b->group_count) {
     return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system '%s': group handle %u is invalid", desc->name, g));
   }
-  if ((unsigned)desc->on_error > (unsigned)ECS_ON_ERROR_RETRY) {
+  if ((unsigned)desc->on_error > (unsigned)ECS_ON_ERROR_QUARANTINE) {
     return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system '%s': invalid error policy", desc->name));
   }
   for (uint32_t i = 0; i < b->system_count; ++i) {
@@ -263,6 +264,10 @@ static ecs_status_t build_system(ecs_world_t *w, b_system_t *src, s_system_t *ds
   dst->policy = src->desc.on_error;
   uint32_t retries = src->desc.max_retries ? src->desc.max_retries : 1;
   dst->attempts = dst->policy == ECS_ON_ERROR_RETRY ? 1 + retries : 1;
+  dst->budget_ns = src->desc.budget_ns;
+  if (dst->policy == ECS_ON_ERROR_QUARANTINE) {
+    dst->quarantine_after = src->desc.quarantine_after ? src->desc.quarantine_after : 3;
+  }
   dst->name = src->name; /* ownership moves from the builder */
   src->name = NULL;
   if (src->desc.query.terms[0].component != ECS_COMPONENT_NULL) {
@@ -340,16 +345,62 @@ static ecs_status_t order_conflicts(ecs_scheduler_builder_t *b, ecs_scheduler_t 
       }
       if (!si->succ) {
         si->succ = ecs__alloc(w, g->count * sizeof *si->succ);
-        if (!si->succ) {
+        si->succ_why = ecs__alloc(w, g->count * sizeof *si->succ_why);
+        si->succ_cap = g->count;
+        if (!si->succ || !si->succ_why) {
           return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot order async group '%s'", g->name);
         }
-        si->succ_cap = g->count;
       }
+      si->succ_why[si->succ_count] = (s_conflict_t){ca.id, ca.resource, ca.write, cb.write};
       si->succ[si->succ_count++] = j;
       s->systems[j].pred_count++;
     }
   }
   return ECS_OK;
+}
+
+/* Keeps the declared group edges, in run-order indices, for describe(). */
+static ecs_status_t record_group_edges(ecs_scheduler_builder_t *b, ecs_scheduler_t *s, const uint32_t *order) {
+  uint32_t pos[256];
+  uint32_t *run_pos = b->group_count <= 256 ? pos : ecs__alloc(b->world, b->group_count * sizeof *run_pos);
+  if (!run_pos) {
+    return ecs__fail(b->world, ECS_ERR_NO_MEMORY, "cannot record group edges");
+  }
+  for (uint32_t k = 0; k < b->group_count; ++k) {
+    run_pos[order[k]] = k;
+  }
+  uint32_t n = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (uint32_t j = 0; j < b->group_count; ++j) {
+      for (int k = 0; k < ECS_GROUP_MAX_DEPS; ++k) {
+        for (int dir = 0; dir < 2; ++dir) {
+          const char *other = dir == 0 ? b->groups[j].after[k] : b->groups[j].before[k];
+          if (!other) {
+            continue;
+          }
+          if (pass == 1) {
+            uint32_t o = run_pos[b_find_group(b, other)];
+            s->group_edges[n] =
+                dir == 0 ? (s_group_edge_t){o, run_pos[j], false} : (s_group_edge_t){run_pos[j], o, true};
+          }
+          ++n;
+        }
+      }
+    }
+    if (pass == 0) {
+      s->group_edge_count = n;
+      s->group_edges = n ? ecs__alloc(b->world, n * sizeof *s->group_edges) : NULL;
+      if (n && !s->group_edges) {
+        s->group_edge_count = 0;
+        break;
+      }
+      n = 0;
+    }
+  }
+  if (run_pos != pos) {
+    ecs__free(b->world, run_pos, b->group_count * sizeof *run_pos);
+  }
+  return s->group_edge_count == n ? ECS_OK : ecs__fail(b->world, ECS_ERR_NO_MEMORY, "cannot record group edges");
 }
 
 /* The pool: the one given, else one of our own when something can use it. */
@@ -419,7 +470,7 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
     st = ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate scheduler");
     goto out_free;
   }
-  if ((st = topo_order(b, order)) != ECS_OK) {
+  if ((st = topo_order(b, order)) != ECS_OK || (st = record_group_edges(b, s, order)) != ECS_OK) {
     goto out_free;
   }
   uint32_t next = 0;
@@ -429,6 +480,7 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
     g->name = b->groups[gi].name; /* ownership moves from the builder */
     b->groups[gi].name = NULL;
     g->mode = b->groups[gi].mode;
+    g->budget_ns = b->groups[gi].budget_ns;
     g->first = next;
     for (uint32_t i = 0; i < b->system_count; ++i) {
       if (b->systems[i].group == gi) {
@@ -476,6 +528,37 @@ ecs_status_t ecs_scheduler_build(ecs_scheduler_builder_t *b, ecs_scheduler_t **o
   ecs_status_t st = out ? build(b, out) : ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "out is NULL");
   ecs_scheduler_builder_free(b);
   return st;
+}
+
+static s_system_t *find_system(const ecs_scheduler_t *s, const char *name) {
+  for (uint32_t i = 0; s && name && i < s->system_count; ++i) {
+    if (strcmp(s->systems[i].name, name) == 0) {
+      return &s->systems[i];
+    }
+  }
+  return NULL;
+}
+
+ecs_status_t ecs_scheduler_enable_system(ecs_scheduler_t *s, const char *name) {
+  if (!s || !name) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (s->world->in_tick) {
+    return ECS_ERR_BUSY;
+  }
+  s_system_t *sys = find_system(s, name);
+  if (!sys) {
+    return ecs__fail(s->world, ECS_ERR_NOT_FOUND, "no system '%s' in this scheduler", name);
+  }
+  sys->quarantined = false;
+  sys->fail_streak = 0;
+  ecs__ok(s->world);
+  return ECS_OK;
+}
+
+bool ecs_scheduler_system_enabled(const ecs_scheduler_t *s, const char *name) {
+  const s_system_t *sys = find_system(s, name);
+  return sys && !sys->quarantined;
 }
 
 ecs_status_t ecs_scheduler_set_tick(ecs_scheduler_t *s, uint64_t tick) {

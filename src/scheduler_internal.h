@@ -20,6 +20,7 @@ uint32_t ecs__access_list(const ecs_system_desc_t *d, access_t *out);
 typedef struct b_group_t {
   char *name;
   ecs_group_mode_t mode;
+  uint64_t budget_ns;
   char *after[ECS_GROUP_MAX_DEPS];
   char *before[ECS_GROUP_MAX_DEPS];
 } b_group_t;
@@ -64,6 +65,21 @@ struct ecs_scheduler_t;
 /* Drops an unfinished trace (scheduler free). */
 void ecs__trace_discard(struct ecs_scheduler_t *s);
 
+/* Why a serialized pair of an ASYNC group is ordered. */
+typedef struct s_conflict_t {
+  ecs_component_t id;
+  bool resource;
+  bool first_writes;
+  bool second_writes;
+} s_conflict_t;
+
+/* A declared edge between groups, in run-order indices. */
+typedef struct s_group_edge_t {
+  uint32_t from;
+  uint32_t to;
+  bool before; /* declared with `before` by `from` (else `after` by `to`) */
+} s_group_edge_t;
+
 /* One slice of a parallel_for: a view on part of a chunk, with its own
  * command buffer so that apply order depends on slicing, not on threads. */
 typedef struct s_slice_t {
@@ -91,7 +107,8 @@ typedef struct s_system_t {
   atomic_uint violations; /* undeclared accesses this tick */
   /* ASYNC groups: systems of the group that must wait for this one
    * (declared access conflicts, serialized in declared order) */
-  uint32_t *succ; /* indices into the scheduler's systems */
+  uint32_t *succ;         /* indices into the scheduler's systems */
+  s_conflict_t *succ_why; /* parallel to succ */
   uint32_t succ_count;
   uint32_t succ_cap;
   uint32_t pred_count;
@@ -104,6 +121,12 @@ typedef struct s_system_t {
   /* parallel_for slices and their buffers, reused across ticks */
   ecs__histogram_t hist; /* run time, for metrics */
   uint64_t failures_total;
+  uint64_t budget_ns;
+  uint64_t over_budget_total;
+  uint32_t quarantine_after; /* 0: never */
+  uint32_t fail_streak;
+  bool quarantined;
+  bool over_budget_now; /* this tick */
   s_slice_t *slices;
   uint32_t slice_count;
   uint32_t slice_cap;
@@ -115,6 +138,8 @@ typedef struct s_system_t {
 typedef struct s_group_t {
   char *name;
   ecs_group_mode_t mode;
+  uint64_t budget_ns;
+  uint64_t over_budget_total;
   uint32_t first; /* systems[first, first + count) */
   uint32_t count;
 } s_group_t;
@@ -139,6 +164,8 @@ struct ecs_scheduler_t {
   uint64_t commands_applied_total;
   uint64_t commands_skipped_total;
   uint64_t access_violations_total;
+  s_group_edge_t *group_edges;
+  uint32_t group_edge_count;
 };
 
 #endif /* ECS_SCHEDULER_INTERNAL_H */

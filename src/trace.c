@@ -97,8 +97,12 @@ static void put_event_start(ecs__trace_t *t, const ecs_writer_t *w) {
   t->first_event = false;
 }
 
-/* Moves the buffered JSON to the host's writer; remembers its first error. */
-static void drain(ecs__trace_t *t) {
+/* Moves the buffered JSON to the host's writer; remembers the first error,
+ * buffering (out of memory) or writing. */
+static void drain(ecs__trace_t *t, const ecs__sticky_t *sticky) {
+  if (t->error == ECS_OK) {
+    t->error = sticky->error;
+  }
   if (t->buf.size > 0 && t->error == ECS_OK) {
     t->error = ecs_write(&t->out, t->buf.data, t->buf.size);
   }
@@ -106,7 +110,8 @@ static void drain(ecs__trace_t *t) {
 }
 
 void ecs__trace_flush(ecs__trace_t *t) {
-  ecs_writer_t w = ecs_membuf_writer(&t->buf);
+  ecs__sticky_t sticky = {ecs_membuf_writer(&t->buf), ECS_OK};
+  ecs_writer_t w = ecs__sticky_writer(&sticky);
   uint32_t lanes = atomic_load(&t->lanes_claimed);
   for (uint32_t i = 0; i < lanes && i < t->lane_cap; ++i) {
     trace_lane_t *lane = &t->lanes[i];
@@ -127,7 +132,7 @@ void ecs__trace_flush(ecs__trace_t *t) {
     }
     lane->count = 0;
   }
-  drain(t);
+  drain(t, &sticky);
 }
 
 static void trace_free(ecs__trace_t *t) {
@@ -187,7 +192,8 @@ ecs_status_t ecs_trace_end(ecs_scheduler_t *s) {
     return ecs__fail(s->world, ECS_ERR_BUSY, "ecs_trace_end during a tick");
   }
   ecs__trace_flush(t);
-  ecs_writer_t w = ecs_membuf_writer(&t->buf);
+  ecs__sticky_t sticky = {ecs_membuf_writer(&t->buf), ECS_OK};
+  ecs_writer_t w = ecs__sticky_writer(&sticky);
   uint32_t lanes = atomic_load(&t->lanes_claimed);
   for (uint32_t i = 0; i < lanes && i < t->lane_cap; ++i) {
     char meta[160];
@@ -202,7 +208,7 @@ ecs_status_t ecs_trace_end(ecs_scheduler_t *s) {
     ecs_write_str(&w, meta);
   }
   ecs_write_str(&w, "\n]}\n");
-  drain(t);
+  drain(t, &sticky);
   ecs_status_t st = t->error;
   s->trace = NULL;
   trace_free(t);

@@ -27,6 +27,7 @@
 #include "component.h"
 #include "config.h"
 #include "error.h"
+#include "io.h"
 #include "pool.h"
 #include "query.h"
 #include "world.h"
@@ -49,6 +50,7 @@ typedef struct ecs_group_desc_t {
   ecs_group_mode_t mode;                  /**< default SYNC */
   const char *after[ECS_GROUP_MAX_DEPS];  /**< groups that must run before this one */
   const char *before[ECS_GROUP_MAX_DEPS]; /**< groups that must run after this one */
+  uint64_t budget_ns; /**< time budget of a run of the group (0: none); see ecs_system_desc_t.budget_ns */
 } ecs_group_desc_t;
 
 /** Group handle within one builder; 0 is invalid. */
@@ -59,6 +61,12 @@ typedef enum ecs_error_policy_t {
   ECS_ON_ERROR_FAIL = 0, /**< default: discard its commands, stop the tick after this group's barrier */
   ECS_ON_ERROR_SKIP,     /**< discard its commands, count it, go on */
   ECS_ON_ERROR_RETRY,    /**< discard its commands and run it again, up to max_retries; then as FAIL */
+  /** A circuit breaker: each failure is handled as SKIP; after
+   *  quarantine_after consecutive failures the system is disabled (no
+   *  longer run; counted in ecs_tick_result_t.systems_quarantined; logged
+   *  once) until ecs_scheduler_enable_system(). Other systems, including
+   *  those that use its output, keep running on whatever it last wrote. */
+  ECS_ON_ERROR_QUARANTINE,
   ECS__ON_ERROR_FORCE_U32 = 0x7fffffff
 } ecs_error_policy_t;
 
@@ -94,7 +102,12 @@ typedef struct ecs_system_desc_t {
   ecs_system_fn callback; /**< required */
   void *user;
   ecs_error_policy_t on_error;
-  uint32_t max_retries; /**< for ECS_ON_ERROR_RETRY; 0 means 1 */
+  uint32_t max_retries;      /**< for ECS_ON_ERROR_RETRY; 0 means 1 */
+  uint32_t quarantine_after; /**< for ECS_ON_ERROR_QUARANTINE; 0 means 3 */
+  /** Time budget of one run in nanoseconds (0: none). A run over budget is
+   *  counted (tick result, metrics) and logged at WARN with the measured
+   *  time, rate-limited to the 1st, 2nd, 4th, 8th... overrun. */
+  uint64_t budget_ns;
 } ecs_system_desc_t;
 
 /** What the builder does with two systems of an ASYNC group whose declared
@@ -149,6 +162,8 @@ typedef struct ecs_tick_result_t {
   const char *failed_system;       /**< first failing system, or NULL */
   ecs_status_t failed_status;      /**< what it returned */
   uint32_t access_violations;      /**< undeclared accesses refused by the checks */
+  uint32_t systems_quarantined;    /**< disabled by ECS_ON_ERROR_QUARANTINE, not run */
+  uint32_t budget_overruns;        /**< system and group runs over their budget */
   const ecs_group_stats_t *groups; /**< in run order; valid until the next tick */
   uint32_t group_count;
 } ecs_tick_result_t;
@@ -249,6 +264,37 @@ ECS_API void ecs_system_log(ecs_system_ctx_t *ctx, ecs_log_level_t level, const 
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/** Enables a system that ECS_ON_ERROR_QUARANTINE disabled (its failure
+ *  count starts again from 0). Enabling an enabled system is ECS_OK.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT, ECS_ERR_NOT_FOUND (no such system),
+ *  ECS_ERR_BUSY (during a tick). Thread-safety: owner thread. */
+ECS_API ecs_status_t ecs_scheduler_enable_system(ecs_scheduler_t *s, const char *name);
+
+/** False when @p name is quarantined (or unknown). */
+ECS_API bool ecs_scheduler_system_enabled(const ecs_scheduler_t *s, const char *name);
+
+/** Output formats of ecs_scheduler_describe(). */
+typedef enum ecs_describe_format_t {
+  ECS_DESCRIBE_JSON = 0,
+  ECS_DESCRIBE_DOT, /**< Graphviz: `dot -Tsvg schedule.dot` */
+  ECS__DESCRIBE_FORCE_U32 = 0x7fffffff
+} ecs_describe_format_t;
+
+/** Writes the built schedule as data: groups in run order (mode, budget),
+ *  systems (declared component reads/writes, resource reads/writes, last
+ *  measured time, quarantine), and every ordering edge with its reason:
+ *  "after"/"before" (declared between groups), "barrier" (a group's
+ *  barrier before the next group), "order" (declared order in a SYNC
+ *  group), "conflict" / "resource_conflict" (serialized pair in an ASYNC
+ *  group, naming the component and each side's access); plus the critical
+ *  path by the last tick's measured times (per group: the SYNC sum, or the
+ *  longest chain of an ASYNC group, plus the barrier). This answers why any
+ *  two systems did not run at the same time.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT, ECS_ERR_NO_MEMORY, the writer's error.
+ *  Thread-safety: owner thread, outside a tick. */
+ECS_API ecs_status_t ecs_scheduler_describe(const ecs_scheduler_t *s, const ecs_writer_t *out,
+                                            ecs_describe_format_t format);
 
 /** The pool the scheduler runs ASYNC groups on (NULL if none). */
 ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
