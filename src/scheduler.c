@@ -62,7 +62,7 @@ static void discard_run(s_system_t *sys) {
  * outcome in the system; safe on any thread. */
 static void run_system(s_system_t *sys) {
   ecs_scheduler_t *s = sys->sched;
-  if (sys->quarantined) {
+  if (sys->quarantined || sys->not_due) {
     sys->status = ECS_OK; /* not run: successors are released as usual */
     return;
   }
@@ -197,8 +197,16 @@ static void count_group(ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_
     s_system_t *sys = &s->systems[g->first + i];
     r->access_violations += atomic_load(&sys->violations);
     r->budget_overruns += sys->over_budget_now;
+#if ECS_PROFILE
+    if (sys->ran) {
+      ecs__hist_observe(&sys->hist, (double)sys->run_ns / 1e9);
+      sys->failures_total += sys->status != ECS_OK;
+    }
+#endif
     if (!sys->ran && sys->quarantined) {
       r->systems_quarantined++;
+    } else if (!sys->ran && sys->not_due) {
+      r->systems_not_due++;
     } else if (!sys->ran) {
       r->systems_skipped++;
     } else if (sys->status == ECS_OK) {
@@ -236,6 +244,73 @@ static ecs_status_t apply_group(const ecs_scheduler_t *s, const s_group_t *g, ec
   return first_error;
 }
 
+/* How many times group g runs this tick: 0 when an interval, a run
+ * condition or the fixed-step accumulator says it is not due. */
+static uint32_t group_steps(ecs_scheduler_t *s, s_group_t *g, double dt, ecs_tick_result_t *r) {
+  if (g->every_n_ticks > 1 && s->tick % g->every_n_ticks != 0) {
+    return 0;
+  }
+  if (g->run_if && !g->run_if(s->world, g->run_if_user)) {
+    return 0;
+  }
+  if (g->fixed_dt <= 0.0) {
+    return 1;
+  }
+  g->accumulator += dt > 0.0 ? dt : 0.0;
+  double owed = g->accumulator / g->fixed_dt;
+  uint32_t steps = owed >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)owed;
+  if (steps > g->max_steps) {
+    /* drop what cannot be caught up instead of owing it to the next tick */
+    r->fixed_steps_dropped += steps - g->max_steps;
+    g->accumulator -= (double)steps * g->fixed_dt;
+    steps = g->max_steps;
+  } else {
+    g->accumulator -= (double)steps * g->fixed_dt;
+  }
+  return steps;
+}
+
+/* One run of group g (a stage): its systems, then its barrier. Returns
+ * false when the tick must stop. */
+static bool run_stage(ecs_scheduler_t *s, uint32_t gi, double dt, ecs_tick_result_t *r, ecs_status_t *apply_error) {
+  ecs_world_t *w = s->world;
+  const s_group_t *g = &s->groups[gi];
+  ecs_group_stats_t *gs = &s->stats[gi];
+  s->dt = dt;
+  for (uint32_t i = 0; i < g->count; ++i) {
+    s_system_t *sys = &s->systems[g->first + i];
+    sys->not_due = sys->run_if && !sys->run_if(w, sys->run_if_user);
+  }
+  uint64_t g0 = ecs__now_ns();
+  w->in_tick = true;
+  bool go_on = run_group(s, g);
+  w->in_tick = false;
+  uint64_t g1 = ecs__now_ns();
+  count_group(s, g, r, gs);
+  ecs_status_t st = apply_group(s, g, r, gs);
+  if (st != ECS_OK && *apply_error == ECS_OK) {
+    *apply_error = st;
+  }
+  uint64_t g2 = ecs__now_ns();
+  gs->runs++;
+  gs->run_ns += g1 - g0;
+  gs->apply_ns += g2 - g1;
+  if (g->budget_ns && g1 - g0 > g->budget_ns) {
+    r->budget_overruns++;
+    uint64_t n = ++s->groups[gi].over_budget_total;
+    if ((n & (n - 1)) == 0) {
+      ecs_log_fields_t f = {s->tick, g->name, NULL};
+      ecs__log_fields(w, ECS_LOG_WARN, &f, "group over budget: %llu ns for a budget of %llu ns (overrun %llu)",
+                      (unsigned long long)(g1 - g0), (unsigned long long)g->budget_ns, (unsigned long long)n);
+    }
+  }
+  if (ECS__TRACING(s)) {
+    ecs__trace_span(s->trace, "apply", "barrier", g1, g2, "commands", (double)gs->commands_applied);
+    ecs__trace_span(s->trace, g->name, "group", g0, g2, NULL, 0.0);
+  }
+  return go_on;
+}
+
 ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t *result) {
   if (!s) {
     return ECS_ERR_INVALID_ARGUMENT;
@@ -249,66 +324,37 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     return r->status;
   }
   uint64_t t0 = ecs__now_ns();
-  for (uint32_t i = 0; i < s->system_count; ++i) {
-    s->systems[i].ran = false; /* groups skipped after a failure stay so */
-  }
   r->tick = ++s->tick;
-  s->dt = dt;
   r->groups = s->stats;
   r->group_count = s->group_count;
   ecs_status_t apply_error = ECS_OK;
   bool stop = false;
   for (uint32_t gi = 0; gi < s->group_count; ++gi) {
-    const s_group_t *g = &s->groups[gi];
-    ecs_group_stats_t *gs = &s->stats[gi];
-    *gs = (ecs_group_stats_t){.name = g->name};
+    s_group_t *g = &s->groups[gi];
+    s->stats[gi] = (ecs_group_stats_t){.name = g->name};
     if (stop) {
       r->systems_skipped += g->count;
       continue;
     }
-    uint64_t g0 = ecs__now_ns();
-    w->in_tick = true;
-    stop = !run_group(s, g);
-    w->in_tick = false;
-    uint64_t g1 = ecs__now_ns();
-    count_group(s, g, r, gs);
-    ecs_status_t st = apply_group(s, g, r, gs);
-    if (st != ECS_OK && apply_error == ECS_OK) {
-      apply_error = st;
+    uint32_t steps = group_steps(s, g, dt, r);
+    if (steps == 0) {
+      r->systems_not_due += g->count;
     }
-    r->commands_applied += gs->commands_applied;
-    uint64_t g2 = ecs__now_ns();
-    gs->run_ns = g1 - g0;
-    if (g->budget_ns && gs->run_ns > g->budget_ns) {
-      r->budget_overruns++;
-      uint64_t n = ++s->groups[gi].over_budget_total;
-      if ((n & (n - 1)) == 0) {
-        ecs_log_fields_t f = {s->tick, g->name, NULL};
-        ecs__log_fields(w, ECS_LOG_WARN, &f, "group over budget: %llu ns for a budget of %llu ns (overrun %llu)",
-                        (unsigned long long)gs->run_ns, (unsigned long long)g->budget_ns, (unsigned long long)n);
-      }
+    for (uint32_t k = 0; k < steps && !stop; ++k) {
+      stop = !run_stage(s, gi, g->fixed_dt > 0.0 ? g->fixed_dt : dt, r, &apply_error);
     }
-    gs->apply_ns = g2 - g1;
-    if (ECS__TRACING(s)) {
-      ecs__trace_span(s->trace, "apply", "barrier", g1, g2, "commands", (double)gs->commands_applied);
-      ecs__trace_span(s->trace, g->name, "group", g0, g2, NULL, 0.0);
-    }
+    r->commands_applied += s->stats[gi].commands_applied;
   }
+  s->dt = dt;
   uint64_t t1 = ecs__now_ns();
   r->duration_ns = t1 - t0;
 #if ECS_PROFILE
-  /* metrics: folded here, on the ticking thread, once per tick */
+  /* metrics: folded on the ticking thread, once per tick (systems: per
+   * stage, in count_group) */
   ecs__hist_observe(&s->tick_hist, (double)r->duration_ns / 1e9);
   s->commands_applied_total += r->commands_applied;
   s->commands_skipped_total += r->commands_skipped;
   s->access_violations_total += r->access_violations;
-  for (uint32_t i = 0; i < s->system_count; ++i) {
-    s_system_t *sys = &s->systems[i];
-    if (sys->ran) {
-      ecs__hist_observe(&sys->hist, (double)sys->run_ns / 1e9);
-      sys->failures_total += sys->status != ECS_OK;
-    }
-  }
 #endif
   if (ECS__TRACING(s)) {
     ecs__trace_span(s->trace, "tick", "tick", t0, t1, "dt", dt);

@@ -78,6 +78,10 @@ ecs_group_t ecs_builder_add_group(ecs_scheduler_builder_t *b, const ecs_group_de
     b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "group descriptor or its name is NULL"));
     return 0;
   }
+  if (!(desc->fixed_dt >= 0.0) || desc->fixed_dt > 3600.0) {
+    b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "group '%s': fixed_dt must be in [0, 3600] seconds", desc->name));
+    return 0;
+  }
   if ((unsigned)desc->mode > (unsigned)ECS_GROUP_ASYNC) {
     b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "group '%s': invalid mode %d", desc->name, (int)desc->mode));
     return 0;
@@ -94,6 +98,11 @@ ecs_group_t ecs_builder_add_group(ecs_scheduler_builder_t *b, const ecs_group_de
   memset(g, 0, sizeof *g);
   g->mode = desc->mode;
   g->budget_ns = desc->budget_ns;
+  g->run_if = desc->run_if;
+  g->run_if_user = desc->run_if_user;
+  g->fixed_dt = desc->fixed_dt;
+  g->max_steps = desc->max_steps ? desc->max_steps : 8;
+  g->every_n_ticks = desc->every_n_ticks;
   if (!(g->name = ecs__strdup(w, desc->name)) || !copy_names(w, g->after, desc->after) ||
       !copy_names(w, g->before, desc->before)) {
     b_group_free(w, g);
@@ -265,6 +274,8 @@ static ecs_status_t build_system(ecs_world_t *w, b_system_t *src, s_system_t *ds
   uint32_t retries = src->desc.max_retries ? src->desc.max_retries : 1;
   dst->attempts = dst->policy == ECS_ON_ERROR_RETRY ? 1 + retries : 1;
   dst->budget_ns = src->desc.budget_ns;
+  dst->run_if = src->desc.run_if;
+  dst->run_if_user = src->desc.run_if_user;
   if (dst->policy == ECS_ON_ERROR_QUARANTINE) {
     dst->quarantine_after = src->desc.quarantine_after ? src->desc.quarantine_after : 3;
   }
@@ -481,6 +492,11 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
     b->groups[gi].name = NULL;
     g->mode = b->groups[gi].mode;
     g->budget_ns = b->groups[gi].budget_ns;
+    g->run_if = b->groups[gi].run_if;
+    g->run_if_user = b->groups[gi].run_if_user;
+    g->fixed_dt = b->groups[gi].fixed_dt;
+    g->max_steps = b->groups[gi].max_steps;
+    g->every_n_ticks = b->groups[gi].every_n_ticks;
     g->first = next;
     for (uint32_t i = 0; i < b->system_count; ++i) {
       if (b->systems[i].group == gi) {

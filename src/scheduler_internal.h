@@ -21,6 +21,11 @@ typedef struct b_group_t {
   char *name;
   ecs_group_mode_t mode;
   uint64_t budget_ns;
+  ecs_run_if_fn run_if;
+  void *run_if_user;
+  double fixed_dt;
+  uint32_t max_steps;
+  uint32_t every_n_ticks;
   char *after[ECS_GROUP_MAX_DEPS];
   char *before[ECS_GROUP_MAX_DEPS];
 } b_group_t;
@@ -126,6 +131,9 @@ typedef struct s_system_t {
   uint32_t quarantine_after; /* 0: never */
   uint32_t fail_streak;
   bool quarantined;
+  ecs_run_if_fn run_if;
+  void *run_if_user;
+  bool not_due;         /* its run condition said no this tick */
   bool over_budget_now; /* this tick */
   s_slice_t *slices;
   uint32_t slice_count;
@@ -139,6 +147,12 @@ typedef struct s_group_t {
   char *name;
   ecs_group_mode_t mode;
   uint64_t budget_ns;
+  ecs_run_if_fn run_if;
+  void *run_if_user;
+  double fixed_dt;
+  double accumulator; /* fixed-step time owed */
+  uint32_t max_steps;
+  uint32_t every_n_ticks;
   uint64_t over_budget_total;
   uint32_t first; /* systems[first, first + count) */
   uint32_t count;

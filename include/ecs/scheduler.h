@@ -43,6 +43,11 @@ typedef enum ecs_group_mode_t {
   ECS__GROUP_FORCE_U32 = 0x7fffffff
 } ecs_group_mode_t;
 
+/** A run condition: evaluated once per tick on the ticking thread, before
+ *  the group or system it guards; false skips it for this tick. It must be
+ *  pure and only read the world (it decides, it does not act). */
+typedef bool (*ecs_run_if_fn)(const ecs_world_t *world, void *user);
+
 /** A work group. Zero-initialise; names in after/before end at the first
  *  NULL. The strings are copied. */
 typedef struct ecs_group_desc_t {
@@ -50,7 +55,19 @@ typedef struct ecs_group_desc_t {
   ecs_group_mode_t mode;                  /**< default SYNC */
   const char *after[ECS_GROUP_MAX_DEPS];  /**< groups that must run before this one */
   const char *before[ECS_GROUP_MAX_DEPS]; /**< groups that must run after this one */
-  uint64_t budget_ns; /**< time budget of a run of the group (0: none); see ecs_system_desc_t.budget_ns */
+  uint64_t budget_ns;   /**< time budget of a run of the group (0: none); see ecs_system_desc_t.budget_ns */
+  ecs_run_if_fn run_if; /**< optional run condition for the whole group */
+  void *run_if_user;
+  /** Fixed timestep in seconds (0: none): the group runs 0..N times per
+   *  tick, each run with ctx->dt = fixed_dt and its own barrier, from an
+   *  accumulator fed by the tick's dt. */
+  double fixed_dt;
+  /** Most fixed steps in one tick (0: 8). Time beyond that is dropped (and
+   *  counted) rather than carried: the guard against the spiral of death,
+   *  where each slow tick owes more steps and becomes slower. */
+  uint32_t max_steps;
+  /** Run only every N-th tick (tick % N == 0); 0 or 1: every tick. */
+  uint32_t every_n_ticks;
 } ecs_group_desc_t;
 
 /** Group handle within one builder; 0 is invalid. */
@@ -108,6 +125,8 @@ typedef struct ecs_system_desc_t {
    *  counted (tick result, metrics) and logged at WARN with the measured
    *  time, rate-limited to the 1st, 2nd, 4th, 8th... overrun. */
   uint64_t budget_ns;
+  ecs_run_if_fn run_if; /**< optional run condition */
+  void *run_if_user;
 } ecs_system_desc_t;
 
 /** What the builder does with two systems of an ASYNC group whose declared
@@ -147,6 +166,7 @@ typedef struct ecs_group_stats_t {
   uint64_t apply_ns; /**< its barrier: applying command buffers */
   size_t commands_applied;
   uint32_t systems_run;
+  uint32_t runs; /**< times the group ran this tick (fixed steps; 0 when skipped) */
 } ecs_group_stats_t;
 
 /** Outcome of one tick. */
@@ -163,6 +183,8 @@ typedef struct ecs_tick_result_t {
   ecs_status_t failed_status;      /**< what it returned */
   uint32_t access_violations;      /**< undeclared accesses refused by the checks */
   uint32_t systems_quarantined;    /**< disabled by ECS_ON_ERROR_QUARANTINE, not run */
+  uint32_t systems_not_due;        /**< skipped by a run condition, an interval or a fixed step not due */
+  uint32_t fixed_steps_dropped;    /**< fixed steps dropped by the max_steps guard */
   uint32_t budget_overruns;        /**< system and group runs over their budget */
   const ecs_group_stats_t *groups; /**< in run order; valid until the next tick */
   uint32_t group_count;
