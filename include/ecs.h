@@ -20,6 +20,7 @@
 #include "ecs/io.h"
 #include "ecs/log.h"
 #include "ecs/metrics.h"
+#include "ecs/observer.h"
 #include "ecs/plugin.h"
 #include "ecs/pool.h"
 #include "ecs/query.h"

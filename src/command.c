@@ -319,7 +319,7 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
     }
     break;
   case CMD_REMOVE:
-    st = ecs__remove(c, e);
+    st = ecs__remove(w, c, e);
     break;
   case CMD_CREATE:
     break;
@@ -367,6 +367,12 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
     ecs__log(w, ECS_LOG_DEBUG, "command apply: %zu command(s) skipped on dead entities", s->skipped);
   }
   reset(b);
+  /* what observers queued meanwhile joins this apply (not when this buffer
+   * is itself one of theirs: the flush loop is running) */
+  ecs_status_t obs = ecs__observers_flush(w, s);
+  if (obs != ECS_OK && s->first_error == ECS_OK) {
+    s->first_error = obs;
+  }
   return s->first_error;
 }
 

@@ -17,6 +17,7 @@ static size_t default_alignment(size_t size) {
 
 static void component_free(ecs_world_t *w, ecs__component_t *c) {
   ecs__resource_fini(w, c);
+  ecs__free(w, c->observers, (size_t)c->observer_cap * sizeof *c->observers);
   if (c->storage) {
     /* destruct every live value before the storage goes */
     if (c->hooks.dtor && c->size > 0) {
@@ -229,15 +230,22 @@ static void *component_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t 
 }
 
 ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
-  if (!c->vt->get(c->storage, e) && !component_insert(w, c, e, true)) {
+  if (c->vt->get(c->storage, e)) {
+    return ECS_OK;
+  }
+  void *v = component_insert(w, c, e, true);
+  if (!v) {
     return ECS_ERR_NO_MEMORY;
   }
+  ecs__observe(w, c, e, ECS_ON_ADD, v);
   return ECS_OK;
 }
 
-/* Makes room for a new value of e: destructs the old one, or inserts. */
-static void *component_prepare_write(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
+/* Makes room for a new value of e: destructs the old one, or inserts
+ * (*added tells which). */
+static void *component_prepare_write(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, bool *added) {
   void *v = c->vt->get(c->storage, e);
+  *added = v == NULL;
   if (v) {
     if (c->size > 0 && c->hooks.dtor) {
       c->hooks.dtor(v, 1, c->hooks.user);
@@ -247,8 +255,17 @@ static void *component_prepare_write(ecs_world_t *w, ecs__component_t *c, ecs_en
   return component_insert(w, c, e, false);
 }
 
+/* Observers of a write that is complete: ON_ADD first when it added. */
+static void observe_write(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *v, bool added) {
+  if (added) {
+    ecs__observe(w, c, e, ECS_ON_ADD, v);
+  }
+  ecs__observe(w, c, e, ECS_ON_SET, v);
+}
+
 ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *src) {
-  void *v = component_prepare_write(w, c, e);
+  bool added;
+  void *v = component_prepare_write(w, c, e, &added);
   if (!v) {
     return ECS_ERR_NO_MEMORY;
   }
@@ -259,11 +276,26 @@ ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, 
       memcpy(v, src, c->size);
     }
   }
+  observe_write(w, c, e, v, added);
   return ECS_OK;
 }
 
-ecs_status_t ecs__remove(ecs__component_t *c, ecs_entity_t e) {
-  return c->vt->get(c->storage, e) ? c->vt->remove(c->storage, e) : ECS_OK;
+ecs_status_t ecs__remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
+  void *v = c->vt->get(c->storage, e);
+  if (!v) {
+    return ECS_OK;
+  }
+  ecs__observe(w, c, e, ECS_ON_REMOVE, v);
+  return c->vt->remove(c->storage, e);
+}
+
+/* After a direct world call: what its observers queued is applied now. */
+static ecs_status_t after_direct_call(ecs_world_t *w, ecs_status_t st) {
+  ecs_status_t obs = ecs__observers_flush(w, NULL);
+  if (st == ECS_OK && obs != ECS_OK) {
+    return ecs__fail(w, obs, "observers: %s", ecs_strerror(obs));
+  }
+  return st;
 }
 
 /* Structural calls are refused while a tick runs: systems record them in
@@ -283,7 +315,7 @@ ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
   if (st == ECS_OK && (st = ecs__add(world, r, e)) == ECS_OK) {
     ecs__ok(world);
   }
-  return st;
+  return st == ECS_OK ? after_direct_call(world, st) : st;
 }
 
 ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value) {
@@ -299,7 +331,8 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
   if (world->in_tick && !r->vt->get(r->storage, e)) {
     return ecs__fail(world, ECS_ERR_BUSY, "ecs_set adds '%s' during a tick: use the system's command buffer", r->name);
   }
-  void *v = component_prepare_write(world, r, e);
+  bool added;
+  void *v = component_prepare_write(world, r, e, &added);
   if (!v) {
     return ECS_ERR_NO_MEMORY;
   }
@@ -310,8 +343,13 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
       memcpy(v, value, r->size);
     }
   }
+  if (world->in_tick) {
+    ecs__ok(world); /* an in-place write from a system: observers are for structural changes */
+    return ECS_OK;
+  }
+  observe_write(world, r, e, v, added);
   ecs__ok(world);
-  return ECS_OK;
+  return after_direct_call(world, ECS_OK);
 }
 
 ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
@@ -320,12 +358,12 @@ ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
   if (st != ECS_OK) {
     return st;
   }
-  if ((st = ecs__remove(r, e)) != ECS_OK) {
+  if ((st = ecs__remove(world, r, e)) != ECS_OK) {
     return ecs__fail(world, st, "cannot remove '%s' from entity %uv%u", r->name, ECS_ENTITY_INDEX(e),
                      ECS_ENTITY_GENERATION(e));
   }
   ecs__ok(world);
-  return ECS_OK;
+  return after_direct_call(world, ECS_OK);
 }
 
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e) {
@@ -334,8 +372,14 @@ void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e) {
    * Archetype values go in one step with their row, not one table move per
    * component. A host storage that fails to remove keeps its value. */
   for (uint32_t i = 1; i < w->component_count; ++i) {
-    if (w->components[i]->kind != ECS_STORAGE_ARCHETYPE) {
-      (void)ecs__remove(w->components[i], e);
+    ecs__component_t *c = w->components[i];
+    if (c->kind != ECS_STORAGE_ARCHETYPE) {
+      (void)ecs__remove(w, c, e);
+    } else if (c->observer_count) {
+      void *v = c->vt->get(c->storage, e);
+      if (v) {
+        ecs__observe(w, c, e, ECS_ON_REMOVE, v);
+      }
     }
   }
   ecs__arch_drop(w->arch, e);

@@ -67,7 +67,8 @@ ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e) {
   }
   ecs__entity_destroy(world, e);
   ecs__ok(world);
-  return ECS_OK;
+  ecs_status_t obs = ecs__observers_flush(world, NULL);
+  return obs == ECS_OK ? ECS_OK : ecs__fail(world, obs, "observers: %s", ecs_strerror(obs));
 }
 
 void ecs__entity_destroy(ecs_world_t *world, ecs_entity_t e) {

@@ -33,6 +33,12 @@ typedef struct ecs__entity_record_t {
   bool alive;
 } ecs__entity_record_t;
 
+typedef struct ecs__observer_t {
+  ecs_observer_event_t event;
+  ecs_observer_fn callback;
+  void *user;
+} ecs__observer_t;
+
 typedef struct ecs__component_t {
   ecs_component_t id;
   char *name;
@@ -46,7 +52,10 @@ typedef struct ecs__component_t {
   ecs_storage_vtable_t vtable;    /* a copy: the kinds table may move */
   void *storage;
   ecs_storage_params_t params;
-  void *resource;    /* the singleton value, or NULL */
+  void *resource; /* the singleton value, or NULL */
+  ecs__observer_t *observers;
+  uint32_t observer_count;
+  uint32_t observer_cap;
   UT_hash_handle hh; /* by name */
 } ecs__component_t;
 
@@ -108,6 +117,9 @@ struct ecs_world_t {
   uint32_t scheduler_count;
   uint32_t scheduler_cap;
   struct ecs_metric_t *metrics; /* host metrics, a list */
+  ecs_cmd_buffer_t *obs[2];     /* commands queued by observers, used in turn */
+  uint32_t obs_cur;
+  bool obs_flushing;
 
   ecs_status_t last_status;
   char last_error[ECS_ERROR_MAX];
@@ -171,7 +183,21 @@ void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
 ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e);
 /* Moves the value at src into e's component (src is destroyed afterwards). */
 ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *src);
-ecs_status_t ecs__remove(ecs__component_t *c, ecs_entity_t e);
+ecs_status_t ecs__remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e);
+
+/* observers */
+void ecs__observe_slow(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, ecs_observer_event_t event,
+                       const void *value);
+static inline void ecs__observe(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, ecs_observer_event_t event,
+                                const void *value) {
+  if (ECS_UNLIKELY(c->observer_count != 0)) {
+    ecs__observe_slow(w, c, e, event, value);
+  }
+}
+/* Applies what observers queued (bounded rounds), adding the counts to
+ * *acc when given; ECS_OK when none. */
+ecs_status_t ecs__observers_flush(ecs_world_t *w, ecs_cmd_stats_t *acc);
+void ecs__observers_fini(ecs_world_t *w);
 
 /* storage kinds */
 ecs_status_t ecs__storage_kinds_init(ecs_world_t *w);

@@ -194,6 +194,7 @@ void ecs_world_free(ecs_world_t *world) {
   ecs__plugins_fini(world);
   ecs__query_free_all(world);
   ecs__metrics_fini(world);
+  ecs__observers_fini(world);
   ecs__free(world, world->schedulers, (size_t)world->scheduler_cap * sizeof(struct ecs_scheduler_t *));
   ecs__arch_set_closing(world->arch);
   ecs__component_fini_all(world);
