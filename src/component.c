@@ -17,6 +17,8 @@ static size_t default_alignment(size_t size) {
 
 static void component_free(ecs_world_t *w, ecs__component_t *c) {
   ecs__resource_fini(w, c);
+  ecs__free(w, c->changed_at, (size_t)c->track_cap * sizeof *c->changed_at);
+  ecs__free(w, c->added_at, (size_t)c->track_cap * sizeof *c->added_at);
   ecs__free(w, c->observers, (size_t)c->observer_cap * sizeof *c->observers);
   if (c->storage) {
     /* destruct every live value before the storage goes */
@@ -214,6 +216,10 @@ static ecs_status_t op_check(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, 
 /* Inserts storage for e and constructs the value unless the caller is about
  * to fill it. */
 static void *component_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, bool construct) {
+  if (c->changed_at && ecs__track_reserve(w, c, ECS_ENTITY_INDEX(e)) != ECS_OK) {
+    ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add component '%s'", c->name);
+    return NULL;
+  }
   void *v = c->vt->insert(c->storage, e);
   if (!v) {
     ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add component '%s'", c->name);
@@ -226,7 +232,64 @@ static void *component_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t 
       memset(v, 0, c->size);
     }
   }
+  if (c->changed_at) {
+    ecs__mark(c, e, ecs__change_tick(w), true);
+  }
   return v;
+}
+
+/* Tracking arrays cover slot (grown with zeroes: never written). */
+ecs_status_t ecs__track_reserve(ecs_world_t *w, ecs__component_t *c, uint32_t slot) {
+  if (slot < c->track_cap) {
+    return ECS_OK;
+  }
+  uint32_t cap = c->track_cap ? c->track_cap : 64;
+  while (cap <= slot) {
+    cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+  }
+  uint64_t *ch = ecs__realloc(w, c->changed_at, (size_t)c->track_cap * sizeof *ch, (size_t)cap * sizeof *ch);
+  if (!ch) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  c->changed_at = ch;
+  uint64_t *ad = ecs__realloc(w, c->added_at, (size_t)c->track_cap * sizeof *ad, (size_t)cap * sizeof *ad);
+  if (!ad) {
+    /* keep both arrays the same size: shrink back is not needed, the extra
+     * room of changed_at is harmless until the next growth */
+    return ECS_ERR_NO_MEMORY;
+  }
+  c->added_at = ad;
+  memset(ch + c->track_cap, 0, (size_t)(cap - c->track_cap) * sizeof *ch);
+  memset(ad + c->track_cap, 0, (size_t)(cap - c->track_cap) * sizeof *ad);
+  c->track_cap = cap;
+  return ECS_OK;
+}
+
+/* Starts change tracking of c; its current holders count as just written
+ * and just added, so a first filtered iteration sees them. */
+ecs_status_t ecs__track_enable(ecs_world_t *w, ecs__component_t *c) {
+  if (c->changed_at) {
+    return ECS_OK;
+  }
+  uint32_t slots = w->record_count ? w->record_count : 1;
+  c->changed_at = ecs__calloc(w, (size_t)slots * sizeof *c->changed_at);
+  c->added_at = ecs__calloc(w, (size_t)slots * sizeof *c->added_at);
+  if (!c->changed_at || !c->added_at) {
+    ecs__free(w, c->changed_at, (size_t)slots * sizeof *c->changed_at);
+    ecs__free(w, c->added_at, (size_t)slots * sizeof *c->added_at);
+    c->changed_at = c->added_at = NULL;
+    return ECS_ERR_NO_MEMORY;
+  }
+  c->track_cap = slots;
+  uint64_t tick = ecs__change_tick(w);
+  size_t cursor = 0;
+  ecs_storage_chunk_t ch;
+  while (c->vt->chunk(c->storage, &cursor, &ch)) {
+    for (size_t i = 0; i < ch.count; ++i) {
+      ecs__mark(c, ch.entities[i], tick, true);
+    }
+  }
+  return ECS_OK;
 }
 
 ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
@@ -255,8 +318,12 @@ static void *component_prepare_write(ecs_world_t *w, ecs__component_t *c, ecs_en
   return component_insert(w, c, e, false);
 }
 
-/* Observers of a write that is complete: ON_ADD first when it added. */
+/* Observers of a write that is complete: ON_ADD first when it added. The
+ * write is recorded for change detection too. */
 static void observe_write(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *v, bool added) {
+  if (c->changed_at) {
+    ecs__mark(c, e, ecs__change_tick(w), false);
+  }
   if (added) {
     ecs__observe(w, c, e, ECS_ON_ADD, v);
   }
@@ -344,7 +411,11 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
     }
   }
   if (world->in_tick) {
-    ecs__ok(world); /* an in-place write from a system: observers are for structural changes */
+    /* an in-place write from a system: observers are for structural changes */
+    if (r->changed_at) {
+      ecs__mark(r, e, ecs__change_tick(world), false);
+    }
+    ecs__ok(world);
     return ECS_OK;
   }
   observe_write(world, r, e, v, added);

@@ -56,6 +56,10 @@ typedef struct ecs__component_t {
   ecs__observer_t *observers;
   uint32_t observer_count;
   uint32_t observer_cap;
+  /* change detection, by entity slot; NULL until a query filters on it */
+  uint64_t *changed_at;
+  uint64_t *added_at;
+  uint32_t track_cap;
   UT_hash_handle hh; /* by name */
 } ecs__component_t;
 
@@ -116,8 +120,9 @@ struct ecs_world_t {
   struct ecs_scheduler_t **schedulers; /* built on this world, for metrics */
   uint32_t scheduler_count;
   uint32_t scheduler_cap;
-  struct ecs_metric_t *metrics; /* host metrics, a list */
-  ecs_cmd_buffer_t *obs[2];     /* commands queued by observers, used in turn */
+  struct ecs_metric_t *metrics;    /* host metrics, a list */
+  _Atomic uint64_t change_counter; /* change-detection ticks, unique per use */
+  ecs_cmd_buffer_t *obs[2];        /* commands queued by observers, used in turn */
   uint32_t obs_cur;
   bool obs_flushing;
 
@@ -184,6 +189,23 @@ ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e);
 /* Moves the value at src into e's component (src is destroyed afterwards). */
 ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *src);
 ecs_status_t ecs__remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e);
+
+/* change detection */
+static inline uint64_t ecs__change_tick(ecs_world_t *w) {
+  return atomic_fetch_add(&w->change_counter, 1u) + 1u;
+}
+/* Records a write (and an add) of c on e at tick; a no-op when untracked. */
+static inline void ecs__mark(ecs__component_t *c, ecs_entity_t e, uint64_t tick, bool added) {
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  if (ECS_UNLIKELY(c->changed_at != NULL) && idx < c->track_cap) {
+    c->changed_at[idx] = tick;
+    if (added) {
+      c->added_at[idx] = tick;
+    }
+  }
+}
+ecs_status_t ecs__track_reserve(ecs_world_t *w, ecs__component_t *c, uint32_t slot);
+ecs_status_t ecs__track_enable(ecs_world_t *w, ecs__component_t *c);
 
 /* observers */
 void ecs__observe_slow(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, ecs_observer_event_t event,

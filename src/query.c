@@ -16,7 +16,10 @@ struct ecs_query_t {
   ecs_query_t *prev;
   ecs_query_t *next;
   int32_t term_count;
-  bool filtered; /* some term besides the driver can reject a row */
+  bool filtered;                         /* some term besides the driver can reject a row */
+  bool changes;                          /* some term filters on changes: rows are probed, driver included */
+  uint32_t filters[ECS_QUERY_MAX_TERMS]; /* ECS__ACCESS_CHANGED_BIT / _ADDED_BIT per term */
+  uint64_t last_tick;                    /* change tick of the previous iteration */
   ecs_term_t terms[ECS_QUERY_MAX_TERMS];
   ecs__component_t *comps[ECS_QUERY_MAX_TERMS];
   /* the table cache: tables are only ever appended to the world's set, so
@@ -56,8 +59,16 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
                 t->component);
       return NULL;
     }
-    if ((unsigned)t->access > (unsigned)ECS_ACCESS_OPTIONAL) {
+    /* the change bits are split off: terms keep the plain access */
+    uint32_t bits = (uint32_t)t->access & (ECS__ACCESS_CHANGED_BIT | ECS__ACCESS_ADDED_BIT);
+    ecs_access_t access = (ecs_access_t)((uint32_t)t->access & ~bits);
+    if ((unsigned)access > (unsigned)ECS_ACCESS_OPTIONAL) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: invalid access %d", (int)i, (int)t->access);
+      return NULL;
+    }
+    if (bits == (ECS__ACCESS_CHANGED_BIT | ECS__ACCESS_ADDED_BIT) || (bits && !term_required(access))) {
+      ecs__fail(world, ECS_ERR_INVALID_ARGUMENT,
+                "query term %d: ECS_CHANGED or ECS_ADDED (not both) wraps a READ, WRITE or WITH access", (int)i);
       return NULL;
     }
     for (int32_t j = 0; j < i; ++j) {
@@ -67,8 +78,9 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
         return NULL;
       }
     }
-    any_required |= term_required(t->access);
-    q.terms[i] = *t;
+    any_required |= term_required(access);
+    q.terms[i] = (ecs_term_t){t->component, access};
+    q.filters[i] = bits;
     q.comps[i] = c;
     q.term_count = i + 1;
   }
@@ -81,6 +93,15 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
     filters += q.terms[i].access != ECS_ACCESS_OPTIONAL;
   }
   q.filtered = filters > 1;
+  for (int32_t i = 0; i < q.term_count; ++i) {
+    if (q.filters[i]) {
+      q.changes = q.filtered = true;
+      if (ecs__track_enable(world, q.comps[i]) != ECS_OK) {
+        ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot track changes of '%s'", q.comps[i]->name);
+        return NULL;
+      }
+    }
+  }
   ecs_query_t *out = ecs__alloc(world, sizeof *out);
   if (!out) {
     ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot allocate query");
@@ -170,7 +191,12 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   it.world = query->world;
   it.term_count = query->term_count;
   it.priv.query = query;
-  it.priv.tables = all_archetype(query) && update_table_cache(query);
+  it.priv.tables = !query->changes && all_archetype(query) && update_table_cache(query);
+  /* each iteration takes a fresh tick: it sees writes after the previous
+   * one and records its own field writes after it */
+  it.priv.since = query->last_tick;
+  it.priv.change_tick = ecs__change_tick(query->world);
+  query->last_tick = it.priv.change_tick;
   size_t best = SIZE_MAX;
   for (int32_t i = 0; i < query->term_count; ++i) {
     if (term_required(query->terms[i].access)) {
@@ -185,15 +211,27 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   return it;
 }
 
-static bool row_matches(const ecs_query_t *q, int32_t driver, ecs_entity_t e) {
+/* The change filter of a term on e (present there already). */
+static bool change_matches(uint32_t filter, const ecs__component_t *c, ecs_entity_t e, uint64_t since) {
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  const uint64_t *ticks = filter == ECS__ACCESS_ADDED_BIT ? c->added_at : c->changed_at;
+  return idx < c->track_cap && ticks[idx] > since;
+}
+
+static bool row_matches(const ecs_query_t *q, int32_t driver, ecs_entity_t e, uint64_t since) {
   for (int32_t i = 0; i < q->term_count; ++i) {
-    ecs_access_t a = q->terms[i].access;
-    if (i == driver || a == ECS_ACCESS_OPTIONAL) {
+    const ecs_term_t *t = &q->terms[i];
+    const ecs__component_t *c = q->comps[i];
+    if (t->access == ECS_ACCESS_OPTIONAL) {
       continue;
     }
-    const ecs__component_t *c = q->comps[i];
-    bool has = c->vt->get(c->storage, e) != NULL;
-    if (has == (a == ECS_ACCESS_WITHOUT)) {
+    if (i != driver) {
+      bool has = c->vt->get(c->storage, e) != NULL;
+      if (has == (t->access == ECS_ACCESS_WITHOUT)) {
+        return false;
+      }
+    }
+    if (q->filters[i] && !change_matches(q->filters[i], c, e, since)) {
       return false;
     }
   }
@@ -256,11 +294,11 @@ bool ecs_iter_next(ecs_iter_t *it) {
       end = start + INT32_MAX;
     }
     if (q->filtered) {
-      while (start < end && !row_matches(q, driver, it->priv.chunk_entities[start])) {
+      while (start < end && !row_matches(q, driver, it->priv.chunk_entities[start], it->priv.since)) {
         ++start;
       }
       size_t run = start;
-      while (run < end && row_matches(q, driver, it->priv.chunk_entities[run])) {
+      while (run < end && row_matches(q, driver, it->priv.chunk_entities[run], it->priv.since)) {
         ++run;
       }
       end = run;
@@ -282,9 +320,24 @@ bool ecs_iter_next(ecs_iter_t *it) {
   }
 }
 
+/* A WRITE term handing out values of a tracked component records writes. */
+static void mark_written(const ecs_iter_t *it, int32_t term, int32_t first, int32_t count) {
+  const ecs_query_t *q = it->priv.query;
+  ecs__component_t *c = q->comps[term];
+  if (ECS_LIKELY(!c->changed_at) || q->terms[term].access != ECS_ACCESS_WRITE) {
+    return;
+  }
+  for (int32_t r = first; r < first + count; ++r) {
+    ecs__mark(c, it->entities[r], it->priv.change_tick, false);
+  }
+}
+
 void *ecs_field(const ecs_iter_t *it, int32_t term) {
   if (!it || term < 0 || term >= it->term_count) {
     return NULL;
+  }
+  if (it->priv.columns[term]) {
+    mark_written(it, term, 0, it->count);
   }
   return it->priv.columns[term];
 }
@@ -298,6 +351,7 @@ void *ecs_field_at(const ecs_iter_t *it, int32_t term, int32_t row) {
   if (!term_has_field(q->terms[term].access) || c->size == 0) {
     return NULL;
   }
+  mark_written(it, term, row, 1);
   if (it->priv.columns[term]) {
     return (char *)it->priv.columns[term] + (size_t)row * c->params.stride;
   }

@@ -299,7 +299,8 @@ static ecs_status_t build_system(ecs_world_t *w, b_system_t *src, s_system_t *ds
 uint32_t ecs__access_list(const ecs_system_desc_t *d, access_t *out) {
   uint32_t n = 0;
   for (int i = 0; i < ECS_QUERY_MAX_TERMS && d->query.terms[i].component; ++i) {
-    ecs_access_t a = d->query.terms[i].access;
+    ecs_access_t a = (ecs_access_t)((uint32_t)d->query.terms[i].access &
+                                    ~(uint32_t)(ECS__ACCESS_CHANGED_BIT | ECS__ACCESS_ADDED_BIT));
     /* WITH/WITHOUT only test presence, which no system changes in a stage */
     if (a == ECS_ACCESS_READ || a == ECS_ACCESS_WRITE || a == ECS_ACCESS_OPTIONAL) {
       out[n++] = (access_t){d->query.terms[i].component, a == ECS_ACCESS_WRITE, false};

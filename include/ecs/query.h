@@ -16,17 +16,38 @@ ECS_EXTERN_C_BEGIN
 #define ECS_QUERY_MAX_TERMS 16
 
 typedef enum ecs_access_t {
-  ECS_ACCESS_READ = 0, /**< entity must have it; field readable */
-  ECS_ACCESS_WRITE,    /**< entity must have it; field writable */
-  ECS_ACCESS_WITH,     /**< entity must have it; no field (filter) */
-  ECS_ACCESS_WITHOUT,  /**< entity must not have it */
-  ECS_ACCESS_OPTIONAL, /**< field read if present, NULL otherwise */
+  ECS_ACCESS_READ = 0,             /**< entity must have it; field readable */
+  ECS_ACCESS_WRITE,                /**< entity must have it; field writable */
+  ECS_ACCESS_WITH,                 /**< entity must have it; no field (filter) */
+  ECS_ACCESS_WITHOUT,              /**< entity must not have it */
+  ECS_ACCESS_OPTIONAL,             /**< field read if present, NULL otherwise */
+  ECS__ACCESS_CHANGED_BIT = 0x100, /**< see ECS_CHANGED() */
+  ECS__ACCESS_ADDED_BIT = 0x200,   /**< see ECS_ADDED() */
   ECS__ACCESS_FORCE_U32 = 0x7fffffff
 } ecs_access_t;
 
+/** Change detection: wrap a READ, WRITE or WITH access in ECS_CHANGED()
+ *  to match only entities whose component was written since the query's
+ *  previous iteration (for a system: since the system last ran), or in
+ *  ECS_ADDED() for those to which it was added since then:
+ *  `{pos, ECS_CHANGED(ECS_ACCESS_READ)}`.
+ *
+ *  A write is recorded when the component is added or set (ecs_add,
+ *  ecs_set, commands), and when a query with a WRITE term on it hands out
+ *  the value (ecs_field: the whole chunk; ecs_field_at: that row) -
+ *  whether or not the caller then changes it. Granularity: per entity, in
+ *  every storage kind. Tracking starts when the first query with such a
+ *  filter on the component is created (values already there count as
+ *  changed for its first iteration); components nobody filters on pay
+ *  nothing. Filtered queries take the probing path, not the archetype table
+ *  walk. A system sees the writes of every other system since its last
+ *  run, not its own field writes of that run. */
+#define ECS_CHANGED(access) ((ecs_access_t)((uint32_t)(access) | (uint32_t)ECS__ACCESS_CHANGED_BIT))
+#define ECS_ADDED(access) ((ecs_access_t)((uint32_t)(access) | (uint32_t)ECS__ACCESS_ADDED_BIT))
+
 typedef struct ecs_term_t {
   ecs_component_t component; /**< ECS_COMPONENT_NULL ends the term list */
-  ecs_access_t access;
+  ecs_access_t access;       /**< possibly wrapped in ECS_CHANGED() or ECS_ADDED() */
 } ecs_term_t;
 
 /** Query definition: terms in order, ended by the first zero component or
@@ -53,7 +74,9 @@ typedef struct ecs_iter_t {
     size_t chunk_row;
     size_t cursor;
     int32_t driver;
-    bool tables; /* walking the query's cached archetype tables */
+    uint64_t since;       /* change detection: writes after this tick match */
+    uint64_t change_tick; /* the tick this iteration's field writes record */
+    bool tables;          /* walking the query's cached archetype tables */
     bool done;
   } priv;
 } ecs_iter_t;
