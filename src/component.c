@@ -403,7 +403,7 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
   if (!v) {
     return ECS_ERR_NO_MEMORY;
   }
-  if (r->size > 0) {
+  if (r->size > 0 && value) { /* value is not NULL here (checked above); said for the analyser */
     if (r->hooks.copy) {
       r->hooks.copy(v, value, 1, r->hooks.user);
     } else {

@@ -32,7 +32,8 @@ ecs_status_t ecs__world_add_scheduler(ecs_world_t *w, struct ecs_scheduler_t *s)
 void ecs__world_remove_scheduler(ecs_world_t *w, const struct ecs_scheduler_t *s) {
   for (uint32_t i = 0; i < w->scheduler_count; ++i) {
     if (w->schedulers[i] == s) {
-      memmove(&w->schedulers[i], &w->schedulers[i + 1], (w->scheduler_count - i - 1) * sizeof *w->schedulers);
+      memmove(&w->schedulers[i], &w->schedulers[i + 1],
+              (w->scheduler_count - i - 1) * sizeof(struct ecs_scheduler_t *));
       w->scheduler_count--;
       return;
     }

@@ -61,8 +61,8 @@ static uint64_t group_critical(const ecs_scheduler_t *s, const s_group_t *g, boo
     return sum;
   }
   /* successors only point forward in declared order: one pass suffices */
-  uint64_t dist[256];
-  uint32_t prev[256];
+  uint64_t dist[256] = {0};
+  uint32_t prev[256] = {0};
   uint32_t n = g->count < 256 ? g->count : 256;
   for (uint32_t i = 0; i < n; ++i) {
     dist[i] = first[i].run_ns;
