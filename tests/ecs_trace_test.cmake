@@ -1,0 +1,116 @@
+# Runs ecs-trace on every workload (2 threads, 20 ticks), then checks each
+# trace with ecs_trace_check (valid JSON, a tid on every event, spans nested
+# per thread, the workload's span names, two thread tracks where the
+# workload keeps both threads busy) and each metrics file with
+# ecs_prom_check (the Prometheus text format 0.0.4), and with promtool too
+# when it is installed.
+# -DECS_TRACE=<ecs-trace> -DTRACE_CHECK=<ecs_trace_check>
+# -DPROM_CHECK=<ecs_prom_check> -DOUT_DIR=<where the files go>
+foreach(var ECS_TRACE TRACE_CHECK PROM_CHECK OUT_DIR)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "ecs_trace_test.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+
+set(names_particles tick particles particles.integrate particles.age particles.respawn respawn.scan wait apply)
+set(threads_particles 2)
+set(names_boids tick ai.steer physics.integrate physics.grid_build physics.collide life.hurt life.age life.spawn
+    wait apply)
+set(threads_boids 2)
+set(names_mixed tick mixed.sim mixed.rules mixed.move mixed.burn mixed.regen mixed.ignite mixed.respawn wait apply)
+set(threads_mixed 1)
+set(families ecs_entities_alive ecs_component_memory_bytes ecs_ticks_total ecs_tick_duration_seconds
+    ecs_system_duration_seconds ecs_commands_applied_total ecs_pool_queue_depth_high_water)
+
+# --help documents every flag and exits 0; a usage error exits 2.
+execute_process(COMMAND ${ECS_TRACE} --help OUTPUT_VARIABLE help RESULT_VARIABLE rc TIMEOUT 10)
+foreach(flag --workload --threads --ticks --out --metrics --agents --log-level --help particles boids mixed)
+  if(NOT rc EQUAL 0 OR NOT help MATCHES "${flag}")
+    message(FATAL_ERROR "ecs-trace --help (exit ${rc}) does not document ${flag}:\n${help}")
+  endif()
+endforeach()
+execute_process(COMMAND ${ECS_TRACE} --workload nope --out ${OUT_DIR}/nope.json
+                ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 10)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "ecs-trace --workload nope exited with ${rc}, expected 2:\n${err}")
+endif()
+
+find_program(PROMTOOL promtool)
+
+# Whether a worker thread gets work at all depends on the OS scheduler: on a
+# loaded machine the ticking thread may run every task itself while the
+# worker is not scheduled. So a trace on too few tracks is retried (twice);
+# any other failure is final.
+foreach(workload particles boids mixed)
+  set(trace ${OUT_DIR}/ecs_trace_${workload}.json)
+  set(metrics ${OUT_DIR}/ecs_trace_${workload}.prom)
+  foreach(attempt 1 2 3)
+    file(REMOVE ${trace} ${metrics})
+    execute_process(COMMAND ${ECS_TRACE} --workload ${workload} --threads 2 --ticks 20 --out ${trace}
+                            --metrics ${metrics}
+                    OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 30)
+    if(rc EQUAL 1 AND err MATCHES "ECS_PROFILE=OFF")
+      message(STATUS "libecs built with ECS_PROFILE=OFF: no tracing, nothing to check (ecs-trace says: ${err})")
+      return()
+    endif()
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "ecs-trace --workload ${workload} exited with ${rc}:\n${out}${err}")
+    endif()
+    message(STATUS "${out}")
+    execute_process(COMMAND ${TRACE_CHECK} ${trace} --min-threads ${threads_${workload}} ${names_${workload}}
+                    OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 30)
+    if(rc EQUAL 0)
+      break()
+    elseif(NOT err MATCHES "thread tracks" OR attempt EQUAL 3)
+      message(FATAL_ERROR "ecs_trace_check ${trace} failed (${rc}):\n${out}${err}")
+    endif()
+    message(STATUS "attempt ${attempt}: ${err}")
+  endforeach()
+  message(STATUS "${out}")
+  execute_process(COMMAND ${PROM_CHECK} ${metrics} ${families}
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 30)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "ecs_prom_check ${metrics} failed (${rc}):\n${out}${err}")
+  endif()
+  message(STATUS "${out}")
+  if(PROMTOOL) # Prometheus's own parser and linter, when installed (Debian: prometheus)
+    execute_process(COMMAND ${PROMTOOL} check metrics INPUT_FILE ${metrics}
+                    OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 30)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "promtool check metrics ${metrics} failed (${rc}):\n${out}${err}")
+    endif()
+    message(STATUS "promtool check metrics: ok")
+  endif()
+endforeach()
+
+# The checkers themselves must reject broken input.
+file(READ ${OUT_DIR}/ecs_trace_particles.json good)
+string(LENGTH "${good}" len)
+math(EXPR cut "${len} - 8")
+string(SUBSTRING "${good}" 0 ${cut} truncated)
+set(bad_truncated "${truncated}")
+set(bad_overlap [=[{"traceEvents":[
+{"name":"a","ph":"X","ts":1.0,"dur":10.0,"pid":1,"tid":0},
+{"name":"b","ph":"X","ts":5.0,"dur":10.0,"pid":1,"tid":0}]}]=])
+set(bad_no_tid [=[{"traceEvents":[{"name":"a","ph":"X","ts":1.0,"dur":1.0,"pid":1}]}]=])
+foreach(bad truncated overlap no_tid)
+  file(WRITE ${OUT_DIR}/ecs_trace_bad_${bad}.json "${bad_${bad}}")
+  execute_process(COMMAND ${TRACE_CHECK} ${OUT_DIR}/ecs_trace_bad_${bad}.json
+                  OUTPUT_QUIET ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 30)
+  if(NOT rc EQUAL 1)
+    message(FATAL_ERROR "ecs_trace_check accepted a broken trace (${bad}): exit ${rc}")
+  endif()
+  message(STATUS "rejected as expected (${bad}): ${err}")
+endforeach()
+execute_process(COMMAND ${TRACE_CHECK} ${OUT_DIR}/ecs_trace_particles.json no.such.span
+                OUTPUT_QUIET ERROR_QUIET RESULT_VARIABLE rc TIMEOUT 30)
+if(NOT rc EQUAL 1)
+  message(FATAL_ERROR "ecs_trace_check found a span that is not there: exit ${rc}")
+endif()
+file(WRITE ${OUT_DIR}/ecs_prom_bad.prom "# TYPE x counter\nx{a=\"b} 1\n")
+execute_process(COMMAND ${PROM_CHECK} ${OUT_DIR}/ecs_prom_bad.prom
+                OUTPUT_QUIET ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 30)
+if(NOT rc EQUAL 1)
+  message(FATAL_ERROR "ecs_prom_check accepted a broken exposition: exit ${rc}")
+endif()
+message(STATUS "rejected as expected: ${err}")
