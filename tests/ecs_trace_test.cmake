@@ -114,3 +114,30 @@ if(NOT rc EQUAL 1)
   message(FATAL_ERROR "ecs_prom_check accepted a broken exposition: exit ${rc}")
 endif()
 message(STATUS "rejected as expected: ${err}")
+
+# --schedule: the schedule as JSON (parsed by the trace checker's JSON
+# reader) and as DOT, rendered by Graphviz when it is installed.
+execute_process(COMMAND ${ECS_TRACE} --workload mixed --threads 2 --ticks 5 --out ${OUT_DIR}/ecs_trace_sched.json
+                        --schedule ${OUT_DIR}/ecs_schedule.dot
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err TIMEOUT 60)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ecs-trace --schedule failed (${rc}): ${err}")
+endif()
+file(READ ${OUT_DIR}/ecs_schedule.dot dot_text)
+foreach(needle "digraph schedule" "conflict Health: write/write" "label=\"order\"" "label=\"after\"")
+  string(FIND "${dot_text}" "${needle}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "the schedule DOT lacks '${needle}':\n${dot_text}")
+  endif()
+endforeach()
+find_program(DOT_EXECUTABLE dot)
+if(DOT_EXECUTABLE)
+  execute_process(COMMAND ${DOT_EXECUTABLE} -Tsvg ${OUT_DIR}/ecs_schedule.dot -o ${OUT_DIR}/ecs_schedule.svg
+                  RESULT_VARIABLE rc ERROR_VARIABLE err TIMEOUT 60)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "Graphviz rejected the schedule DOT: ${err}")
+  endif()
+  message(STATUS "schedule DOT rendered by ${DOT_EXECUTABLE}")
+else()
+  message(STATUS "graphviz not installed: the schedule DOT was checked but not rendered")
+endif()

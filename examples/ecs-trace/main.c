@@ -5,7 +5,8 @@
  * through a trace it wrote.
  *
  * usage: ecs-trace --workload NAME --out FILE [--threads N] [--ticks N]
- *                  [--agents N] [--metrics FILE] [--log-level L]
+ *                  [--agents N] [--metrics FILE] [--schedule FILE.dot|FILE.json]
+ *                  [--log-level L]
  * Exit status: 0 done, 1 runtime error (message on stderr), 2 usage error. */
 #include "workloads.h"
 
@@ -20,13 +21,14 @@ typedef struct options_t {
   const char *workload;
   const char *out;
   const char *metrics;
+  const char *schedule;
   long threads, ticks, agents;
   ecs_log_level_t log_level;
 } options_t;
 
 static void usage(FILE *to) {
   fprintf(to, "usage: ecs-trace --workload NAME --out FILE [--threads N] [--ticks N] [--agents N]\n"
-              "                 [--metrics FILE] [--log-level L]\n"
+              "                 [--metrics FILE] [--schedule FILE.dot|FILE.json] [--log-level L]\n"
               "\n"
               "Runs a workload and writes its trace as Chrome trace-event JSON: one track per\n"
               "thread, spans for every tick, group, system, parallel_for slice, barrier wait\n"
@@ -44,6 +46,9 @@ static void usage(FILE *to) {
               "                   20000, boids 5000 (spawned gradually), mixed 10000)\n"
               "  --metrics FILE   after the last tick, write the world's metrics to FILE in the\n"
               "                   Prometheus text format 0.0.4\n"
+              "  --schedule FILE  after the last tick, write the schedule as data: groups,\n"
+              "                   systems, every ordering edge with its reason, the critical\n"
+              "                   path; Graphviz DOT when FILE ends in .dot, else JSON\n"
               "  --log-level L    trace, debug, info, warn (default), error or off: the world's\n"
               "                   logfmt lines on stderr at L and above\n"
               "  --help           print this help and exit\n"
@@ -74,8 +79,8 @@ static int parse(int argc, char **argv, options_t *o) {
       usage(stdout);
       return 1;
     }
-    static const char *const known[] = {"--workload", "--out",    "--metrics",  "--threads",
-                                        "--ticks",    "--agents", "--log-level"};
+    static const char *const known[] = {"--workload", "--out",    "--metrics",   "--threads",
+                                        "--ticks",    "--agents", "--log-level", "--schedule"};
     bool ok = false;
     for (size_t k = 0; k < sizeof known / sizeof known[0]; ++k) {
       ok = ok || strcmp(flag, known[k]) == 0;
@@ -95,6 +100,8 @@ static int parse(int argc, char **argv, options_t *o) {
       o->out = value;
     } else if (strcmp(flag, "--metrics") == 0) {
       o->metrics = value;
+    } else if (strcmp(flag, "--schedule") == 0) {
+      o->schedule = value;
     } else if (strcmp(flag, "--log-level") == 0) {
       o->log_level = ECS_LOG_DEFAULT;
       for (ecs_log_level_t l = ECS_LOG_TRACE; l <= ECS_LOG_OFF; ++l) {
@@ -121,6 +128,29 @@ static int parse(int argc, char **argv, options_t *o) {
     return -1;
   }
   return 0;
+}
+
+/* Writes the schedule to path (DOT for *.dot, else JSON); false (message
+ * printed) on failure. */
+static bool write_schedule(const ecs_scheduler_t *sched, const char *path) {
+  size_t len = strlen(path);
+  bool dot = len >= 4 && strcmp(path + len - 4, ".dot") == 0;
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    fprintf(stderr, "ecs-trace: cannot open %s: %s\n", path, strerror(errno));
+    return false;
+  }
+  ecs_writer_t out = ecs_file_writer(f);
+  ecs_status_t st = ecs_scheduler_describe(sched, &out, dot ? ECS_DESCRIBE_DOT : ECS_DESCRIBE_JSON);
+  if (fclose(f) != 0 && st == ECS_OK) {
+    st = ECS_ERR_IO;
+  }
+  if (st != ECS_OK) {
+    fprintf(stderr, "ecs-trace: cannot write the schedule to %s: %s\n", path, ecs_strerror(st));
+    return false;
+  }
+  printf("ecs-trace: wrote the schedule to %s (%s)\n", path, dot ? "Graphviz DOT" : "JSON");
+  return true;
 }
 
 /* Writes the world's metrics to path; false (message printed) on failure. */
@@ -235,7 +265,8 @@ int main(int argc, char **argv) {
   }
   printf("ecs-trace: wrote %s: %llu spans (%llu dropped); open it in https://ui.perfetto.dev\n", o.out,
          (unsigned long long)spans, (unsigned long long)dropped);
-  if (tick_st == ECS_OK && (!o.metrics || write_metrics(world, o.metrics))) {
+  if (tick_st == ECS_OK && (!o.metrics || write_metrics(world, o.metrics)) &&
+      (!o.schedule || write_schedule(sched, o.schedule))) {
     rc = 0;
   }
 
