@@ -5,7 +5,7 @@
 # command to run and exits 1.
 set -euo pipefail
 
-packages=(cmake make gcc g++ uthash-dev libcmocka-dev "$@")
+packages=(cmake make gcc g++ pkgconf uthash-dev libcmocka-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,0 +1,63 @@
+# Installs the built library into a scratch prefix, then builds and runs a
+# consumer in C and C++ two ways: through the CMake package and through
+# pkg-config. -DBUILD_DIR=<libecs build> -DSOURCE_DIR=<tests/consumer> -DWORK=<scratch>
+file(REMOVE_RECURSE ${WORK})
+set(prefix ${WORK}/prefix)
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix}
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed: ${err}")
+endif()
+foreach(f include/ecs.h include/ecs/scheduler.h)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+
+# 1. CMake package
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK}/cmake-build -DCMAKE_PREFIX_PATH=${prefix}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "configuring the consumer failed:\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK}/cmake-build RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "building the consumer failed:\n${out}")
+endif()
+foreach(exe consumer_c consumer_cpp)
+  execute_process(COMMAND ${WORK}/cmake-build/${exe} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES ": ok")
+    message(FATAL_ERROR "${exe} (CMake package) failed: ${out}")
+  endif()
+  message(STATUS "CMake package: ${out}")
+endforeach()
+
+# 2. pkg-config
+find_program(PKG_CONFIG NAMES pkg-config pkgconf)
+if(NOT PKG_CONFIG)
+  message(STATUS "pkg-config not installed: the pkg-config consumer is skipped")
+  return()
+endif()
+file(GLOB pcdir ${prefix}/lib*/pkgconfig ${prefix}/lib/*/pkgconfig)
+set(ENV{PKG_CONFIG_PATH} "${pcdir}")
+execute_process(COMMAND ${PKG_CONFIG} --cflags --libs --static libecs OUTPUT_VARIABLE flags RESULT_VARIABLE rc
+                OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pkg-config does not know libecs (PKG_CONFIG_PATH=${pcdir})")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+foreach(pair "cc;main.c;-std=c11" "c++;main.cpp;-std=c++17")
+  list(GET pair 0 compiler)
+  list(GET pair 1 src)
+  list(GET pair 2 std)
+  execute_process(COMMAND ${compiler} ${std} ${SOURCE_DIR}/${src} ${flags} -o ${WORK}/pc_${src}.out
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${compiler} with pkg-config flags failed: ${err}")
+  endif()
+  execute_process(COMMAND ${WORK}/pc_${src}.out RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES ": ok")
+    message(FATAL_ERROR "${src} (pkg-config) failed: ${out}")
+  endif()
+  message(STATUS "pkg-config: ${out}")
+endforeach()
