@@ -161,7 +161,10 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
     first[i].over_budget_now = false;
     atomic_store(&first[i].violations, 0u);
   }
-  if (g->mode == ECS_GROUP_ASYNC && s->pool) {
+  /* a group too small to pay for dispatch runs here, in declared order (a
+   * valid order: serialized pairs always point forward) */
+  bool dispatch = g->mode == ECS_GROUP_ASYNC && s->pool && (g->last_ns == 0 || g->last_ns >= s->inline_below_ns);
+  if (dispatch) {
     for (uint32_t i = 0; i < g->count; ++i) {
       atomic_store(&first[i].pending, first[i].pred_count);
     }
@@ -294,6 +297,7 @@ static bool run_stage(ecs_scheduler_t *s, uint32_t gi, double dt, ecs_tick_resul
   uint64_t g2 = ecs__now_ns();
   gs->runs++;
   gs->run_ns += g1 - g0;
+  s->groups[gi].last_ns = g1 - g0;
   gs->apply_ns += g2 - g1;
   if (g->budget_ns && g1 - g0 > g->budget_ns) {
     r->budget_overruns++;

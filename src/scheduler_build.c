@@ -461,6 +461,7 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
     return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate scheduler");
   }
   s->world = w;
+  s->inline_below_ns = b->options.inline_below_ns ? b->options.inline_below_ns : 20000;
 #ifdef NDEBUG
   s->check_access = b->options.check_access == ECS_ACCESS_CHECK_ON;
 #else

@@ -151,6 +151,7 @@ typedef struct s_group_t {
   void *run_if_user;
   double fixed_dt;
   double accumulator; /* fixed-step time owed */
+  uint64_t last_ns;   /* its previous run, to decide whether dispatch pays */
   uint32_t max_steps;
   uint32_t every_n_ticks;
   uint64_t over_budget_total;
@@ -172,6 +173,7 @@ struct ecs_scheduler_t {
   ecs_pool_t *pool; /* NULL: everything runs on the caller's thread */
   bool owns_pool;
   bool check_access;
+  uint64_t inline_below_ns;
   ecs__trace_t *trace; /* NULL when not tracing */
   /* totals for metrics, kept by the ticking thread */
   ecs__histogram_t tick_hist;

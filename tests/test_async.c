@@ -114,9 +114,10 @@ static void test_conflicts_serialized(void **state) {
     overlap_t writers = {0};
     overlap_t readers = {0};
     ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-    assert_int_equal(
-        ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads, .on_conflict = ECS_CONFLICT_SERIALIZE}),
-        ECS_OK);
+    assert_int_equal(ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1,
+                                                                        .threads = threads,
+                                                                        .on_conflict = ECS_CONFLICT_SERIALIZE}),
+                     ECS_OK);
     ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "jobs", .mode = ECS_GROUP_ASYNC});
     const char *names[] = {"w1", "w2", "w3", "w4"};
     for (int i = 0; i < 4; ++i) {
@@ -176,7 +177,7 @@ static uint64_t run_spawner(int32_t threads, ecs_group_mode_t mode, long long *s
   ecs_world_t *w = world_with_entities(&pos, 1000);
   spawn_ctx_t c = {.pos = pos};
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads});
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = threads});
   ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = mode});
   ecs_builder_add_system(
       b, g,
@@ -238,7 +239,7 @@ static void test_async_failures(void **state) {
     ecs_world_t *w = world_with_entities(&pos, 100);
     ecs_error_policy_t p = policy ? ECS_ON_ERROR_SKIP : ECS_ON_ERROR_FAIL;
     ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-    ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 2});
+    ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = 2});
     ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "jobs", .mode = ECS_GROUP_ASYNC});
     ecs_group_t later = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "later", .after = {"jobs"}});
     ecs_builder_add_system(b, g,
@@ -284,7 +285,7 @@ static void test_shared_pool(void **state) {
     ecs_component_t pos;
     worlds[i] = world_with_entities(&pos, 50);
     ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(worlds[i]);
-    ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.pool = pool});
+    ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .pool = pool});
     ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = ECS_GROUP_ASYNC});
     ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "a", .callback = sys_overlap, .user = &o});
     ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "b", .callback = sys_overlap, .user = &o});
@@ -311,7 +312,8 @@ static void test_bad_options(void **state) {
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
   assert_int_equal(ecs_builder_set_options(NULL, &(ecs_scheduler_desc_t){0}), ECS_ERR_INVALID_ARGUMENT);
   assert_int_equal(ecs_builder_set_options(b, NULL), ECS_ERR_INVALID_ARGUMENT);
-  assert_int_equal(ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = -2}), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = -2}),
+                   ECS_ERR_INVALID_ARGUMENT);
   ecs_scheduler_t *s = NULL;
   assert_int_equal(ecs_scheduler_build(b, &s), ECS_ERR_INVALID_ARGUMENT); /* kept for build */
   assert_null(s);
@@ -354,8 +356,9 @@ static void test_access_checks(void **state) {
     ecs_set(w, p.e, p.counter, &(counter_t){4});
     ecs_resource_set(w, p.counter, &(counter_t){5});
     ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-    ecs_builder_set_options(b,
-                            &(ecs_scheduler_desc_t){.check_access = on ? ECS_ACCESS_CHECK_ON : ECS_ACCESS_CHECK_OFF});
+    ecs_builder_set_options(
+        b,
+        &(ecs_scheduler_desc_t){.inline_below_ns = 1, .check_access = on ? ECS_ACCESS_CHECK_ON : ECS_ACCESS_CHECK_OFF});
     ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g"});
     ecs_builder_add_system(b, g,
                            &(ecs_system_desc_t){.name = "prober",
@@ -433,7 +436,7 @@ static void test_log_fields(void **state) {
   log_capture_t cap = {0};
   ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.log = capture_log, .log_user = &cap});
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 1});
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = 1});
   ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "chat room", .mode = ECS_GROUP_ASYNC});
   ecs_builder_add_system(b, g,
                          &(ecs_system_desc_t){.name = "talker", .callback = sys_talk, .on_error = ECS_ON_ERROR_SKIP});
@@ -450,6 +453,37 @@ static void test_log_fields(void **state) {
   ecs_world_free(w);
 }
 
+/* A tiny ASYNC group is dispatched once (nothing measured yet), then runs
+ * on the ticking thread: no more pool tasks, the same results. */
+static void test_tiny_groups_run_inline(void **state) {
+  (void)state;
+  ecs_component_t pos;
+  ecs_world_t *w = world_with_entities(&pos, 10);
+  overlap_t o = {0};
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 1, .inline_below_ns = 1000000000});
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "tiny", .mode = ECS_GROUP_ASYNC});
+  ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "a", .callback = sys_overlap, .user = &o});
+  ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "b", .callback = sys_overlap, .user = &o});
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+  ecs_pool_stats_t before;
+  ecs_pool_stats_t after;
+  assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
+  ecs_pool_stats(ecs_scheduler_pool(s), &before);
+  assert_true(before.tasks_run >= 2); /* the first tick went to the pool */
+  for (int t = 0; t < 5; ++t) {
+    ecs_tick_result_t r;
+    assert_int_equal(ecs_scheduler_tick(s, 0.0, &r), ECS_OK);
+    assert_int_equal(r.systems_run, 2);
+  }
+  ecs_pool_stats(ecs_scheduler_pool(s), &after);
+  assert_int_equal(after.tasks_run, before.tasks_run);
+  assert_int_equal(atomic_load(&o.runs), 12);
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conflict_rejected_by_default),
@@ -460,6 +494,7 @@ int main(void) {
       cmocka_unit_test(test_bad_options),
       cmocka_unit_test(test_access_checks),
       cmocka_unit_test(test_log_fields),
+      cmocka_unit_test(test_tiny_groups_run_inline),
       cmocka_unit_test(test_no_registration_during_tick),
   };
   return cmocka_run_group_tests_name("async", tests, NULL, NULL);

@@ -35,7 +35,8 @@ static void test_run_conditions(void **state) {
   bool system_on = false;
   counter_t a = {0}, b = {0}, c = {0};
   ecs_scheduler_builder_t *bld = ecs_scheduler_builder_new(w);
-  ecs_builder_set_options(bld, &(ecs_scheduler_desc_t){.threads = 1, .on_conflict = ECS_CONFLICT_SERIALIZE});
+  ecs_builder_set_options(
+      bld, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = 1, .on_conflict = ECS_CONFLICT_SERIALIZE});
   ecs_group_t g = ecs_builder_add_group(
       bld, &(ecs_group_desc_t){.name = "g", .mode = ECS_GROUP_ASYNC, .run_if = when_flag, .run_if_user = &group_on});
   ecs_builder_add_system(bld, g, &(ecs_system_desc_t){.name = "a", .callback = count_run, .user = &a});

@@ -42,7 +42,8 @@ static ecs_scheduler_t *build_known(ecs_world_t *w) {
   ecs_resource_set(w, score, &(score_t){0});
   ecs_set(w, ecs_entity_create(w), pos, &(pos_t){0, 0});
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 1, .on_conflict = ECS_CONFLICT_SERIALIZE});
+  ecs_builder_set_options(
+      b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = 1, .on_conflict = ECS_CONFLICT_SERIALIZE});
   ecs_group_t sim =
       ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "sim", .mode = ECS_GROUP_ASYNC, .after = {"input"}});
   ecs_group_t input = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "input"});
@@ -165,7 +166,8 @@ static void test_quarantine(void **state) {
   flaky_t f = {.fail_until = 1000, .pos = pos};
   int after_runs = 0;
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 1, .on_conflict = ECS_CONFLICT_SERIALIZE});
+  ecs_builder_set_options(
+      b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = 1, .on_conflict = ECS_CONFLICT_SERIALIZE});
   ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = ECS_GROUP_ASYNC});
   ecs_builder_add_system(b, g,
                          &(ecs_system_desc_t){.name = "flaky",
@@ -286,7 +288,7 @@ static uint64_t run_quarantine_sim(int32_t threads) {
   ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.log_level = ECS_LOG_OFF});
   det_t d = {.pos = ECS_COMPONENT(w, pos_t)};
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads});
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = threads});
   ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = ECS_GROUP_ASYNC});
   ecs_builder_add_system(b, g,
                          &(ecs_system_desc_t){.name = "breaks",

@@ -50,7 +50,7 @@ static void test_exposition(void **state) {
   }
   ecs_add(w, ecs_entity_create(w), odd);
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 1});
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = 1});
   ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = ECS_GROUP_ASYNC});
   ecs_builder_add_system(
       b, g, &(ecs_system_desc_t){.name = "work", .query = {.terms = {{pos, ECS_ACCESS_WRITE}}}, .callback = sys_work});

@@ -53,7 +53,7 @@ static ecs_scheduler_t *schedule(ecs_world_t *w, int32_t threads) {
     ecs_add(w, e, tag);
   }
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
-  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads});
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.inline_below_ns = 1, .threads = threads});
   ecs_group_t g1 = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "first"});
   ecs_group_t g2 =
       ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "second", .mode = ECS_GROUP_ASYNC, .after = {"first"}});

@@ -154,6 +154,12 @@ typedef struct ecs_scheduler_desc_t {
   int32_t threads;
   ecs_conflict_policy_t on_conflict;
   ecs_access_check_t check_access;
+  /** An ASYNC group whose previous run took less than this many
+   *  nanoseconds runs its systems on the ticking thread instead, in
+   *  declared order (handing tiny systems to workers costs more than it
+   *  saves; the results are the same either way). 0: 20 microseconds;
+   *  1: always dispatch. ecs_parallel_for still uses the pool. */
+  uint64_t inline_below_ns;
 } ecs_scheduler_desc_t;
 
 typedef struct ecs_scheduler_builder_t ecs_scheduler_builder_t;

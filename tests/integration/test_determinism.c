@@ -113,7 +113,7 @@ static void sim_init(sim_t *sim, uint64_t seed, sim_mode_t mode) {
   assert_int_equal(ecs_resource_set(sim->world, sim->rng, &(Rng){seed}), ECS_OK);
 
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(sim->world);
-  ecs_scheduler_desc_t opts = {.threads = mode.threads, .on_conflict = ECS_CONFLICT_SERIALIZE};
+  ecs_scheduler_desc_t opts = {.threads = mode.threads, .on_conflict = ECS_CONFLICT_SERIALIZE, .inline_below_ns = 1};
   assert_int_equal(ecs_builder_set_options(b, &opts), ECS_OK);
   /* registered out of order on purpose: the edge decides */
   ecs_group_t simulation =
