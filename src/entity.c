@@ -54,6 +54,33 @@ ecs_entity_t ecs__entity_create(ecs_world_t *world) {
   return ECS_ENTITY_MAKE(idx, world->records[idx].generation);
 }
 
+ecs_status_t ecs_entity_create_n(ecs_world_t *world, size_t count, ecs_entity_t *out) {
+  if (!world || (!out && count > 0)) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (world->in_tick) {
+    return ecs__fail(world, ECS_ERR_BUSY, "ecs_entity_create_n during a tick: use the system's command buffer");
+  }
+  /* slots on the free list are reused first; only the rest need room */
+  size_t reused = 0;
+  for (uint32_t i = world->free_head; i != 0 && reused < count; i = world->records[i].next_free) {
+    ++reused;
+  }
+  size_t fresh = count - reused;
+  if (fresh > (size_t)(UINT32_MAX - world->record_count)) {
+    return ecs__fail(world, ECS_ERR_LIMIT, "too many entities");
+  }
+  if (!ecs__grow(&world->alloc, (void **)&world->records, sizeof *world->records, &world->record_cap,
+                 (size_t)world->record_count + fresh, 16)) {
+    return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot grow the entity registry for %zu entities", count);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    out[i] = ecs__entity_create(world); /* cannot fail now */
+  }
+  ecs__ok(world);
+  return ECS_OK;
+}
+
 ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e) {
   if (!world) {
     return ECS_ERR_INVALID_ARGUMENT;

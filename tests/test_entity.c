@@ -11,6 +11,7 @@
 
 #include "ecs.h"
 #include "private.h" /* to age a slot's generation */
+#include "support/failing_alloc.h"
 
 /* The last generation a slot reaches before it is retired (higher bits mark
  * provisional handles of command buffers). */
@@ -311,8 +312,48 @@ static void test_initial_entities_hint(void **state) {
   ecs_world_free(w);
 }
 
+/* create_n gives the handles a loop would, and is all or nothing. */
+static void test_create_n(void **state) {
+  (void)state;
+  ecs_world_t *a = ecs_world_new(NULL);
+  ecs_world_t *b = ecs_world_new(NULL);
+  ecs_entity_t x[2000], y[2000];
+  for (int i = 0; i < 300; ++i) { /* some slots to reuse first */
+    ecs_entity_destroy(a, ecs_entity_create(a));
+    ecs_entity_destroy(b, ecs_entity_create(b));
+  }
+  assert_int_equal(ecs_entity_create_n(a, 2000, x), ECS_OK);
+  for (int i = 0; i < 2000; ++i) {
+    y[i] = ecs_entity_create(b);
+  }
+  assert_memory_equal(x, y, sizeof x);
+  assert_int_equal(ecs_entity_count(a), 2000);
+  assert_int_equal(ecs_entity_create_n(a, 0, NULL), ECS_OK);
+  assert_int_equal(ecs_entity_create_n(a, 1, NULL), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_entity_create_n(NULL, 1, x), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_entity_count(a), 2000);
+  ecs_world_free(a);
+  ecs_world_free(b);
+}
+
+static void test_create_n_out_of_memory(void **state) {
+  (void)state;
+  failing_t f = {0, SIZE_MAX};
+  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.allocator = failing_allocator(&f)});
+  ecs_entity_t e[5000];
+  f.fail_at = f.calls + 1; /* the registry cannot grow */
+  assert_int_equal(ecs_entity_create_n(w, 5000, e), ECS_ERR_NO_MEMORY);
+  assert_int_equal(ecs_entity_count(w), 0); /* nothing half-done */
+  f.fail_at = SIZE_MAX;
+  assert_int_equal(ecs_entity_create_n(w, 5000, e), ECS_OK);
+  assert_int_equal(ecs_entity_count(w), 5000);
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_create_n),
+      cmocka_unit_test(test_create_n_out_of_memory),
       cmocka_unit_test(test_create_distinct_handles),
       cmocka_unit_test(test_destroy_bumps_generation_lifo),
       cmocka_unit_test(test_stale_handle),
