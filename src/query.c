@@ -192,11 +192,18 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   it.term_count = query->term_count;
   it.priv.query = query;
   it.priv.tables = !query->changes && all_archetype(query) && update_table_cache(query);
-  /* each iteration takes a fresh tick: it sees writes after the previous
-   * one and records its own field writes after it */
-  it.priv.since = query->last_tick;
-  it.priv.change_tick = ecs__change_tick(query->world);
-  query->last_tick = it.priv.change_tick;
+  /* an iteration that filters on changes, or hands out tracked values for
+   * writing, takes a fresh tick: it sees writes after the previous one and
+   * records its own after it. Others skip the atomic counter. */
+  bool ticks = query->changes;
+  for (int32_t i = 0; i < query->term_count && !ticks; ++i) {
+    ticks = query->comps[i]->changed_at && query->terms[i].access == ECS_ACCESS_WRITE;
+  }
+  if (ticks) {
+    it.priv.since = query->last_tick;
+    it.priv.change_tick = ecs__change_tick(query->world);
+    query->last_tick = it.priv.change_tick;
+  }
   size_t best = SIZE_MAX;
   for (int32_t i = 0; i < query->term_count; ++i) {
     if (term_required(query->terms[i].access)) {

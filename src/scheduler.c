@@ -66,21 +66,32 @@ static void run_system(s_system_t *sys) {
     sys->status = ECS_OK; /* not run: successors are released as usual */
     return;
   }
-  ecs_system_ctx_t ctx = {
-      .world = s->world,
-      .dt = s->dt,
-      .tick = s->tick,
-      .commands = sys->commands,
-      .user = sys->user,
-      .name = sys->name,
-      .priv = {sys},
-  };
+  /* filled field by field: a designated initialiser would zero the whole
+   * iterator (some 250 bytes) for every system on every tick */
+  ecs_system_ctx_t ctx;
+  ctx.world = s->world;
+  ctx.dt = s->dt;
+  ctx.tick = s->tick;
+  ctx.commands = sys->commands;
+  ctx.user = sys->user;
+  ctx.name = sys->name;
+  ctx.priv.system = sys;
   ecs_status_t st = ECS_OK;
   /* timed for metrics and traces, or for a budget */
   const bool timed = ECS_PROFILE || sys->budget_ns != 0;
   uint64_t t0 = timed ? ecs__now_ns() : 0;
   for (uint32_t attempt = 0; attempt < sys->attempts; ++attempt) {
-    ctx.it = ecs_query_iter(sys->query);
+    if (sys->query) {
+      ctx.it = ecs_query_iter(sys->query);
+    } else {
+      /* no query: an iterator that is done at once */
+      ctx.it.world = s->world;
+      ctx.it.entities = NULL;
+      ctx.it.count = 0;
+      ctx.it.term_count = 0;
+      ctx.it.priv.query = NULL;
+      ctx.it.priv.done = true;
+    }
     st = sys->callback(&ctx);
     if (st == ECS_OK) {
       break;

@@ -97,19 +97,36 @@ typedef struct s_slice_t {
   struct ecs_scheduler_t *sched;
 } s_slice_t;
 
+/* Fields read on every tick come first, together, so that a tick over
+ * many small systems touches one or two cache lines per system; the rest
+ * (declared access, statistics, buffers) follows. */
 typedef struct s_system_t {
-  char *name;
-  const char *group; /* its group's name, for log fields */
-  ecs_query_t *query;
-  ecs_cmd_buffer_t *commands;
+  /* hot: every tick */
   ecs_system_fn callback;
   void *user;
-  ecs_error_policy_t policy;
-  uint32_t attempts;
+  ecs_query_t *query;
+  ecs_cmd_buffer_t *commands;
   struct ecs_scheduler_t *sched;
-  access_t access[ACCESS_MAX]; /* declared, for run-time checks */
-  uint32_t access_count;
+  ecs_run_if_fn run_if;
+  uint64_t run_ns;   /* duration of this tick's run, retries included */
+  uint64_t ready_ns; /* when an ASYNC system was handed to the pool */
+  uint64_t budget_ns;
+  ecs_status_t status; /* outcome of this tick */
+  uint32_t attempts;
+  uint32_t quarantine_after; /* 0: never */
+  uint32_t slice_count;
   atomic_uint violations; /* undeclared accesses this tick */
+  atomic_uint pending;    /* predecessors still running this tick */
+  ecs_error_policy_t policy;
+  bool ran;
+  bool quarantined;
+  bool not_due;         /* its run condition said no this tick */
+  bool over_budget_now; /* this tick */
+  /* the rest */
+  char *name;
+  const char *group; /* its group's name, for log fields */
+  void *run_if_user;
+  uint32_t fail_streak;
   /* ASYNC groups: systems of the group that must wait for this one
    * (declared access conflicts, serialized in declared order) */
   uint32_t *succ;         /* indices into the scheduler's systems */
@@ -117,30 +134,17 @@ typedef struct s_system_t {
   uint32_t succ_count;
   uint32_t succ_cap;
   uint32_t pred_count;
-  atomic_uint pending; /* predecessors still running this tick */
-  /* outcome of this tick */
-  ecs_status_t status;
-  bool ran;
-  uint64_t run_ns;   /* duration of this tick's run, retries included */
-  uint64_t ready_ns; /* when an ASYNC system was handed to the pool */
-  /* parallel_for slices and their buffers, reused across ticks */
   ecs__histogram_t hist; /* run time, for metrics */
   uint64_t failures_total;
-  uint64_t budget_ns;
   uint64_t over_budget_total;
-  uint32_t quarantine_after; /* 0: never */
-  uint32_t fail_streak;
-  bool quarantined;
-  ecs_run_if_fn run_if;
-  void *run_if_user;
-  bool not_due;         /* its run condition said no this tick */
-  bool over_budget_now; /* this tick */
+  /* parallel_for slices and their buffers, reused across ticks */
   s_slice_t *slices;
-  uint32_t slice_count;
   uint32_t slice_cap;
   ecs_cmd_buffer_t **slice_buffers;
   uint32_t slice_buffer_count;
   uint32_t slice_buffer_cap;
+  access_t access[ACCESS_MAX]; /* declared, for run-time checks */
+  uint32_t access_count;
 } s_system_t;
 
 typedef struct s_group_t {
