@@ -6,7 +6,10 @@
  * any --threads: that is the scheduler's determinism at work.
  *
  * usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json]
- *   --trace writes a Chrome trace-event file (open it in ui.perfetto.dev). */
+ *              [--rss-growth-mb N]
+ *   --trace writes a Chrome trace-event file (open it in ui.perfetto.dev).
+ *   --rss-growth-mb N fails (exit 3) when resident memory grew by more than
+ *   N MiB between 10% of the ticks and the end: the soak test's leak check. */
 #define _POSIX_C_SOURCE 200809L
 #include "../plugins/ai.h"
 #include "../plugins/physics.h"
@@ -19,9 +22,23 @@
 #include <time.h>
 
 typedef struct options_t {
-  long agents, ticks, threads, seed;
+  long agents, ticks, threads, seed, rss_growth_mb;
   const char *trace;
 } options_t;
+
+/* Resident memory in MiB (Linux /proc), or -1 when unknown. */
+static double rss_mb(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long pages = -1;
+  long resident = -1;
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) {
+      resident = -1;
+    }
+    fclose(f);
+  }
+  return resident < 0 ? -1.0 : (double)resident * 4096.0 / (1024.0 * 1024.0);
+}
 
 static double now_s(void) {
   struct timespec ts;
@@ -30,7 +47,7 @@ static double now_s(void) {
 }
 
 static int parse(int argc, char **argv, options_t *o) {
-  *o = (options_t){.agents = 10000, .ticks = 600, .threads = -2, .seed = 1};
+  *o = (options_t){.agents = 10000, .ticks = 600, .threads = -2, .seed = 1, .rss_growth_mb = -1};
   for (int i = 1; i < argc; ++i) {
     long *slot = NULL;
     if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc) {
@@ -45,9 +62,12 @@ static int parse(int argc, char **argv, options_t *o) {
       slot = &o->threads;
     } else if (strcmp(argv[i], "--seed") == 0) {
       slot = &o->seed;
+    } else if (strcmp(argv[i], "--rss-growth-mb") == 0) {
+      slot = &o->rss_growth_mb;
     }
     if (!slot || i + 1 >= argc) {
-      fprintf(stderr, "usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json]\n");
+      fprintf(stderr, "usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json] "
+                      "[--rss-growth-mb N]\n");
       return -1;
     }
     *slot = strtol(argv[++i], NULL, 10);
@@ -117,7 +137,11 @@ int main(int argc, char **argv) {
   long window_ticks = 0;
   size_t window_commands = 0;
   uint64_t window_ns = 0;
+  double rss_early = -1.0;
   for (long t = 0; t < o.ticks; ++t) {
+    if (t == o.ticks / 10) {
+      rss_early = rss_mb(); /* after the warm-up: the population is in place */
+    }
     ecs_tick_result_t r;
     if (ecs_scheduler_tick(sched, 1.0 / 60.0, &r) != ECS_OK) {
       fprintf(stderr, "boids: tick %ld failed: %s\n", t + 1, ecs_last_error(world));
@@ -138,6 +162,15 @@ int main(int argc, char **argv) {
     }
   }
   printf("done in %.2f s\n", now_s() - start);
+  int rc = 0;
+  if (o.rss_growth_mb >= 0) {
+    double rss_end = rss_mb();
+    printf("resident memory: %.1f MiB after the warm-up, %.1f MiB at the end\n", rss_early, rss_end);
+    if (rss_early >= 0 && rss_end - rss_early > (double)o.rss_growth_mb) {
+      fprintf(stderr, "boids: resident memory grew by %.1f MiB (limit %ld)\n", rss_end - rss_early, o.rss_growth_mb);
+      rc = 3;
+    }
+  }
   if (trace_file) {
     ecs_status_t ts = ecs_trace_end(sched);
     fclose(trace_file);
@@ -146,5 +179,5 @@ int main(int argc, char **argv) {
   printf("checksum %016llx\n", (unsigned long long)ecs_world_checksum(world));
   ecs_scheduler_free(sched);
   ecs_world_free(world);
-  return 0;
+  return rc;
 }
