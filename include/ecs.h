@@ -26,6 +26,7 @@
 #include "ecs/query.h"
 #include "ecs/resource.h"
 #include "ecs/scheduler.h"
+#include "ecs/snapshot.h"
 #include "ecs/storage.h"
 #include "ecs/trace.h"
 #include "ecs/world.h"

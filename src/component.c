@@ -56,6 +56,10 @@ static ecs_status_t desc_resolve(ecs_world_t *w, const ecs_component_desc_t *d, 
   if (d->flags & ~(uint32_t)ECS_COMPONENT_TRANSIENT) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': unknown flags 0x%x", d->name, d->flags);
   }
+  if ((d->serialize == NULL) != (d->deserialize == NULL)) {
+    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': serialize and deserialize hooks go together",
+                     d->name);
+  }
   if ((out->alignment & (out->alignment - 1)) != 0 || out->alignment > ECS__MAX_ALIGN) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': alignment %zu is not a power of two <= %u", d->name,
                      d->alignment, ECS__MAX_ALIGN);
@@ -91,7 +95,7 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   HASH_FIND(hh, world->components_by_name, d.name, len, found);
   if (found) {
     if (found->size == d.size && found->alignment == d.alignment && found->kind == d.storage &&
-        found->flags == d.flags) {
+        found->flags == d.flags && found->version == d.version) {
       ecs__ok(world);
       return found->id;
     }
@@ -124,6 +128,10 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   c->kind = d.storage;
   c->hooks = d.hooks;
   c->flags = d.flags;
+  c->serialize = d.serialize;
+  c->deserialize = d.deserialize;
+  c->migrate = d.migrate;
+  c->version = d.version;
   c->vtable = *ecs__storage_kind(world, d.storage);
   c->vt = &c->vtable;
   c->params = (ecs_storage_params_t){

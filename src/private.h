@@ -48,6 +48,10 @@ typedef struct ecs__component_t {
   ecs_storage_kind_t kind;
   ecs_type_hooks_t hooks;
   uint32_t flags;
+  ecs_serialize_fn serialize; /* snapshot hooks and schema version */
+  ecs_deserialize_fn deserialize;
+  ecs_migrate_fn migrate;
+  uint32_t version;
   const ecs_storage_vtable_t *vt; /* points at vtable below */
   ecs_storage_vtable_t vtable;    /* a copy: the kinds table may move */
   void *storage;

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "entity.h"
 #include "error.h"
+#include "io.h"
 #include "world.h"
 
 ECS_EXTERN_C_BEGIN
@@ -40,6 +41,24 @@ typedef void (*ecs_xtor_fn)(void *ptr, int32_t count, void *user);
 typedef void (*ecs_move_fn)(void *dst, void *src, int32_t count, void *user);
 typedef void (*ecs_copy_fn)(void *dst, const void *src, int32_t count, void *user);
 
+/** Snapshot hooks (snapshot.h, ecs_component_desc_t), all optional; @p user
+ *  is ecs_type_hooks_t.user. Without them a value is saved as its raw bytes
+ *  (memcpy), which suits plain data on hosts of one byte order.
+ *  - serialize: writes @p value through @p out in any format (under 4 GiB
+ *    per value); returns ECS_OK or an error that fails the save.
+ *  - deserialize: constructs a value at @p dst from the @p size bytes at
+ *    @p data that serialize wrote. On error it leaves @p dst unconstructed
+ *    (frees what it allocated); the load then fails with that status.
+ *    A component with one of serialize/deserialize must have both.
+ *  - migrate: constructs a current value at @p dst from a value saved under
+ *    the older schema version @p from_version (see
+ *    ecs_component_desc_t.version): @p data holds what was saved then, the
+ *    raw bytes of the old layout or what the old serialize hook wrote.
+ *    Error handling as deserialize. */
+typedef ecs_status_t (*ecs_serialize_fn)(const void *value, const ecs_writer_t *out, void *user);
+typedef ecs_status_t (*ecs_deserialize_fn)(void *dst, const void *data, size_t size, void *user);
+typedef ecs_status_t (*ecs_migrate_fn)(void *dst, const void *data, size_t size, uint32_t from_version, void *user);
+
 typedef struct ecs_type_hooks_t {
   ecs_xtor_fn ctor;
   ecs_xtor_fn dtor;
@@ -51,7 +70,7 @@ typedef struct ecs_type_hooks_t {
 /** Component flags (ecs_component_desc_t.flags). */
 enum {
   /** Values are runtime-only (pointers, handles, caches): ecs_world_checksum
-   *  skips them, as snapshots will, since they differ between processes. */
+   *  and snapshots skip them, since they differ between processes. */
   ECS_COMPONENT_TRANSIENT = 1u << 0
 };
 
@@ -63,14 +82,24 @@ typedef struct ecs_component_desc_t {
   ecs_storage_kind_t storage; /**< default ECS_STORAGE_DENSE */
   ecs_type_hooks_t hooks;
   uint32_t flags; /**< ECS_COMPONENT_* bits */
+  /* snapshots (snapshot.h); the hooks get hooks.user */
+  ecs_serialize_fn serialize;     /**< default: the value's raw bytes */
+  ecs_deserialize_fn deserialize; /**< required with serialize, and only with it */
+  /** Schema version of the value layout, saved in snapshots (default 0).
+   *  Bump it when the layout changes, and give migrate to load values saved
+   *  under older versions. */
+  uint32_t version;
+  ecs_migrate_fn migrate;
 } ecs_component_desc_t;
 
 /** Registers a component.
- *  Registering an existing name again with the same size, alignment and
- *  storage kind returns the existing id (so ECS_COMPONENT may run twice).
+ *  Registering an existing name again with the same size, alignment,
+ *  storage kind, flags and version returns the existing id (so
+ *  ECS_COMPONENT may run twice).
  *  Errors: returns ECS_COMPONENT_NULL and sets the world's last error:
  *          ECS_ERR_INVALID_ARGUMENT (NULL world/desc/name, alignment not a
- *          power of two or too large), ECS_ERR_DUPLICATE (name taken with a
+ *          power of two or too large, serialize without deserialize or the
+ *          reverse), ECS_ERR_DUPLICATE (name taken with a
  *          different definition), ECS_ERR_UNSUPPORTED (storage kind not
  *          available), ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT (too many
  *          components), ECS_ERR_BUSY (during a tick); a size above

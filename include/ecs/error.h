@@ -27,7 +27,10 @@ ECS_EXTERN_C_BEGIN
   X(ERR_CONFLICT, -12, "conflicting access")                                                                           \
   X(ERR_SYSTEM_FAILED, -13, "a system failed")                                                                         \
   X(ERR_QUEUE_FULL, -14, "the task queue is full")                                                                     \
-  X(ERR_IO, -15, "input/output error")
+  X(ERR_IO, -15, "input/output error")                                                                                 \
+  X(ERR_SNAPSHOT_CORRUPT, -16, "snapshot is corrupt or truncated")                                                     \
+  X(ERR_SNAPSHOT_VERSION, -17, "snapshot format version or feature not supported")                                     \
+  X(ERR_SNAPSHOT_SCHEMA, -18, "snapshot components do not match the world's")
 
 /** Result of every fallible call. */
 typedef enum ecs_status_t {

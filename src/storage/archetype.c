@@ -559,3 +559,100 @@ uint32_t ecs__arch_table_rows(const ecs__arch_set_t *s, uint32_t t, const ecs_en
 void *ecs__arch_table_data(const ecs__arch_set_t *s, uint32_t t, int32_t column) {
   return s->tables[t]->cols[column].data;
 }
+
+uint32_t ecs__arch_table_type(const ecs__arch_set_t *s, uint32_t t, const ecs_component_t **ids) {
+  *ids = s->tables[t]->ids;
+  return s->tables[t]->type_count;
+}
+
+/* Copies one table's type, column layout and edges (no rows). */
+static arch_table_t *table_clone(ecs__arch_set_t *s, const arch_table_t *o) {
+  arch_table_t *t = a_alloc(s, sizeof *t);
+  if (!t) {
+    return NULL;
+  }
+  memset(t, 0, sizeof *t);
+  t->type_count = o->type_count;
+  t->index = o->index;
+  t->ids = a_alloc(s, o->type_count * sizeof *t->ids);
+  t->cols = a_alloc(s, o->type_count * sizeof *t->cols);
+  for (uint32_t i = 0; t->cols && i < o->type_count; ++i) {
+    t->cols[i] = (arch_column_t){NULL, 0, o->cols[i].stride, o->cols[i].align};
+  }
+  if (o->edge_count > 0) {
+    t->edges = a_alloc(s, (size_t)o->edge_count * sizeof *t->edges);
+    t->edge_cap = t->edges ? o->edge_count : 0;
+  }
+  if (!t->ids || !t->cols || (o->edge_count > 0 && !t->edges)) {
+    table_free(s, t);
+    return NULL;
+  }
+  memcpy(t->ids, o->ids, o->type_count * sizeof *t->ids);
+  if (o->edge_count > 0) {
+    memcpy(t->edges, o->edges, (size_t)o->edge_count * sizeof *t->edges);
+  }
+  t->edge_count = o->edge_count;
+  return t;
+}
+
+ecs__arch_set_t *ecs__arch_set_clone(const ecs__arch_set_t *src) {
+  ecs__arch_set_t *s = ecs__arch_set_new(src->alloc);
+  if (!s || !ecs__grow(s->alloc, (void **)&s->tables, sizeof(arch_table_t *), &s->table_cap, src->table_count, 16)) {
+    ecs__arch_set_free(s);
+    return NULL;
+  }
+  const ecs_allocator_t *hash_alloc = s->alloc;
+  for (uint32_t i = 1; i < src->table_count; ++i) {
+    arch_table_t *t = table_clone(s, src->tables[i]);
+    if (!t) {
+      ecs__arch_set_free(s);
+      return NULL;
+    }
+    bool hash_oom = false;
+    HASH_ADD_KEYPTR(hh, s->by_type, t->ids, t->type_count * sizeof *t->ids, t);
+    if (hash_oom) {
+      table_free(s, t);
+      ecs__arch_set_free(s);
+      return NULL;
+    }
+    s->tables[s->table_count++] = t;
+  }
+  return s;
+}
+
+uint32_t ecs__arch_table_ensure(ecs__arch_set_t *s, const ecs_component_t *ids, uint32_t n) {
+  if (n == 0) {
+    return 0;
+  }
+  arch_table_t *found = NULL;
+  HASH_FIND(hh, s->by_type, ids, n * sizeof *ids, found);
+  return found ? found->index : table_create(s, ids, n);
+}
+
+bool ecs__arch_place(ecs__arch_set_t *s, ecs_entity_t e, uint32_t t) {
+  if (t == 0) {
+    return true; /* the empty type holds no rows */
+  }
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  if (idx >= s->record_cap) {
+    uint32_t old = s->record_cap;
+    if (!ecs__grow(s->alloc, (void **)&s->records, sizeof *s->records, &s->record_cap, (size_t)idx + 1, 64)) {
+      return false;
+    }
+    memset(s->records + old, 0, (size_t)(s->record_cap - old) * sizeof *s->records);
+  }
+  arch_table_t *tab = s->tables[t];
+  if (!table_reserve(s, tab)) {
+    return false;
+  }
+  tab->entities[tab->count] = e;
+  s->records[idx] = (arch_record_t){t + 1, tab->count};
+  tab->count++;
+  for (uint32_t i = 0; i < tab->type_count; ++i) {
+    ecs_component_t c = tab->ids[i];
+    if (c < s->comp_cap && s->comps[c]) {
+      s->comps[c]->count++;
+    }
+  }
+  return true;
+}

@@ -30,4 +30,18 @@ uint32_t ecs__arch_table_rows(const ecs__arch_set_t *s, uint32_t t, const ecs_en
 /* Contiguous values of a column (NULL for tags). */
 void *ecs__arch_table_data(const ecs__arch_set_t *s, uint32_t t, int32_t column);
 
+/* Snapshot load. A set with the same tables as src (types, columns, cached
+ * edges, in the same order) but no rows and no component instances, so
+ * table indices cached by queries stay valid in it; NULL when out of
+ * memory. Instances are then created in it through the vtable. */
+ecs__arch_set_t *ecs__arch_set_clone(const ecs__arch_set_t *src);
+/* The table of the sorted ids (each with an instance in s), found or
+ * created; UINT32_MAX when out of memory (nothing changed). */
+uint32_t ecs__arch_table_ensure(ecs__arch_set_t *s, const ecs_component_t *ids, uint32_t n);
+/* Appends e, which has no row in s, as the last row of table t; its values
+ * stay uninitialised. False when out of memory (nothing changed). */
+bool ecs__arch_place(ecs__arch_set_t *s, ecs_entity_t e, uint32_t t);
+/* The sorted component ids of table t; returns their count. */
+uint32_t ecs__arch_table_type(const ecs__arch_set_t *s, uint32_t t, const ecs_component_t **ids);
+
 #endif /* ECS_STORAGE_ARCHETYPE_H */

@@ -143,7 +143,9 @@ static ecs_status_t dense_remove(void *state, ecs_entity_t e) {
     ecs_entity_t moved = d->entities[last];
     d->entities[pos] = moved;
     *dense_slot(d, ECS_ENTITY_INDEX(moved)) = pos + 1;
-    ecs__relocate(&d->p, d->data + (size_t)pos * d->p.stride, d->data + (size_t)last * d->p.stride, 1);
+    if (d->p.stride) { /* tags have no data array: no pointer arithmetic on NULL */
+      ecs__relocate(&d->p, d->data + (size_t)pos * d->p.stride, d->data + (size_t)last * d->p.stride, 1);
+    }
   }
   *dense_slot(d, ECS_ENTITY_INDEX(e)) = 0;
   d->count = last;

@@ -1,0 +1,611 @@
+/* Snapshot save, the file helpers, the rollback ring, and the byte-level
+ * part of load: CRC-32, recognising io.h's own writers and readers,
+ * reading and checking the header and payload. The format is described in
+ * docs/snapshot-format.md; parsing, staging and commit are in
+ * snapshot_load.c. */
+#include "private.h"
+#include "snapshot_internal.h"
+#include "storage/archetype.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define READ_CHUNK ((size_t)64 * 1024)
+
+static const uint32_t crc_table[256] = {
+    0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu, 0xe963a535u, 0x9e6495a3u, 0x0edb8832u,
+    0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u, 0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+    0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u, 0x136c9856u, 0x646ba8c0u, 0xfd62f97au,
+    0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u, 0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+    0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu, 0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u,
+    0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u, 0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+    0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u, 0x2f6f7c87u, 0x58684c11u, 0xc1611dabu,
+    0xb6662d3du, 0x76dc4190u, 0x01db7106u, 0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+    0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du, 0x91646c97u, 0xe6635c01u, 0x6b6b51f4u,
+    0x1c6c6162u, 0x856530d8u, 0xf262004eu, 0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+    0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u, 0x4db26158u, 0x3ab551ceu, 0xa3bc0074u,
+    0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u, 0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+    0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau, 0xbe0b1010u, 0xc90c2086u, 0x5768b525u,
+    0x206f85b3u, 0xb966d409u, 0xce61e49fu, 0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+    0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au, 0xead54739u, 0x9dd277afu, 0x04db2615u,
+    0x73dc1683u, 0xe3630b12u, 0x94643b84u, 0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+    0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu, 0x196c3671u, 0x6e6b06e7u, 0xfed41b76u,
+    0x89d32be0u, 0x10da7a5au, 0x67dd4accu, 0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+    0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu, 0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u,
+    0x41047a60u, 0xdf60efc3u, 0xa867df55u, 0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+    0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u, 0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u,
+    0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du, 0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+    0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u, 0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u,
+    0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u, 0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+    0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u, 0x616bffd3u, 0x166ccf45u, 0xa00ae278u,
+    0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u, 0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+    0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u, 0xbdbdf21cu, 0xcabac28au, 0x53b39330u,
+    0x24b4a3a6u, 0xbad03605u, 0xcdd70693u, 0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+    0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du};
+
+uint32_t ecs__crc32(uint32_t crc, const void *data, size_t size) {
+  const uint8_t *p = data;
+  crc = ~crc;
+  for (size_t i = 0; i < size; ++i) {
+    crc = crc_table[(crc ^ p[i]) & 0xffu] ^ (crc >> 8);
+  }
+  return ~crc;
+}
+
+/* io.h keeps its implementations static; comparing function pointers with
+ * those of a probe tells them apart from a host's. */
+ecs_membuf_t *ecs__snap_membuf(const ecs_writer_t *w) {
+  ecs_membuf_t probe_buf;
+  ecs_writer_t probe = ecs_membuf_writer(&probe_buf);
+  return w->write == probe.write ? w->user : NULL;
+}
+
+ecs_memsrc_t *ecs__snap_memsrc(const ecs_reader_t *r) {
+  ecs_memsrc_t probe_src;
+  ecs_reader_t probe = ecs_memreader(&probe_src);
+  return r->read == probe.read ? r->user : NULL;
+}
+
+FILE *ecs__snap_file(const ecs_reader_t *r) {
+  ecs_reader_t probe = ecs_file_reader(stderr); /* any open FILE* */
+  return (probe.read && r->read == probe.read) ? r->user : NULL;
+}
+
+static ecs_status_t corrupt(ecs_world_t *w, const char *what) {
+  (void)ecs__fail(w, ECS_ERR_SNAPSHOT_CORRUPT, "snapshot is corrupt: %s", what);
+  return ECS_ERR_SNAPSHOT_CORRUPT;
+}
+
+/* ---- reading (for snapshot_load.c) ------------------------------------ */
+
+/* A failed read: running out of data is a truncated snapshot when the
+ * reader is one whose end we can recognise; anything else passes through. */
+static ecs_status_t read_failed(ecs_world_t *w, const ecs_reader_t *in, ecs_status_t st) {
+  FILE *f = ecs__snap_file(in);
+  if (f && feof(f)) {
+    return corrupt(w, "truncated");
+  }
+  return ecs__fail(w, st, "reading the snapshot: %s", ecs_strerror(st));
+}
+
+static ecs_status_t read_payload(ecs_world_t *w, const ecs_reader_t *in, uint64_t len, ecs__snap_blob_t *b) {
+  size_t have = 0;
+  while (have < len) {
+    size_t chunk = len - have < READ_CHUNK ? (size_t)(len - have) : READ_CHUNK;
+    if (have + chunk > b->owned_cap) {
+      /* grow with what actually arrives, so a lying length costs nothing */
+      size_t cap = b->owned_cap ? b->owned_cap * 2 : READ_CHUNK;
+      if (cap > len || cap < b->owned_cap) {
+        cap = (size_t)len;
+      }
+      uint8_t *p = b->owned ? ecs__realloc(w, b->owned, b->owned_cap, cap) : ecs__alloc(w, cap);
+      if (!p) {
+        return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate %zu bytes for the snapshot", cap);
+      }
+      b->owned = p;
+      b->owned_cap = cap;
+    }
+    ecs_status_t st = in->read(in->user, b->owned + have, chunk);
+    if (st != ECS_OK) {
+      return read_failed(w, in, st);
+    }
+    have += chunk;
+  }
+  b->payload = b->owned;
+  return ECS_OK;
+}
+
+ecs_status_t ecs__snap_read(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b) {
+  uint8_t h[ECS__SNAP_HEADER_SIZE];
+  ecs_memsrc_t *src = ecs__snap_memsrc(in);
+  if (src) {
+    if (!src->data || src->pos > src->size || src->size - src->pos < sizeof h) {
+      return corrupt(w, "truncated header");
+    }
+    memcpy(h, src->data + src->pos, sizeof h);
+  } else {
+    ecs_status_t st = in->read(in->user, h, sizeof h);
+    if (st != ECS_OK) {
+      return read_failed(w, in, st);
+    }
+  }
+  /* magic and version first: they stay where they are in every version */
+  if (memcmp(h, ECS__SNAP_MAGIC, ECS__SNAP_MAGIC_SIZE) != 0) {
+    return corrupt(w, "not a snapshot (bad magic)");
+  }
+  uint16_t version = ecs__le16(h + 8);
+  if (version != ECS_SNAPSHOT_FORMAT_VERSION) {
+    return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "snapshot format version %u; this library reads version %d", version,
+                     ECS_SNAPSHOT_FORMAT_VERSION);
+  }
+  if (ecs__crc32(0, h, 28) != ecs__le32(h + 28)) {
+    return corrupt(w, "header checksum mismatch");
+  }
+  b->order = h[10];
+  if ((b->order != ECS__SNAP_LITTLE_ENDIAN && b->order != ECS__SNAP_BIG_ENDIAN) || h[11] != 0) {
+    return corrupt(w, "bad byte order or reserved byte");
+  }
+  uint32_t flags = ecs__le32(h + 12);
+  if (flags != 0) {
+    return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "snapshot uses features this library does not know (flags 0x%x)",
+                     flags);
+  }
+  uint64_t len = ecs__le64(h + 16);
+  if (len > SIZE_MAX) {
+    return corrupt(w, "payload length too large");
+  }
+  b->payload_len = (size_t)len;
+  if (src) {
+    size_t avail = src->size - src->pos - sizeof h;
+    if (len > avail) {
+      return corrupt(w, "truncated payload");
+    }
+    b->payload = src->data + src->pos + sizeof h;
+    src->pos += sizeof h + (size_t)len;
+  } else {
+    ecs_status_t st = read_payload(w, in, len, b);
+    if (st != ECS_OK) {
+      return st;
+    }
+  }
+  if (ecs__crc32(0, b->payload, b->payload_len) != ecs__le32(h + 24)) {
+    return corrupt(w, "payload checksum mismatch");
+  }
+  return ECS_OK;
+}
+
+void ecs__snap_blob_free(ecs_world_t *w, ecs__snap_blob_t *b) {
+  ecs__free(w, b->owned, b->owned_cap);
+  b->owned = NULL;
+  b->owned_cap = 0;
+}
+
+/* ---- save ---------------------------------------------------------------
+ * The snapshot is built in a memory buffer so that the section lengths,
+ * counts and checksums can be patched in once known. Small writes go
+ * through a staging array to keep the per-value cost low. */
+
+typedef struct save_t {
+  ecs_world_t *w;
+  ecs_membuf_t *buf;
+  ecs_writer_t out; /* appends to buf; handed to serialize hooks */
+  ecs_status_t st;
+  bool reported; /* st's detail is in the world's last error already */
+  size_t n;
+  uint8_t tmp[1024];
+} save_t;
+
+/* Records a failure with its detail; the first one wins. */
+static void save_fail(save_t *s, ecs_status_t st, const char *what, const char *name) {
+  if (s->st == ECS_OK) {
+    s->st = ecs__fail(s->w, st, "%s '%s': %s", what, name, ecs_strerror(st));
+    s->reported = true;
+  }
+}
+
+static void flush(save_t *s) {
+  if (s->n > 0 && s->st == ECS_OK) {
+    s->st = s->out.write(s->out.user, s->tmp, s->n);
+  }
+  s->n = 0;
+}
+
+static void put(save_t *s, const void *data, size_t size) {
+  if (s->n + size > sizeof s->tmp) {
+    flush(s);
+    if (size > sizeof s->tmp) {
+      if (s->st == ECS_OK) {
+        s->st = s->out.write(s->out.user, data, size);
+      }
+      return;
+    }
+  }
+  memcpy(s->tmp + s->n, data, size);
+  s->n += size;
+}
+
+static void put32(save_t *s, uint32_t v) {
+  uint8_t b[4];
+  ecs__put_le32(b, v);
+  put(s, b, sizeof b);
+}
+
+static void put64(save_t *s, uint64_t v) {
+  uint8_t b[8];
+  ecs__put_le64(b, v);
+  put(s, b, sizeof b);
+}
+
+/* Offset in the buffer of the next byte put. */
+static size_t tell(const save_t *s) {
+  return s->buf->size + s->n;
+}
+
+/* Writes v at offset off (already put as a placeholder). */
+static void patch32(save_t *s, size_t off, uint32_t v) {
+  flush(s);
+  if (s->st == ECS_OK) {
+    ecs__put_le32(s->buf->data + off, v);
+  }
+}
+
+static size_t section_begin(save_t *s, uint32_t id) {
+  put32(s, id);
+  put64(s, 0);
+  return tell(s);
+}
+
+static void section_end(save_t *s, size_t start) {
+  flush(s);
+  if (s->st == ECS_OK) {
+    ecs__put_le64(s->buf->data + start - 8, (uint64_t)(s->buf->size - start));
+  }
+}
+
+static bool saved(const ecs__component_t *c) {
+  return !(c->flags & ECS_COMPONENT_TRANSIENT);
+}
+
+static void save_schema(save_t *s) {
+  ecs_world_t *w = s->w;
+  size_t start = section_begin(s, ECS__SNAP_SCHEMA);
+  put32(s, w->component_count - 1);
+  for (uint32_t id = 1; id < w->component_count; ++id) {
+    const ecs__component_t *c = w->components[id];
+    if (c->name_len > UINT16_MAX) {
+      save_fail(s, ECS_ERR_LIMIT, "name over 65535 bytes, component", c->name);
+      return;
+    }
+    uint8_t len[2] = {(uint8_t)c->name_len, (uint8_t)(c->name_len >> 8)};
+    put(s, len, 2);
+    put(s, c->name, c->name_len);
+    put32(s, (uint32_t)c->size);
+    put32(s, (uint32_t)c->alignment);
+    put32(s, (uint32_t)c->kind);
+    put32(s, c->version);
+    uint32_t flags = saved(c) ? (c->serialize ? ECS__SNAP_SERIALIZED : 0u) : ECS__SNAP_TRANSIENT;
+    put32(s, flags);
+  }
+  section_end(s, start);
+}
+
+static void save_entities(save_t *s) {
+  const ecs_world_t *w = s->w;
+  size_t start = section_begin(s, ECS__SNAP_ENTITIES);
+  put32(s, w->record_count);
+  put32(s, w->free_head);
+  for (uint32_t i = 1; i < w->record_count; ++i) {
+    const ecs__entity_record_t *r = &w->records[i];
+    put32(s, r->generation | (r->alive ? ECS__SNAP_ALIVE_BIT : 0u));
+    put32(s, r->next_free);
+  }
+  section_end(s, start);
+}
+
+/* The archetype tables in creation order with their rows, so that a load
+ * recreates the same tables in the same order and the same row order. */
+static void save_tables(save_t *s) {
+  const ecs__arch_set_t *set = s->w->arch;
+  size_t start = section_begin(s, ECS__SNAP_TABLES);
+  uint32_t n = ecs__arch_table_count(set);
+  put32(s, n - 1);
+  for (uint32_t t = 1; t < n; ++t) {
+    const ecs_component_t *ids;
+    uint32_t k = ecs__arch_table_type(set, t, &ids);
+    put32(s, k);
+    for (uint32_t i = 0; i < k; ++i) {
+      put32(s, ids[i] - 1); /* schema index */
+    }
+    const ecs_entity_t *rows;
+    uint32_t count = ecs__arch_table_rows(set, t, &rows);
+    put32(s, count);
+    for (uint32_t r = 0; r < count; ++r) {
+      put32(s, ECS_ENTITY_INDEX(rows[r]));
+    }
+  }
+  section_end(s, start);
+}
+
+static void save_value(save_t *s, const ecs__component_t *c, const void *v) {
+  if (c->size == 0) {
+    return;
+  }
+  if (!c->serialize) {
+    put(s, v, c->size);
+    return;
+  }
+  size_t at = tell(s);
+  put32(s, 0);
+  flush(s);
+  if (s->st != ECS_OK) {
+    return;
+  }
+  ecs_status_t st = c->serialize(v, &s->out, c->hooks.user);
+  if (st != ECS_OK) {
+    save_fail(s, st, "serialize hook failed, component", c->name);
+    return;
+  }
+  size_t len = s->buf->size - at - 4;
+  if (len > UINT32_MAX) {
+    save_fail(s, ECS_ERR_LIMIT, "serialized value over 4 GiB, component", c->name);
+    return;
+  }
+  patch32(s, at, (uint32_t)len);
+}
+
+/* Values in storage walk order, so a load rebuilds the same order. */
+static void save_values(save_t *s) {
+  ecs_world_t *w = s->w;
+  size_t start = section_begin(s, ECS__SNAP_VALUES);
+  for (uint32_t id = 1; id < w->component_count && s->st == ECS_OK; ++id) {
+    const ecs__component_t *c = w->components[id];
+    size_t at = tell(s);
+    put32(s, 0);
+    uint32_t count = 0;
+    size_t cursor = 0;
+    ecs_storage_chunk_t ch;
+    while (saved(c) && s->st == ECS_OK && c->vt->chunk(c->storage, &cursor, &ch)) {
+      for (size_t i = 0; i < ch.count && s->st == ECS_OK; ++i) {
+        const void *v = ch.data ? (const char *)ch.data + i * c->params.stride : c->vt->get(c->storage, ch.entities[i]);
+        put32(s, ECS_ENTITY_INDEX(ch.entities[i]));
+        save_value(s, c, v);
+        count++;
+      }
+    }
+    patch32(s, at, count);
+  }
+  section_end(s, start);
+}
+
+static void save_resources(save_t *s) {
+  ecs_world_t *w = s->w;
+  size_t start = section_begin(s, ECS__SNAP_RESOURCES);
+  size_t at = tell(s);
+  put32(s, 0);
+  uint32_t count = 0;
+  for (uint32_t id = 1; id < w->component_count && s->st == ECS_OK; ++id) {
+    const ecs__component_t *c = w->components[id];
+    if (saved(c) && c->resource) {
+      put32(s, id - 1);
+      save_value(s, c, c->resource);
+      count++;
+    }
+  }
+  patch32(s, at, count);
+  section_end(s, start);
+}
+
+/* Appends a whole snapshot to buf; on error buf is as it was. */
+static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
+  save_t state = {.w = w, .buf = buf, .out = ecs_membuf_writer(buf), .st = ECS_OK};
+  save_t *s = &state;
+  size_t start = buf->size;
+  uint8_t header[ECS__SNAP_HEADER_SIZE] = {0};
+  put(s, header, sizeof header);
+  save_schema(s);
+  save_entities(s);
+  save_tables(s);
+  save_values(s);
+  save_resources(s);
+  flush(s);
+  if (s->st != ECS_OK) {
+    buf->size = start;
+    return s->reported ? s->st : ecs__fail(w, s->st, "cannot build the snapshot: %s", ecs_strerror(s->st));
+  }
+  uint8_t *h = buf->data + start;
+  const uint8_t *payload = h + ECS__SNAP_HEADER_SIZE;
+  uint64_t len = buf->size - start - ECS__SNAP_HEADER_SIZE;
+  memcpy(h, ECS__SNAP_MAGIC, ECS__SNAP_MAGIC_SIZE);
+  h[8] = (uint8_t)ECS_SNAPSHOT_FORMAT_VERSION;
+  h[9] = (uint8_t)(ECS_SNAPSHOT_FORMAT_VERSION >> 8);
+  h[10] = ecs__snap_host_order();
+  h[11] = 0;
+  ecs__put_le32(h + 12, 0); /* flags */
+  ecs__put_le64(h + 16, len);
+  ecs__put_le32(h + 24, ecs__crc32(0, payload, (size_t)len));
+  ecs__put_le32(h + 28, ecs__crc32(0, h, 28));
+  return ECS_OK;
+}
+
+ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *out) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (!out || !out->write) {
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_snapshot_save: writer is NULL or has no write function");
+  }
+  if (world->in_tick) {
+    return ecs__fail(world, ECS_ERR_BUSY, "ecs_snapshot_save during a tick");
+  }
+  ecs_membuf_t *mb = ecs__snap_membuf(out);
+  if (mb) {
+    ecs_status_t st = save_into(world, mb);
+    if (st == ECS_OK) {
+      ecs__ok(world);
+    }
+    return st;
+  }
+  ecs_membuf_t tmp = {.allocator = &world->alloc};
+  ecs_status_t st = save_into(world, &tmp);
+  if (st == ECS_OK) {
+    st = out->write(out->user, tmp.data, tmp.size);
+    if (st != ECS_OK) {
+      ecs__fail(world, st, "writing the snapshot: %s", ecs_strerror(st));
+    }
+  }
+  ecs_membuf_free(&tmp);
+  if (st == ECS_OK) {
+    ecs__ok(world);
+  }
+  return st;
+}
+
+ecs_status_t ecs_snapshot_save_file(ecs_world_t *world, const char *path) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (!path) {
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_snapshot_save_file: path is NULL");
+  }
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    return ecs__fail(world, ECS_ERR_IO, "cannot open '%s' for writing: %s", path, strerror(errno));
+  }
+  ecs_writer_t out = ecs_file_writer(f);
+  ecs_status_t st = ecs_snapshot_save(world, &out);
+  if (fclose(f) != 0 && st == ECS_OK) {
+    st = ecs__fail(world, ECS_ERR_IO, "cannot close '%s': %s", path, strerror(errno));
+  }
+  return st;
+}
+
+ecs_status_t ecs_snapshot_load_file(ecs_world_t *world, const char *path) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (!path) {
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_snapshot_load_file: path is NULL");
+  }
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    return ecs__fail(world, ECS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+  }
+  ecs_reader_t in = ecs_file_reader(f);
+  ecs_status_t st = ecs_snapshot_load(world, &in);
+  (void)fclose(f); /* read only: nothing to lose */
+  return st;
+}
+
+/* ---- rollback ---------------------------------------------------------- */
+
+typedef struct rb_slot_t {
+  uint64_t tick;
+  ecs_membuf_t buf;
+} rb_slot_t;
+
+struct ecs_rollback_t {
+  ecs_world_t *world;
+  rb_slot_t *slots;
+  uint32_t capacity;
+  uint32_t count;     /* slots [0, count) hold snapshots */
+  uint32_t next;      /* the slot a new tick takes once the ring is full (the oldest) */
+  ecs_membuf_t spare; /* a save is built here, then swapped into its slot */
+};
+
+ecs_rollback_t *ecs_rollback_new(ecs_world_t *world, uint32_t capacity) {
+  if (!world) {
+    return NULL;
+  }
+  if (capacity == 0) {
+    ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_rollback_new: capacity is 0");
+    return NULL;
+  }
+  ecs_rollback_t *rb = ecs__calloc(world, sizeof *rb);
+  size_t bytes = (size_t)capacity * sizeof *rb->slots;
+  if (rb && bytes / sizeof *rb->slots == capacity) {
+    rb->slots = ecs__calloc(world, bytes);
+  }
+  if (!rb || !rb->slots) {
+    ecs__free(world, rb, sizeof *rb);
+    ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot allocate a rollback ring of %u snapshots", capacity);
+    return NULL;
+  }
+  rb->world = world;
+  rb->capacity = capacity;
+  for (uint32_t i = 0; i < capacity; ++i) {
+    rb->slots[i].buf.allocator = &world->alloc;
+  }
+  rb->spare.allocator = &world->alloc;
+  ecs__ok(world);
+  return rb;
+}
+
+void ecs_rollback_free(ecs_rollback_t *rb) {
+  if (!rb) {
+    return;
+  }
+  for (uint32_t i = 0; i < rb->capacity; ++i) {
+    ecs_membuf_free(&rb->slots[i].buf);
+  }
+  ecs_membuf_free(&rb->spare);
+  ecs_world_t *w = rb->world;
+  ecs__free(w, rb->slots, (size_t)rb->capacity * sizeof *rb->slots);
+  ecs__free(w, rb, sizeof *rb);
+}
+
+static rb_slot_t *rb_find(const ecs_rollback_t *rb, uint64_t tick) {
+  for (uint32_t i = 0; i < rb->count; ++i) {
+    if (rb->slots[i].tick == tick) {
+      return &rb->slots[i];
+    }
+  }
+  return NULL;
+}
+
+ecs_status_t ecs_rollback_save(ecs_rollback_t *rb, uint64_t tick) {
+  if (!rb) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_membuf_reset(&rb->spare);
+  ecs_writer_t out = ecs_membuf_writer(&rb->spare);
+  ecs_status_t st = ecs_snapshot_save(rb->world, &out);
+  if (st != ECS_OK) {
+    return st;
+  }
+  rb_slot_t *slot = rb_find(rb, tick);
+  if (!slot) {
+    uint32_t i = rb->count < rb->capacity ? rb->count : rb->next;
+    slot = &rb->slots[i];
+    rb->next = (i + 1) % rb->capacity;
+    if (rb->count < rb->capacity) {
+      rb->count++;
+    }
+  }
+  ecs_membuf_t old = slot->buf;
+  slot->buf = rb->spare;
+  slot->tick = tick;
+  rb->spare = old;
+  return ECS_OK;
+}
+
+ecs_status_t ecs_rollback_restore(ecs_rollback_t *rb, uint64_t tick) {
+  if (!rb) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  const rb_slot_t *slot = rb_find(rb, tick);
+  if (!slot) {
+    return ecs__fail(rb->world, ECS_ERR_NOT_FOUND, "no snapshot of tick %llu in the rollback ring",
+                     (unsigned long long)tick);
+  }
+  ecs_memsrc_t src = {slot->buf.data, slot->buf.size, 0};
+  ecs_reader_t in = ecs_memreader(&src);
+  return ecs_snapshot_load(rb->world, &in);
+}
+
+uint32_t ecs_rollback_count(const ecs_rollback_t *rb) {
+  return rb ? rb->count : 0;
+}
+
+bool ecs_rollback_has(const ecs_rollback_t *rb, uint64_t tick) {
+  return rb && rb_find(rb, tick) != NULL;
+}

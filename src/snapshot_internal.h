@@ -1,0 +1,99 @@
+/* Shared by snapshot.c (save, rollback) and snapshot_load.c: the format's
+ * constants (docs/snapshot-format.md), little-endian helpers, CRC-32 and
+ * the recognition of the io.h memory and FILE* implementations. */
+#ifndef ECS_SNAPSHOT_INTERNAL_H
+#define ECS_SNAPSHOT_INTERNAL_H
+
+#include "ecs/io.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ECS__SNAP_MAGIC                                                                                                \
+  "\x89"                                                                                                               \
+  "ECS\r\n\x1a\n"
+#define ECS__SNAP_MAGIC_SIZE 8u
+#define ECS__SNAP_HEADER_SIZE 32u
+#define ECS__SNAP_SECTION_HEADER_SIZE 12u
+
+/* byte order of raw values (header byte 10) */
+#define ECS__SNAP_LITTLE_ENDIAN 1u
+#define ECS__SNAP_BIG_ENDIAN 2u
+
+/* payload sections, in this order, each exactly once */
+enum {
+  ECS__SNAP_SCHEMA = 1,
+  ECS__SNAP_ENTITIES = 2,
+  ECS__SNAP_TABLES = 3,
+  ECS__SNAP_VALUES = 4,
+  ECS__SNAP_RESOURCES = 5,
+  ECS__SNAP_SECTION_COUNT = 5
+};
+
+/* schema entry flags */
+#define ECS__SNAP_TRANSIENT 1u
+#define ECS__SNAP_SERIALIZED 2u /* values framed by a u32 length, written by a serialize hook */
+
+/* entity table: bit 31 of a slot's generation word is its alive flag */
+#define ECS__SNAP_ALIVE_BIT 0x80000000u
+
+static inline uint16_t ecs__le16(const uint8_t *p) {
+  return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t ecs__le32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t ecs__le64(const uint8_t *p) {
+  return (uint64_t)ecs__le32(p) | ((uint64_t)ecs__le32(p + 4) << 32);
+}
+
+static inline void ecs__put_le32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void ecs__put_le64(uint8_t *p, uint64_t v) {
+  ecs__put_le32(p, (uint32_t)v);
+  ecs__put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Byte order of this host, as stored in the header. */
+static inline uint8_t ecs__snap_host_order(void) {
+  const uint16_t probe = 1;
+  uint8_t first;
+  memcpy(&first, &probe, 1);
+  return first == 1 ? ECS__SNAP_LITTLE_ENDIAN : ECS__SNAP_BIG_ENDIAN;
+}
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32): pass 0 to start, the
+ * previous result to continue. */
+uint32_t ecs__crc32(uint32_t crc, const void *data, size_t size);
+
+/* The state behind a writer or reader when it is one of io.h's own, else
+ * NULL: lets a snapshot build in place in a memory buffer, parse a memory
+ * source without copying, and tell a short source from an I/O error. */
+ecs_membuf_t *ecs__snap_membuf(const ecs_writer_t *w);
+ecs_memsrc_t *ecs__snap_memsrc(const ecs_reader_t *r);
+FILE *ecs__snap_file(const ecs_reader_t *r);
+
+/* A snapshot read and checked up to its payload checksum. */
+typedef struct ecs__snap_blob_t {
+  const uint8_t *payload;
+  size_t payload_len;
+  uint8_t order;  /* byte order of raw values */
+  uint8_t *owned; /* the payload when read from a stream (world allocator) */
+  size_t owned_cap;
+} ecs__snap_blob_t;
+
+/* Reads the header and payload from in and checks magic, version, the
+ * checksums and the lengths (an io.h memory source is used in place and
+ * advanced). Errors are set on w. Free *b with ecs__snap_blob_free, also
+ * after an error. */
+ecs_status_t ecs__snap_read(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b);
+void ecs__snap_blob_free(ecs_world_t *w, ecs__snap_blob_t *b);
+
+#endif /* ECS_SNAPSHOT_INTERNAL_H */

@@ -1,0 +1,717 @@
+/* Snapshot load, all or nothing. The snapshot is read whole and checked,
+ * then staged: a new entity registry, a new storage instance per component
+ * (archetype ones in a copy of the world's table set), new resource values,
+ * every value constructed. Only then does commit swap them into the world,
+ * and nothing in commit can fail. An error at any earlier step frees the
+ * stage and leaves the world untouched. */
+#include "private.h"
+#include "snapshot_internal.h"
+#include "storage/archetype.h"
+#include "storage/storage_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A bounds-checked cursor; a read past the end sets bad and yields 0. */
+typedef struct cur_t {
+  const uint8_t *p;
+  size_t n;
+  size_t pos;
+  bool bad;
+} cur_t;
+
+static const uint8_t *take(cur_t *c, size_t n) {
+  if (c->bad || n > c->n - c->pos) {
+    c->bad = true;
+    return NULL;
+  }
+  const uint8_t *p = c->p + c->pos;
+  c->pos += n;
+  return p;
+}
+
+static uint16_t get16(cur_t *c) {
+  const uint8_t *p = take(c, 2);
+  return p ? ecs__le16(p) : 0;
+}
+
+static uint32_t get32(cur_t *c) {
+  const uint8_t *p = take(c, 4);
+  return p ? ecs__le32(p) : 0;
+}
+
+static uint64_t get64(cur_t *c) {
+  const uint8_t *p = take(c, 8);
+  return p ? ecs__le64(p) : 0;
+}
+
+static size_t left(const cur_t *c) {
+  return c->bad ? 0 : c->n - c->pos;
+}
+
+/* A component of the snapshot's schema. */
+typedef struct scomp_t {
+  const uint8_t *name;
+  uint32_t size, alignment, kind, version, flags;
+  uint16_t name_len;
+  ecs__component_t *target; /* NULL: transient and not registered */
+} scomp_t;
+
+typedef struct stage_t {
+  ecs_world_t *w;
+  ecs__snap_blob_t blob;
+  cur_t sec[ECS__SNAP_SECTION_COUNT];
+  scomp_t *comps;
+  uint32_t comp_count;
+  /* the entity registry */
+  ecs__entity_record_t *records;
+  uint32_t slot_count;
+  uint32_t record_cap;
+  uint32_t free_head;
+  size_t alive;
+  uint8_t *mark; /* per slot: SEEN in the free list or a table row, PLACED in a table */
+  /* per world component id */
+  uint32_t wcount;
+  bool *present;   /* in the snapshot's schema */
+  void **storage;  /* the new instance */
+  void **temp;     /* ARCHETYPE: a dense instance holding values until rows exist */
+  void **resource; /* the new resource value, or NULL */
+  void **changed;  /* change detection: new changed_at/added_at arrays of */
+  void **added;    /* slot_count entries, for components that track changes */
+  ecs__arch_set_t *arch;
+  ecs_component_t *ids; /* a table type being built */
+  uint32_t arch_count;  /* world components in ARCHETYPE storage */
+  void *scratch;        /* one value under construction */
+  size_t scratch_size;
+  size_t scratch_align;
+} stage_t;
+
+enum { MARK_SEEN = 1, MARK_PLACED = 2 };
+
+/* storage, temp, resource, changed and added pointers and the present flag,
+ * in one block */
+#define STAGE_PER_COMPONENT (5 * sizeof(void *) + sizeof(bool))
+
+static ecs_status_t corrupt(stage_t *s, const char *what) {
+  (void)ecs__fail(s->w, ECS_ERR_SNAPSHOT_CORRUPT, "snapshot is corrupt: %s", what);
+  return ECS_ERR_SNAPSHOT_CORRUPT;
+}
+
+static bool is_arch(const ecs__component_t *c) {
+  return c->kind == ECS_STORAGE_ARCHETYPE;
+}
+
+static bool transient(const ecs__component_t *c) {
+  return (c->flags & ECS_COMPONENT_TRANSIENT) != 0;
+}
+
+static ecs_status_t split_sections(stage_t *s) {
+  cur_t c = {s->blob.payload, s->blob.payload_len, 0, false};
+  for (uint32_t k = 0; k < ECS__SNAP_SECTION_COUNT; ++k) {
+    uint32_t id = get32(&c);
+    uint64_t len = get64(&c);
+    if (c.bad || id != k + 1 || len > left(&c)) {
+      return corrupt(s, "bad section table");
+    }
+    s->sec[k] = (cur_t){c.p + c.pos, (size_t)len, 0, false};
+    c.pos += (size_t)len;
+  }
+  return left(&c) == 0 ? ECS_OK : corrupt(s, "bytes after the last section");
+}
+
+/* ---- schema and entity table -------------------------------------------- */
+
+/* Checks a registered component against its snapshot entry; writes why not
+ * into msg (returns false) when they do not match. */
+static bool schema_matches(const stage_t *s, const scomp_t *sc, const ecs__component_t *c, char *msg, size_t cap) {
+  if (((sc->flags & ECS__SNAP_TRANSIENT) != 0) != transient(c)) {
+    snprintf(msg, cap, "component '%s' is %s in the world but not in the snapshot", c->name,
+             transient(c) ? "transient" : "saved");
+    return false;
+  }
+  if (transient(c)) {
+    return true;
+  }
+  if (sc->version > c->version) {
+    snprintf(msg, cap, "component '%s': schema version %u in the snapshot is newer than the world's %u", c->name,
+             sc->version, c->version);
+    return false;
+  }
+  if (sc->version < c->version && !c->migrate) {
+    snprintf(msg, cap, "component '%s': schema version %u in the snapshot, %u in the world, and no migrate hook",
+             c->name, sc->version, c->version);
+    return false;
+  }
+  if (sc->version == c->version) {
+    if (sc->size != c->size || sc->alignment != c->alignment) {
+      snprintf(msg, cap, "component '%s': size %u alignment %u in the snapshot, size %zu alignment %zu in the world",
+               c->name, sc->size, sc->alignment, c->size, c->alignment);
+      return false;
+    }
+    if (((sc->flags & ECS__SNAP_SERIALIZED) != 0) != (c->serialize != NULL)) {
+      snprintf(msg, cap, "component '%s': saved %s serialize hook, the world's has %s", c->name,
+               (sc->flags & ECS__SNAP_SERIALIZED) ? "by its" : "without", c->serialize ? "one" : "none");
+      return false;
+    }
+  }
+  if (!(sc->flags & ECS__SNAP_SERIALIZED) && sc->size > 0 && s->blob.order != ecs__snap_host_order()) {
+    snprintf(msg, cap, "component '%s': raw values saved on a host of the other byte order (give it serialize hooks)",
+             c->name);
+    return false;
+  }
+  return true;
+}
+
+static ecs_status_t parse_schema(stage_t *s) {
+  ecs_world_t *w = s->w;
+  cur_t *c = &s->sec[0];
+  uint32_t n = get32(c);
+  if (c->bad || n > left(c) / 23) { /* an entry is at least 23 bytes */
+    return corrupt(s, "bad schema");
+  }
+  if (n > 0 && !(s->comps = ecs__calloc(w, (size_t)n * sizeof *s->comps))) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage the snapshot schema");
+  }
+  s->comp_count = n;
+  char first[ECS_ERROR_MAX] = "";
+  char unknown[ECS_ERROR_MAX] = "";
+  size_t unknown_len = 0;
+  uint32_t mismatches = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    scomp_t *sc = &s->comps[i];
+    sc->name_len = get16(c);
+    sc->name = take(c, sc->name_len);
+    sc->size = get32(c);
+    sc->alignment = get32(c);
+    sc->kind = get32(c);
+    sc->version = get32(c);
+    sc->flags = get32(c);
+    if (c->bad || sc->name_len == 0 || memchr(sc->name, '\0', sc->name_len) ||
+        (sc->flags & ~(ECS__SNAP_TRANSIENT | ECS__SNAP_SERIALIZED)) ||
+        (sc->flags == (ECS__SNAP_TRANSIENT | ECS__SNAP_SERIALIZED)) || sc->size > INT32_MAX || sc->alignment == 0 ||
+        (sc->alignment & (sc->alignment - 1)) || sc->alignment > 4096) {
+      return corrupt(s, "bad schema entry");
+    }
+    ecs__component_t *t = NULL;
+    HASH_FIND(hh, w->components_by_name, sc->name, sc->name_len, t);
+    if (!t) {
+      if (!(sc->flags & ECS__SNAP_TRANSIENT)) {
+        mismatches++;
+        int k = snprintf(unknown + unknown_len, sizeof unknown - unknown_len, "%s'%.*s'", unknown_len ? ", " : "",
+                         (int)sc->name_len, (const char *)sc->name);
+        unknown_len = k > 0 && (size_t)k < sizeof unknown - unknown_len ? unknown_len + (size_t)k : sizeof unknown - 1;
+      }
+      continue;
+    }
+    if (s->present[t->id]) {
+      return corrupt(s, "a component appears twice in the schema");
+    }
+    s->present[t->id] = true;
+    sc->target = t;
+    char later[ECS_ERROR_MAX] = ""; /* only the first mismatch is described */
+    if (!schema_matches(s, sc, t, mismatches ? later : first, sizeof first)) {
+      mismatches++;
+    }
+  }
+  if (left(c) != 0) {
+    return corrupt(s, "bad schema length");
+  }
+  if (unknown_len > 0) {
+    return ecs__fail(w, ECS_ERR_SNAPSHOT_SCHEMA, "snapshot components not registered in the world: %s", unknown);
+  }
+  if (mismatches > 0) {
+    return ecs__fail(w, ECS_ERR_SNAPSHOT_SCHEMA, "%s%s", first, mismatches > 1 ? " (and more)" : "");
+  }
+  return ECS_OK;
+}
+
+static ecs_status_t parse_entities(stage_t *s) {
+  ecs_world_t *w = s->w;
+  cur_t *c = &s->sec[1];
+  uint32_t n = get32(c);
+  s->free_head = get32(c);
+  if (c->bad || n == 0 || (size_t)(n - 1) != left(c) / 8 || left(c) % 8 != 0 || s->free_head >= n) {
+    return corrupt(s, "bad entity table");
+  }
+  s->slot_count = n;
+  s->record_cap = n < 16 ? 16 : n;
+  s->records = ecs__alloc(w, (size_t)s->record_cap * sizeof *s->records);
+  s->mark = ecs__calloc(w, n);
+  if (!s->records || !s->mark) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage an entity table of %u slots", n);
+  }
+  s->records[0] = (ecs__entity_record_t){0, 0, false};
+  for (uint32_t i = 1; i < n; ++i) {
+    uint32_t g = get32(c);
+    uint32_t next = get32(c);
+    bool alive = (g & ECS__SNAP_ALIVE_BIT) != 0;
+    if (next >= n || (alive && next != 0)) {
+      return corrupt(s, "bad entity slot");
+    }
+    s->records[i] = (ecs__entity_record_t){g & ~ECS__SNAP_ALIVE_BIT, next, alive};
+    s->alive += alive;
+  }
+  /* the free list must be a chain of dead slots without cycles ... */
+  for (uint32_t i = s->free_head; i != 0; i = s->records[i].next_free) {
+    if (s->records[i].alive || (s->mark[i] & MARK_SEEN)) {
+      return corrupt(s, "bad free list");
+    }
+    s->mark[i] |= MARK_SEEN;
+  }
+  /* ... and every other dead slot retired (generation at its maximum) */
+  for (uint32_t i = 1; i < n; ++i) {
+    const ecs__entity_record_t *r = &s->records[i];
+    if (!r->alive && !(s->mark[i] & MARK_SEEN) && (r->generation != ECS__GENERATION_MAX || r->next_free != 0)) {
+      return corrupt(s, "dead slot neither free nor retired");
+    }
+  }
+  memset(s->mark, 0, n);
+  return ECS_OK;
+}
+
+/* The handle of live slot idx, or ECS_ENTITY_NULL. */
+static ecs_entity_t live_entity(const stage_t *s, uint32_t idx) {
+  if (idx == 0 || idx >= s->slot_count || !s->records[idx].alive) {
+    return ECS_ENTITY_NULL;
+  }
+  return ECS_ENTITY_MAKE(idx, s->records[idx].generation);
+}
+
+/* ---- staging ------------------------------------------------------------ */
+
+static ecs_status_t create_storages(stage_t *s) {
+  ecs_world_t *w = s->w;
+  s->arch = ecs__arch_set_clone(w->arch);
+  s->ids = ecs__alloc(w, (size_t)s->wcount * sizeof *s->ids);
+  if (!s->arch || !s->ids) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage the archetype tables");
+  }
+  s->scratch_align = 1;
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    ecs__component_t *c = w->components[id];
+    ecs_storage_params_t p = c->params;
+    if (is_arch(c)) {
+      p.kind_user = s->arch;
+      s->arch_count++;
+    }
+    ecs_status_t st = c->vt->create(&p, &s->storage[id]);
+    if (st != ECS_OK) {
+      s->storage[id] = NULL;
+      return ecs__fail(w, st, "cannot create %s storage for '%s': %s", c->vt->name, c->name, ecs_strerror(st));
+    }
+    if (is_arch(c) && s->present[id] && !transient(c)) {
+      p.kind_user = NULL;
+      st = ecs_storage_dense_vtable()->create(&p, &s->temp[id]);
+      if (st != ECS_OK) {
+        s->temp[id] = NULL;
+        return ecs__fail(w, st, "cannot stage the values of '%s'", c->name);
+      }
+    }
+    if (c->params.stride > s->scratch_size) {
+      s->scratch_size = c->params.stride;
+    }
+    if (c->alignment > s->scratch_align) {
+      s->scratch_align = c->alignment;
+    }
+  }
+  if (s->scratch_size > 0 && !(s->scratch = ecs__aligned_alloc(&w->alloc, s->scratch_size, s->scratch_align))) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage a component value");
+  }
+  /* components with change detection get arrays for the new slot count */
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    if (w->components[id]->changed_at) {
+      s->changed[id] = ecs__calloc(w, (size_t)s->slot_count * sizeof(uint64_t));
+      s->added[id] = ecs__calloc(w, (size_t)s->slot_count * sizeof(uint64_t));
+      if (!s->changed[id] || !s->added[id]) {
+        return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage change detection of '%s'", w->components[id]->name);
+      }
+    }
+  }
+  return ECS_OK;
+}
+
+/* Reads one value's bytes as framed by the snapshot. */
+static const uint8_t *value_bytes(cur_t *c, const scomp_t *sc, size_t *len) {
+  *len = (sc->flags & ECS__SNAP_SERIALIZED) ? get32(c) : sc->size;
+  return take(c, *len);
+}
+
+/* Constructs a value of c at dst from its saved bytes. */
+static ecs_status_t construct(stage_t *s, const ecs__component_t *c, const scomp_t *sc, void *dst, const uint8_t *data,
+                              size_t len) {
+  ecs_status_t st;
+  const char *how;
+  if (sc->version != c->version) {
+    st = c->migrate(dst, data, len, sc->version, c->hooks.user);
+    how = "migrate";
+  } else if (c->deserialize) {
+    st = c->deserialize(dst, data, len, c->hooks.user);
+    how = "deserialize";
+  } else {
+    memcpy(dst, data, c->size); /* len == size: checked by the schema */
+    return ECS_OK;
+  }
+  if (st != ECS_OK) {
+    return ecs__fail(s->w, st, "%s hook of '%s' failed: %s", how, c->name, ecs_strerror(st));
+  }
+  return ECS_OK;
+}
+
+static ecs_status_t load_component_values(stage_t *s, cur_t *c, const scomp_t *sc, uint32_t count) {
+  ecs__component_t *t = sc->target;
+  bool staged = s->temp[t->id] != NULL;
+  const ecs_storage_vtable_t *vt = staged ? ecs_storage_dense_vtable() : t->vt;
+  void *dst = staged ? s->temp[t->id] : s->storage[t->id];
+  for (uint32_t j = 0; j < count; ++j) {
+    ecs_entity_t e = live_entity(s, get32(c));
+    size_t len;
+    const uint8_t *data = value_bytes(c, sc, &len);
+    if (c->bad || e == ECS_ENTITY_NULL || vt->get(dst, e)) {
+      return corrupt(s, "bad component value");
+    }
+    if (t->size > 0) {
+      ecs_status_t st = construct(s, t, sc, s->scratch, data, len);
+      if (st != ECS_OK) {
+        return st;
+      }
+    }
+    void *slot = vt->insert(dst, e);
+    if (!slot) {
+      if (t->size > 0 && t->hooks.dtor) {
+        t->hooks.dtor(s->scratch, 1, t->hooks.user);
+      }
+      return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the values of '%s'", t->name);
+    }
+    ecs__relocate(&t->params, slot, s->scratch, 1);
+  }
+  return ECS_OK;
+}
+
+static ecs_status_t load_values(stage_t *s) {
+  cur_t *c = &s->sec[3];
+  for (uint32_t i = 0; i < s->comp_count; ++i) {
+    const scomp_t *sc = &s->comps[i];
+    uint32_t count = get32(c);
+    if (c->bad || ((sc->flags & ECS__SNAP_TRANSIENT) && count != 0) || count > left(c) / 4) {
+      return corrupt(s, "bad value list");
+    }
+    if (count > 0) {
+      ecs_status_t st = load_component_values(s, c, sc, count);
+      if (st != ECS_OK) {
+        return st;
+      }
+    }
+  }
+  return left(c) == 0 ? ECS_OK : corrupt(s, "bad value section length");
+}
+
+static ecs_status_t load_resources(stage_t *s) {
+  ecs_world_t *w = s->w;
+  cur_t *c = &s->sec[4];
+  uint32_t n = get32(c);
+  int64_t prev = -1;
+  for (uint32_t k = 0; k < n; ++k) {
+    uint32_t i = get32(c);
+    if (c->bad || (int64_t)i <= prev || i >= s->comp_count || (s->comps[i].flags & ECS__SNAP_TRANSIENT)) {
+      return corrupt(s, "bad resource");
+    }
+    prev = i;
+    const scomp_t *sc = &s->comps[i];
+    size_t len;
+    const uint8_t *data = value_bytes(c, sc, &len);
+    if (c->bad) {
+      return corrupt(s, "bad resource value");
+    }
+    ecs__component_t *t = sc->target;
+    if (t->size == 0) {
+      s->resource[t->id] = t; /* presence only, as resource.c marks it */
+      continue;
+    }
+    void *v = ecs__aligned_alloc(&w->alloc, t->size, t->alignment);
+    if (!v) {
+      return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage resource '%s'", t->name);
+    }
+    ecs_status_t st = construct(s, t, sc, v, data, len);
+    if (st != ECS_OK) {
+      ecs__aligned_free(&w->alloc, v, t->size, t->alignment);
+      return st;
+    }
+    s->resource[t->id] = v;
+  }
+  return left(c) == 0 ? ECS_OK : corrupt(s, "bad resource section length");
+}
+
+/* ---- archetype rows ----------------------------------------------------- */
+
+/* Gives live entity e its row: in the table of the archetype components it
+ * has values of (none: no row). */
+static ecs_status_t place(stage_t *s, ecs_entity_t e) {
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  if (s->mark[idx] & MARK_PLACED) {
+    return ECS_OK;
+  }
+  s->mark[idx] |= MARK_PLACED;
+  uint32_t m = 0;
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    if (s->temp[id] && ecs_storage_dense_vtable()->get(s->temp[id], e)) {
+      s->ids[m++] = id;
+    }
+  }
+  if (m == 0) {
+    return ECS_OK;
+  }
+  uint32_t t = ecs__arch_table_ensure(s->arch, s->ids, m);
+  if (t == UINT32_MAX || !ecs__arch_place(s->arch, e, t)) {
+    return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the archetype rows");
+  }
+  return ECS_OK;
+}
+
+/* Recreates the snapshot's tables in its order (after the world's own,
+ * which keep theirs), then the rows in saved row order. Table types keep
+ * the components the world stores as ARCHETYPE and saves. */
+static ecs_status_t load_tables(stage_t *s) {
+  cur_t *c = &s->sec[2];
+  uint32_t n = get32(c);
+  for (uint32_t t = 0; t < n; ++t) {
+    uint32_t k = get32(c);
+    if (c->bad || k > left(c) / 4) {
+      return corrupt(s, "bad table");
+    }
+    uint32_t m = 0;
+    for (uint32_t j = 0; j < k; ++j) {
+      uint32_t i = get32(c);
+      if (i >= s->comp_count) {
+        return corrupt(s, "bad table type");
+      }
+      const ecs__component_t *tc = s->comps[i].target;
+      if (tc && is_arch(tc) && !transient(tc)) {
+        if (m == s->arch_count) {
+          return corrupt(s, "a component twice in a table type");
+        }
+        /* insertion sort: m is at most the world's archetype components */
+        uint32_t at = m++;
+        while (at > 0 && s->ids[at - 1] > tc->id) {
+          s->ids[at] = s->ids[at - 1];
+          at--;
+        }
+        s->ids[at] = tc->id;
+        if (at > 0 && s->ids[at - 1] == tc->id) {
+          return corrupt(s, "a component twice in a table type");
+        }
+      }
+    }
+    if (m > 0 && ecs__arch_table_ensure(s->arch, s->ids, m) == UINT32_MAX) {
+      return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the archetype tables");
+    }
+    uint32_t rows = get32(c);
+    if (c->bad || rows > left(c) / 4) {
+      return corrupt(s, "bad table rows");
+    }
+    for (uint32_t r = 0; r < rows; ++r) {
+      ecs_entity_t e = live_entity(s, get32(c));
+      if (e == ECS_ENTITY_NULL || (s->mark[ECS_ENTITY_INDEX(e)] & MARK_SEEN)) {
+        return corrupt(s, "bad table row");
+      }
+      s->mark[ECS_ENTITY_INDEX(e)] |= MARK_SEEN;
+      ecs_status_t st = place(s, e);
+      if (st != ECS_OK) {
+        return st;
+      }
+    }
+  }
+  if (c->bad || left(c) != 0) {
+    return corrupt(s, "bad table section length");
+  }
+  /* values of components the saving world did not keep in tables */
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    size_t cursor = 0;
+    ecs_storage_chunk_t ch;
+    while (s->temp[id] && ecs_storage_dense_vtable()->chunk(s->temp[id], &cursor, &ch)) {
+      for (size_t i = 0; i < ch.count; ++i) {
+        ecs_status_t st = place(s, ch.entities[i]);
+        if (st != ECS_OK) {
+          return st;
+        }
+      }
+    }
+  }
+  return ECS_OK;
+}
+
+/* ---- commit and cleanup ------------------------------------------------- */
+
+static void destruct_all(const ecs__component_t *c, const ecs_storage_vtable_t *vt, void *storage) {
+  if (!c->hooks.dtor || c->size == 0) {
+    return;
+  }
+  size_t cursor = 0;
+  ecs_storage_chunk_t ch;
+  while (vt->chunk(storage, &cursor, &ch)) {
+    for (size_t i = 0; i < ch.count; ++i) {
+      void *v = ch.data ? (char *)ch.data + i * c->params.stride : vt->get(storage, ch.entities[i]);
+      c->hooks.dtor(v, 1, c->hooks.user);
+    }
+  }
+}
+
+/* Moves the staged archetype values into their rows; cannot fail. */
+static void fill_rows(stage_t *s) {
+  const ecs_storage_vtable_t *dense = ecs_storage_dense_vtable();
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    if (!s->temp[id]) {
+      continue;
+    }
+    const ecs__component_t *c = s->w->components[id];
+    size_t cursor = 0;
+    ecs_storage_chunk_t ch;
+    while (dense->chunk(s->temp[id], &cursor, &ch)) {
+      for (size_t i = 0; ch.data && i < ch.count; ++i) {
+        ecs__relocate(&c->params, c->vt->get(s->storage[id], ch.entities[i]), (char *)ch.data + i * c->params.stride,
+                      1);
+      }
+    }
+    dense->destroy(s->temp[id]); /* its values were moved out */
+    s->temp[id] = NULL;
+  }
+}
+
+static void commit(stage_t *s) {
+  ecs_world_t *w = s->w;
+  fill_rows(s);
+  /* the old table set: its instances go without moving rows */
+  ecs__arch_set_closing(w->arch);
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    ecs__component_t *c = w->components[id];
+    destruct_all(c, c->vt, c->storage);
+    c->vt->destroy(c->storage);
+    c->storage = s->storage[id];
+    s->storage[id] = NULL;
+    if (is_arch(c)) {
+      c->params.kind_user = s->arch;
+      c->vtable.user = s->arch;
+    }
+    if (!transient(c)) {
+      ecs__resource_fini(w, c);
+      c->resource = s->resource[id];
+      s->resource[id] = NULL;
+    }
+  }
+  /* change detection: every loaded value counts as added and written now */
+  uint64_t tick = ecs__change_tick(w);
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    ecs__component_t *c = w->components[id];
+    if (!s->changed[id]) {
+      continue;
+    }
+    ecs__free(w, c->changed_at, (size_t)c->track_cap * sizeof *c->changed_at);
+    ecs__free(w, c->added_at, (size_t)c->track_cap * sizeof *c->added_at);
+    c->changed_at = s->changed[id];
+    c->added_at = s->added[id];
+    c->track_cap = s->slot_count;
+    s->changed[id] = s->added[id] = NULL;
+    size_t cursor = 0;
+    ecs_storage_chunk_t ch;
+    while (c->vt->chunk(c->storage, &cursor, &ch)) {
+      for (size_t i = 0; i < ch.count; ++i) {
+        ecs__mark(c, ch.entities[i], tick, true);
+      }
+    }
+  }
+  ecs__arch_set_free(w->arch);
+  w->arch = s->arch;
+  w->kinds[ECS_STORAGE_ARCHETYPE].vt.user = s->arch;
+  s->arch = NULL;
+  ecs__free(w, w->records, (size_t)w->record_cap * sizeof *w->records);
+  w->records = s->records;
+  w->record_count = s->slot_count;
+  w->record_cap = s->record_cap;
+  w->free_head = s->free_head;
+  w->alive_count = s->alive;
+  s->records = NULL;
+}
+
+static void stage_free(stage_t *s) {
+  ecs_world_t *w = s->w;
+  if (s->arch) {
+    ecs__arch_set_closing(s->arch); /* rows hold no constructed values yet */
+  }
+  const ecs_storage_vtable_t *dense = ecs_storage_dense_vtable();
+  for (uint32_t id = 1; s->storage && id < s->wcount; ++id) {
+    const ecs__component_t *c = w->components[id];
+    if (s->temp[id]) {
+      destruct_all(c, dense, s->temp[id]);
+      dense->destroy(s->temp[id]);
+    }
+    if (s->storage[id]) {
+      if (!is_arch(c)) {
+        destruct_all(c, c->vt, s->storage[id]);
+      }
+      c->vt->destroy(s->storage[id]);
+    }
+    ecs__free(w, s->changed[id], (size_t)s->slot_count * sizeof(uint64_t));
+    ecs__free(w, s->added[id], (size_t)s->slot_count * sizeof(uint64_t));
+    if (s->resource[id] && c->size > 0) {
+      if (c->hooks.dtor) {
+        c->hooks.dtor(s->resource[id], 1, c->hooks.user);
+      }
+      ecs__aligned_free(&w->alloc, s->resource[id], c->size, c->alignment);
+    }
+  }
+  ecs__arch_set_free(s->arch);
+  ecs__aligned_free(&w->alloc, s->scratch, s->scratch_size, s->scratch_align);
+  ecs__free(w, s->ids, (size_t)s->wcount * sizeof *s->ids);
+  ecs__free(w, s->storage, (size_t)s->wcount * STAGE_PER_COMPONENT);
+  ecs__free(w, s->records, (size_t)s->record_cap * sizeof *s->records);
+  ecs__free(w, s->mark, s->slot_count);
+  ecs__free(w, s->comps, (size_t)s->comp_count * sizeof *s->comps);
+  ecs__snap_blob_free(w, &s->blob);
+}
+
+static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
+  ecs_world_t *w = s->w;
+  ecs_status_t st = ecs__snap_read(w, in, &s->blob);
+  if (st == ECS_OK) {
+    st = split_sections(s);
+  }
+  if (st != ECS_OK) {
+    return st;
+  }
+  /* one block for the four per-component arrays */
+  void **block = ecs__calloc(w, (size_t)s->wcount * STAGE_PER_COMPONENT);
+  if (!block) {
+    (void)ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage the snapshot");
+    return ECS_ERR_NO_MEMORY;
+  }
+  s->storage = block;
+  s->temp = block + s->wcount;
+  s->resource = block + 2 * (size_t)s->wcount;
+  s->changed = block + 3 * (size_t)s->wcount;
+  s->added = block + 4 * (size_t)s->wcount;
+  s->present = (bool *)(block + 5 * (size_t)s->wcount);
+  if ((st = parse_schema(s)) != ECS_OK || (st = parse_entities(s)) != ECS_OK || (st = create_storages(s)) != ECS_OK ||
+      (st = load_values(s)) != ECS_OK || (st = load_resources(s)) != ECS_OK || (st = load_tables(s)) != ECS_OK) {
+    return st;
+  }
+  return ECS_OK;
+}
+
+ecs_status_t ecs_snapshot_load(ecs_world_t *world, const ecs_reader_t *in) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (!in || !in->read) {
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_snapshot_load: reader is NULL or has no read function");
+  }
+  if (world->in_tick) {
+    return ecs__fail(world, ECS_ERR_BUSY, "ecs_snapshot_load during a tick");
+  }
+  stage_t s = {.w = world, .wcount = world->component_count};
+  ecs_status_t st = stage(&s, in);
+  if (st == ECS_OK) {
+    commit(&s);
+    ecs__ok(world);
+  }
+  stage_free(&s);
+  return st;
+}

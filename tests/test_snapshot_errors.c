@@ -1,0 +1,389 @@
+/* Snapshot loads that must fail, each with its precise code and the target
+ * world exactly as before (by checksum): truncation at every length, every
+ * byte flipped, header fields, schema mismatches, failing hooks, every
+ * allocation failing in turn, a load during a tick, bad arguments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "support/failing_alloc.h"
+#include "support/snapshot_world.h"
+
+static void test_truncated_at_every_length(void **state) {
+  (void)state;
+  target_t t;
+  target_init(&t, NULL);
+  for (size_t len = 0; len < t.snap.size; ++len) {
+    expect_load(&t, t.snap.data, len, ECS_ERR_SNAPSHOT_CORRUPT, "truncated", len);
+  }
+  expect_load(&t, NULL, 0, ECS_ERR_SNAPSHOT_CORRUPT, "no data", 0);
+  target_fini(&t);
+}
+
+static void test_every_byte_flipped(void **state) {
+  (void)state;
+  target_t t;
+  target_init(&t, NULL);
+  uint8_t *copy = malloc(t.snap.size);
+  assert_non_null(copy);
+  const uint8_t masks[] = {0xff, 0x01, 0x80};
+  for (size_t m = 0; m < sizeof masks; ++m) {
+    for (size_t i = 0; i < t.snap.size; ++i) {
+      memcpy(copy, t.snap.data, t.snap.size);
+      copy[i] ^= masks[m];
+      /* the version bytes are read before any checksum: another version */
+      ecs_status_t want = (i == 8 || i == 9) ? ECS_ERR_SNAPSHOT_VERSION : ECS_ERR_SNAPSHOT_CORRUPT;
+      expect_load(&t, copy, t.snap.size, want, "flipped byte", i);
+    }
+  }
+  free(copy);
+  target_fini(&t);
+}
+
+static void test_header_checks(void **state) {
+  (void)state;
+  target_t t;
+  target_init(&t, NULL);
+  uint8_t *s = malloc(t.snap.size);
+  assert_non_null(s);
+  uint64_t len = ecs__le64(t.snap.data + 16);
+  struct {
+    size_t at, width;
+    uint64_t value;
+    ecs_status_t want;
+  } cases[] = {
+      {0, 1, 'X', ECS_ERR_SNAPSHOT_CORRUPT},                /* magic */
+      {8, 2, 2, ECS_ERR_SNAPSHOT_VERSION},                  /* format version 2 */
+      {8, 2, 0, ECS_ERR_SNAPSHOT_VERSION},                  /* format version 0 */
+      {10, 1, 3, ECS_ERR_SNAPSHOT_CORRUPT},                 /* byte order */
+      {11, 1, 1, ECS_ERR_SNAPSHOT_CORRUPT},                 /* reserved */
+      {12, 4, 1, ECS_ERR_SNAPSHOT_VERSION},                 /* unknown flag */
+      {16, 8, len - 1, ECS_ERR_SNAPSHOT_CORRUPT},           /* payload length short */
+      {16, 8, len + 1, ECS_ERR_SNAPSHOT_CORRUPT},           /* payload length long */
+      {16, 8, (uint64_t)1 << 40, ECS_ERR_SNAPSHOT_CORRUPT}, /* payload length huge */
+      {16, 8, UINT64_MAX, ECS_ERR_SNAPSHOT_CORRUPT},        /* payload length huger */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    memcpy(s, t.snap.data, t.snap.size);
+    for (size_t b = 0; b < cases[i].width; ++b) {
+      s[cases[i].at + b] = (uint8_t)(cases[i].value >> (8 * b));
+    }
+    ecs__put_le32(s + 28, ecs__crc32(0, s, 28));
+    expect_load(&t, s, t.snap.size, cases[i].want, "header case", i);
+  }
+  /* raw values saved on a host of the other byte order */
+  memcpy(s, t.snap.data, t.snap.size);
+  s[10] = s[10] == ECS__SNAP_LITTLE_ENDIAN ? ECS__SNAP_BIG_ENDIAN : ECS__SNAP_LITTLE_ENDIAN;
+  reseal(s);
+  expect_load(&t, s, t.snap.size, ECS_ERR_SNAPSHOT_SCHEMA, "byte order", 10);
+  assert_non_null(strstr(ecs_last_error(t.f.w), "other byte order"));
+  /* a payload edited and resealed: the parser's own checks */
+  memcpy(s, t.snap.data, t.snap.size);
+  ecs__put_le32(s + ECS__SNAP_HEADER_SIZE, 9); /* the first section's id */
+  reseal(s);
+  expect_load(&t, s, t.snap.size, ECS_ERR_SNAPSHOT_CORRUPT, "section id", 0);
+  free(s);
+  target_fini(&t);
+}
+
+/* Offset of the body of payload section k (0-based). */
+static size_t section_body(const uint8_t *snap, int k) {
+  size_t at = ECS__SNAP_HEADER_SIZE;
+  for (int i = 0; i < k; ++i) {
+    at += ECS__SNAP_SECTION_HEADER_SIZE + (size_t)ecs__le64(snap + at + 4);
+  }
+  return at + ECS__SNAP_SECTION_HEADER_SIZE;
+}
+
+/* Offset of the first archetype table with at least two components. */
+static size_t wide_table(const uint8_t *snap) {
+  size_t at = section_body(snap, 2) + 4;
+  for (;;) {
+    uint32_t n = ecs__le32(snap + at);
+    if (n >= 2) {
+      return at;
+    }
+    uint32_t rows = ecs__le32(snap + at + 4 + 4 * n);
+    at += 8 + 4 * (size_t)n + 4 * (size_t)rows;
+  }
+}
+
+/* Edits behind valid checksums: the parser's own checks. The target's
+ * snapshot: 12 entities, slots 7 then 2 on the free list; schema entries
+ * of 27 bytes for 5-letter names; pos_t values first (slot + 8 bytes). */
+static void test_resealed_edits(void **state) {
+  (void)state;
+  target_t t;
+  target_init(&t, NULL);
+  uint8_t *s = malloc(t.snap.size);
+  assert_non_null(s);
+  const size_t schema = section_body(t.snap.data, 0), ents = section_body(t.snap.data, 1);
+  const size_t tables = section_body(t.snap.data, 2), values = section_body(t.snap.data, 3);
+  const size_t res = section_body(t.snap.data, 4), wide = wide_table(t.snap.data);
+  const uint32_t nres = ecs__le32(t.snap.data + res);
+  const uint32_t first_entity = ecs__le32(t.snap.data + values + 4);
+  struct {
+    const char *what;
+    size_t at;
+    uint32_t value;
+    const char *bytes; /* written instead of value */
+  } cases[] = {
+      {"schema count huge", schema, UINT32_MAX, NULL},
+      {"schema name empty", schema + 4, 0, NULL},
+      {"schema duplicate name", schema + 4 + 27 + 2, 0, "pos_t"}, /* the 2nd entry's "vel_t" */
+      {"slot count 0", ents, 0, NULL},
+      {"free head out of range", ents + 4, 13, NULL},
+      {"free list empty", ents + 4, 0, NULL},
+      {"free list cycle", ents + 8 + 6 * 8 + 4, 7, NULL},
+      {"live slot with a next", ents + 8 + 4, 3, NULL},
+      {"table count huge", tables, UINT32_MAX, NULL},
+      {"table type index", tables + 8, 200, NULL},
+      {"table component twice", wide + 8, ecs__le32(t.snap.data + wide + 4), NULL},
+      {"value count huge", values, UINT32_MAX, NULL},
+      {"value of slot 0", values + 4, 0, NULL},
+      {"value of a dead slot", values + 4, 2, NULL},
+      {"value twice", values + 4 + 12, first_entity, NULL},
+      {"resource count", res, nres + 1, NULL},
+      {"resource of a transient", res + 4, 7, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    memcpy(s, t.snap.data, t.snap.size);
+    if (cases[i].bytes) {
+      memcpy(s + cases[i].at, cases[i].bytes, strlen(cases[i].bytes));
+    } else {
+      ecs__put_le32(s + cases[i].at, cases[i].value);
+    }
+    reseal(s);
+    expect_load(&t, s, t.snap.size, ECS_ERR_SNAPSHOT_CORRUPT, cases[i].what, i);
+  }
+  free(s);
+  target_fini(&t);
+}
+
+/* One world saves with a component definition, the target has another. */
+static void expect_schema_error(const ecs_component_desc_t *saved, const ecs_component_desc_t *target,
+                                const char *detail) {
+  ecs_world_t *src = ecs_world_new(NULL), *dst = ecs_world_new(NULL);
+  ecs_component_t c = ecs_component_register(src, saved);
+  ecs_component_register_type(dst, "other", 4, 0);
+  if (target) {
+    assert_true(ecs_component_register(dst, target) != ECS_COMPONENT_NULL);
+  }
+  assert_int_equal(ecs_set(src, ecs_entity_create(src), c, &(uint64_t){5}), ECS_OK);
+  ecs_set(dst, ecs_entity_create(dst), ecs_component_lookup(dst, "other"), &(int){1});
+  uint64_t before = ecs_world_checksum(dst);
+  ecs_membuf_t buf = snapshot_of(src);
+  assert_int_equal(load_from(dst, buf.data, buf.size), ECS_ERR_SNAPSHOT_SCHEMA);
+  assert_non_null(strstr(ecs_last_error(dst), detail));
+  assert_int_equal(ecs_world_checksum(dst), before);
+  ecs_membuf_free(&buf);
+  ecs_world_free(src);
+  ecs_world_free(dst);
+}
+
+static ecs_status_t u64_deserialize(void *dst, const void *data, size_t size, void *user) {
+  (void)user;
+  if (size != 8) {
+    return ECS_ERR_SNAPSHOT_CORRUPT;
+  }
+  memcpy(dst, data, 8);
+  return ECS_OK;
+}
+
+static ecs_status_t u64_serialize(const void *value, const ecs_writer_t *out, void *user) {
+  (void)user;
+  return ecs_write(out, value, 8);
+}
+
+static void test_schema_mismatches(void **state) {
+  (void)state;
+  const ecs_component_desc_t v8 = {.name = "value", .size = 8};
+  expect_schema_error(&v8, NULL, "not registered in the world: 'value'");
+  expect_schema_error(&v8, &(ecs_component_desc_t){.name = "value", .size = 16}, "size 8 alignment 8");
+  expect_schema_error(&v8, &(ecs_component_desc_t){.name = "value", .size = 8, .alignment = 4}, "alignment");
+  expect_schema_error(&v8, &(ecs_component_desc_t){.name = "value", .size = 8, .version = 1}, "no migrate hook");
+  expect_schema_error(&(ecs_component_desc_t){.name = "value", .size = 8, .version = 3},
+                      &(ecs_component_desc_t){.name = "value", .size = 8, .version = 2}, "newer");
+  expect_schema_error(&v8, &(ecs_component_desc_t){.name = "value", .size = 8, .flags = ECS_COMPONENT_TRANSIENT},
+                      "transient in the world");
+  expect_schema_error(
+      &v8,
+      &(ecs_component_desc_t){.name = "value", .size = 8, .serialize = u64_serialize, .deserialize = u64_deserialize},
+      "serialize hook");
+}
+
+static void test_hook_failures(void **state) {
+  (void)state;
+  target_t t;
+  target_init(&t, NULL);
+  /* deserialize fails on the 3rd value: the two before are destructed */
+  t.f.counts.fail_deserialize = 3;
+  t.f.counts.deserialized = 0;
+  expect_load(&t, t.snap.data, t.snap.size, ECS_ERR_SNAPSHOT_CORRUPT, "deserialize hook", 0);
+  assert_non_null(strstr(ecs_last_error(t.f.w), "deserialize hook of 'name_t'"));
+  t.f.counts.fail_deserialize = 0;
+  /* serialize fails: the error passes through, the buffer is untouched */
+  ecs_membuf_t buf = {0};
+  ecs_writer_t out = ecs_membuf_writer(&buf);
+  assert_int_equal(ecs_write(&out, "keep", 4), ECS_OK);
+  t.f.counts.fail_serialize = 1;
+  assert_int_equal(ecs_snapshot_save(t.f.w, &out), ECS_ERR_IO);
+  assert_int_equal(buf.size, 4);
+  t.f.counts.fail_serialize = 0;
+  ecs_membuf_free(&buf);
+  target_fini(&t);
+}
+
+static ecs_status_t wrap_write(void *user, const void *data, size_t size) {
+  ecs_writer_t w = ecs_membuf_writer(user);
+  return ecs_write(&w, data, size);
+}
+
+static void test_out_of_memory_sweep(void **state) {
+  (void)state;
+  for (int via_host = 0; via_host < 2; ++via_host) {
+    failing_t fail = {0, SIZE_MAX};
+    target_t t;
+    target_init(&t, &(ecs_world_desc_t){.allocator = failing_allocator(&fail)});
+    /* change detection on: its arrays are staged too */
+    assert_non_null(ecs_query_new(t.f.w, &(ecs_query_desc_t){{{t.f.pos, ECS_CHANGED(ECS_ACCESS_READ)}}}));
+    ecs_status_t st = ECS_ERR_NO_MEMORY;
+    size_t k = 1;
+    for (; st == ECS_ERR_NO_MEMORY; ++k) {
+      ecs_memsrc_t src = {t.snap.data, t.snap.size, 0};
+      ecs_reader_t in = via_host ? (ecs_reader_t){host_read, &src} : ecs_memreader(&src);
+      int live = t.f.counts.live;
+      fail.calls = 0;
+      fail.fail_at = k;
+      st = ecs_snapshot_load(t.f.w, &in);
+      fail.fail_at = SIZE_MAX;
+      if (st == ECS_ERR_NO_MEMORY && (ecs_world_checksum(t.f.w) != t.checksum || t.f.counts.live != live)) {
+        fail_msg("allocation %zu failing changed the world", k);
+      }
+    }
+    assert_int_equal(st, ECS_OK);
+    assert_true(k > 10);
+    t.checksum = ecs_world_checksum(t.f.w);
+    /* saves: the buffer is as before on failure */
+    for (st = ECS_ERR_NO_MEMORY, k = 1; st == ECS_ERR_NO_MEMORY; ++k) {
+      ecs_membuf_t buf = {.allocator = &t.f.w->alloc};
+      fail.calls = 0;
+      fail.fail_at = k;
+      ecs_writer_t out = via_host ? (ecs_writer_t){wrap_write, &buf} : ecs_membuf_writer(&buf);
+      st = ecs_snapshot_save(t.f.w, &out);
+      fail.fail_at = SIZE_MAX;
+      assert_true(st == ECS_OK || buf.size == 0);
+      ecs_membuf_free(&buf);
+    }
+    assert_int_equal(st, ECS_OK);
+    target_fini(&t);
+  }
+}
+
+static ecs_status_t try_load_in_system(ecs_system_ctx_t *ctx) {
+  ecs_status_t *out = ctx->user;
+  ecs_membuf_t buf = {0};
+  ecs_writer_t w = ecs_membuf_writer(&buf);
+  out[0] = ecs_snapshot_save(ctx->world, &w);
+  ecs_memsrc_t src = {(const unsigned char *)"x", 1, 0};
+  ecs_reader_t r = ecs_memreader(&src);
+  out[1] = ecs_snapshot_load(ctx->world, &r);
+  ecs_membuf_free(&buf);
+  return ECS_OK;
+}
+
+static void test_busy_during_tick(void **state) {
+  (void)state;
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_status_t got[2] = {ECS_OK, ECS_OK};
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "main"});
+  assert_int_equal(
+      ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "snap", .callback = try_load_in_system, .user = got}),
+      ECS_OK);
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick(s, 0.016, NULL), ECS_OK);
+  assert_int_equal(got[0], ECS_ERR_BUSY);
+  assert_int_equal(got[1], ECS_ERR_BUSY);
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+}
+
+static ecs_status_t null_write(void *user, const void *data, size_t size) {
+  (void)user;
+  (void)data;
+  (void)size;
+  return ECS_OK;
+}
+
+/* X(expression, expected status, world's last status afterwards) */
+#define BAD_CASES(X)                                                                                                   \
+  X(ecs_snapshot_save(NULL, &ok_out), ECS_ERR_INVALID_ARGUMENT, ECS_OK)                                                \
+  X(ecs_snapshot_save(w, NULL), ECS_ERR_INVALID_ARGUMENT, ECS_ERR_INVALID_ARGUMENT)                                    \
+  X(ecs_snapshot_save(w, &no_write), ECS_ERR_INVALID_ARGUMENT, ECS_ERR_INVALID_ARGUMENT)                               \
+  X(ecs_snapshot_load(NULL, &ok_in), ECS_ERR_INVALID_ARGUMENT, ECS_OK)                                                 \
+  X(ecs_snapshot_load(w, NULL), ECS_ERR_INVALID_ARGUMENT, ECS_ERR_INVALID_ARGUMENT)                                    \
+  X(ecs_snapshot_load(w, &no_read), ECS_ERR_INVALID_ARGUMENT, ECS_ERR_INVALID_ARGUMENT)                                \
+  X(ecs_snapshot_load(w, &ok_in), ECS_ERR_SNAPSHOT_CORRUPT, ECS_ERR_SNAPSHOT_CORRUPT)                                  \
+  X(ecs_snapshot_save_file(NULL, "x"), ECS_ERR_INVALID_ARGUMENT, ECS_OK)                                               \
+  X(ecs_snapshot_save_file(w, NULL), ECS_ERR_INVALID_ARGUMENT, ECS_ERR_INVALID_ARGUMENT)                               \
+  X(ecs_snapshot_load_file(NULL, "x"), ECS_ERR_INVALID_ARGUMENT, ECS_OK)                                               \
+  X(ecs_snapshot_load_file(w, NULL), ECS_ERR_INVALID_ARGUMENT, ECS_ERR_INVALID_ARGUMENT)                               \
+  X(ecs_rollback_new(NULL, 4) == NULL, true, ECS_OK)                                                                   \
+  X(ecs_rollback_new(w, 0) == NULL, true, ECS_ERR_INVALID_ARGUMENT)                                                    \
+  X(ecs_rollback_save(NULL, 1), ECS_ERR_INVALID_ARGUMENT, ECS_OK)                                                      \
+  X(ecs_rollback_restore(NULL, 1), ECS_ERR_INVALID_ARGUMENT, ECS_OK)                                                   \
+  X(ecs_rollback_count(NULL), 0, ECS_OK)                                                                               \
+  X(ecs_rollback_has(NULL, 0), false, ECS_OK)                                                                          \
+  X(ecs_component_register(w, &half_hooked), ECS_COMPONENT_NULL, ECS_ERR_INVALID_ARGUMENT)
+
+static void test_bad_input(void **state) {
+  (void)state;
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_writer_t ok_out = {null_write, NULL}, no_write = {NULL, NULL};
+  ecs_memsrc_t src = {NULL, 0, 0};
+  ecs_reader_t ok_in = ecs_memreader(&src), no_read = {NULL, NULL};
+  const ecs_component_desc_t half_hooked = {.name = "x", .size = 8, .serialize = u64_serialize};
+#define RUN_CASE(expr, want, last)                                                                                     \
+  do {                                                                                                                 \
+    ecs__ok(w);                                                                                                        \
+    int64_t got = (int64_t)(expr);                                                                                     \
+    if (got != (int64_t)(want) || ecs_last_status(w) != (last)) {                                                      \
+      fail_msg("%s: got %lld, last %s", #expr, (long long)got, ecs_err_name(ecs_last_status(w)));                      \
+    }                                                                                                                  \
+  } while (0);
+  BAD_CASES(RUN_CASE)
+#undef RUN_CASE
+  ecs_rollback_free(NULL);
+  ecs_world_free(w);
+}
+
+static void test_error_names(void **state) {
+  (void)state;
+  assert_string_equal(ecs_err_name(ECS_ERR_SNAPSHOT_CORRUPT), "ERR_SNAPSHOT_CORRUPT");
+  assert_string_equal(ecs_err_name(ECS_ERR_SNAPSHOT_VERSION), "ERR_SNAPSHOT_VERSION");
+  assert_string_equal(ecs_err_name(ECS_ERR_SNAPSHOT_SCHEMA), "ERR_SNAPSHOT_SCHEMA");
+  assert_int_equal(ECS_ERR_SNAPSHOT_CORRUPT, ECS_ERR_IO - 1);
+  assert_int_equal(ECS_ERR_SNAPSHOT_SCHEMA, ECS_ERR_SNAPSHOT_CORRUPT - 2);
+  assert_int_equal(ecs__crc32(0, "123456789", 9), 0xcbf43926u); /* the standard check value */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_truncated_at_every_length),
+      cmocka_unit_test(test_every_byte_flipped),
+      cmocka_unit_test(test_header_checks),
+      cmocka_unit_test(test_resealed_edits),
+      cmocka_unit_test(test_schema_mismatches),
+      cmocka_unit_test(test_hook_failures),
+      cmocka_unit_test(test_out_of_memory_sweep),
+      cmocka_unit_test(test_busy_during_tick),
+      cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_error_names),
+  };
+  return cmocka_run_group_tests_name("snapshot_errors", tests, NULL, NULL);
+}
