@@ -6,10 +6,14 @@
  * any --threads: that is the scheduler's determinism at work.
  *
  * usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json]
- *              [--rss-growth-mb N]
+ *              [--rss-growth-mb N] [--snapshot-every K]
  *   --trace writes a Chrome trace-event file (open it in ui.perfetto.dev).
  *   --rss-growth-mb N fails (exit 3) when resident memory grew by more than
- *   N MiB between 10% of the ticks and the end: the soak test's leak check. */
+ *   N MiB between 10% of the ticks and the end: the soak test's leak check.
+ *   --snapshot-every K saves the world into a rollback ring every K ticks;
+ *   every 2K ticks it rolls back K ticks, simulates them again and checks
+ *   that the world is identical (exit 4 if not): rollback and determinism,
+ *   live. */
 #define _POSIX_C_SOURCE 200809L
 #include "../plugins/ai.h"
 #include "../plugins/physics.h"
@@ -22,7 +26,7 @@
 #include <time.h>
 
 typedef struct options_t {
-  long agents, ticks, threads, seed, rss_growth_mb;
+  long agents, ticks, threads, seed, rss_growth_mb, snapshot_every;
   const char *trace;
 } options_t;
 
@@ -47,7 +51,7 @@ static double now_s(void) {
 }
 
 static int parse(int argc, char **argv, options_t *o) {
-  *o = (options_t){.agents = 10000, .ticks = 600, .threads = -2, .seed = 1, .rss_growth_mb = -1};
+  *o = (options_t){.agents = 10000, .ticks = 600, .threads = -2, .seed = 1, .rss_growth_mb = -1, .snapshot_every = 0};
   for (int i = 1; i < argc; ++i) {
     long *slot = NULL;
     if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc) {
@@ -64,10 +68,12 @@ static int parse(int argc, char **argv, options_t *o) {
       slot = &o->seed;
     } else if (strcmp(argv[i], "--rss-growth-mb") == 0) {
       slot = &o->rss_growth_mb;
+    } else if (strcmp(argv[i], "--snapshot-every") == 0) {
+      slot = &o->snapshot_every;
     }
     if (!slot || i + 1 >= argc) {
       fprintf(stderr, "usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json] "
-                      "[--rss-growth-mb N]\n");
+                      "[--rss-growth-mb N] [--snapshot-every K]\n");
       return -1;
     }
     *slot = strtol(argv[++i], NULL, 10);
@@ -138,7 +144,10 @@ int main(int argc, char **argv) {
   size_t window_commands = 0;
   uint64_t window_ns = 0;
   double rss_early = -1.0;
-  for (long t = 0; t < o.ticks; ++t) {
+  ecs_rollback_t *ring = o.snapshot_every > 0 ? ecs_rollback_new(world, 2) : NULL;
+  long rollbacks = 0;
+  int rc = 0;
+  for (long t = 0; t < o.ticks && rc == 0; ++t) {
     if (t == o.ticks / 10) {
       rss_early = rss_mb(); /* after the warm-up: the population is in place */
     }
@@ -146,6 +155,29 @@ int main(int argc, char **argv) {
     if (ecs_scheduler_tick(sched, 1.0 / 60.0, &r) != ECS_OK) {
       fprintf(stderr, "boids: tick %ld failed: %s\n", t + 1, ecs_last_error(world));
       break;
+    }
+    if (ring && r.tick % (uint64_t)o.snapshot_every == 0) {
+      if (r.tick % (2 * (uint64_t)o.snapshot_every) == 0 &&
+          ecs_rollback_has(ring, r.tick - (uint64_t)o.snapshot_every)) {
+        /* go back K ticks, simulate them again: the same world or a bug */
+        uint64_t expect = ecs_world_checksum(world);
+        uint64_t back = r.tick - (uint64_t)o.snapshot_every;
+        ecs_status_t rs = ecs_rollback_restore(ring, back);
+        ecs_scheduler_set_tick(sched, back);
+        for (uint64_t k = back; k < r.tick && rs == ECS_OK; ++k) {
+          rs = ecs_scheduler_tick(sched, 1.0 / 60.0, NULL);
+        }
+        if (rs != ECS_OK || ecs_world_checksum(world) != expect) {
+          fprintf(stderr, "boids: rollback to tick %llu did not reproduce tick %llu (%s)\n", (unsigned long long)back,
+                  (unsigned long long)r.tick, ecs_strerror(rs));
+          rc = 4;
+        }
+        ++rollbacks;
+      }
+      if (ecs_rollback_save(ring, r.tick) != ECS_OK) {
+        fprintf(stderr, "boids: snapshot at tick %llu failed: %s\n", (unsigned long long)r.tick, ecs_last_error(world));
+        rc = 1;
+      }
     }
     window_ticks++;
     window_commands += r.commands_applied;
@@ -162,7 +194,10 @@ int main(int argc, char **argv) {
     }
   }
   printf("done in %.2f s\n", now_s() - start);
-  int rc = 0;
+  if (ring) {
+    printf("rollbacks: %ld, each re-simulated identically%s\n", rollbacks, rc == 4 ? " - NOT" : "");
+    ecs_rollback_free(ring);
+  }
   if (o.rss_growth_mb >= 0) {
     double rss_end = rss_mb();
     printf("resident memory: %.1f MiB after the warm-up, %.1f MiB at the end\n", rss_early, rss_end);

@@ -224,8 +224,8 @@ static ecs_status_t ai_init(ecs_world_t *world, ecs_scheduler_builder_t *b, cons
     free(st);
     return s;
   }
-  ecs_group_t g_ai =
-      ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "ai", .mode = ECS_GROUP_ASYNC, .before = {"physics"}});
+  ecs_group_t g_ai = ecs_builder_add_group(
+      b, &(ecs_group_desc_t){.name = "ai", .mode = ECS_GROUP_ASYNC, .after = {"physics.grid"}, .before = {"physics"}});
   ecs_group_t g_life = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "life", .after = {"physics.collide"}});
   const ecs_system_desc_t steer_desc = {.name = "ai.steer",
                                         .query = {.terms = {{st->position, ECS_ACCESS_READ},

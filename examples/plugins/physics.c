@@ -261,10 +261,14 @@ static ecs_status_t physics_init(ecs_world_t *world, ecs_scheduler_builder_t *b,
     return ecs_last_status(world) != ECS_OK ? ecs_last_status(world) : ECS_ERR_NO_MEMORY;
   }
 
-  ecs_group_t g_int = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "physics", .mode = ECS_GROUP_ASYNC});
-  ecs_group_t g_grid = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "physics.grid", .after = {"physics"}});
+  /* The grid is rebuilt first in each tick, from the positions the tick
+   * starts with: everything that reads it then depends only on the world,
+   * so a world restored from a snapshot simulates on identically. */
+  ecs_group_t g_grid = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "physics.grid"});
+  ecs_group_t g_int = ecs_builder_add_group(
+      b, &(ecs_group_desc_t){.name = "physics", .mode = ECS_GROUP_ASYNC, .after = {"physics.grid"}});
   ecs_group_t g_col = ecs_builder_add_group(
-      b, &(ecs_group_desc_t){.name = "physics.collide", .mode = ECS_GROUP_ASYNC, .after = {"physics.grid"}});
+      b, &(ecs_group_desc_t){.name = "physics.collide", .mode = ECS_GROUP_ASYNC, .after = {"physics"}});
   ecs_system_desc_t systems[3] = {
       {.name = "physics.integrate",
        .query = {.terms = {{st->position, ECS_ACCESS_WRITE},

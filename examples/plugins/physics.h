@@ -3,9 +3,12 @@
  * marks bodies that touch with a Collided tag through command buffers.
  *
  * Groups it adds (the host may order its own around them):
- *   "physics"          ASYNC  integrate: v += a dt, speed clamp, p += v dt, wrap
- *   "physics.grid"     SYNC   rebuild the grid, after "physics"
- *   "physics.collide"  ASYNC  broad phase over the grid, after "physics.grid"
+ *   "physics.grid"     SYNC   rebuild the grid from the positions the tick starts with
+ *   "physics"          ASYNC  integrate: v += a dt, speed clamp, p += v dt, wrap;
+ *                             after "physics.grid"
+ *   "physics.collide"  ASYNC  broad phase over the grid, after "physics"
+ * Rebuilding first makes the grid a function of the world alone, so a world
+ * restored from a snapshot (rollback) goes on exactly as before.
  */
 #ifndef EXAMPLES_PHYSICS_H
 #define EXAMPLES_PHYSICS_H
