@@ -241,7 +241,10 @@ static int iter_setup(void *user, size_t n) {
   if (!(c->world = world_pos_vel(c->kind, &pos, &vel))) {
     return -1;
   }
-  int bad = 0;
+  /* DENSE: Position and Velocity packed, so that the query walks two
+   * contiguous columns (docs/storages.md) */
+  ecs_component_t members[2] = {pos, vel};
+  int bad = c->kind == ECS_STORAGE_DENSE && ecs_component_pack(c->world, members, 2) != ECS_OK;
   for (size_t i = 0; i < n; ++i) {
     ecs_entity_t e = ecs_entity_create(c->world);
     bad |= ecs_set(c->world, e, pos, &(Position){(float)i, 0.0f, 0.0f}) != ECS_OK;
@@ -257,15 +260,23 @@ static int iter_run(void *user, size_t n) {
   size_t rows = 0;
   ecs_iter_t it = ecs_query_iter(c->query);
   while (ecs_iter_next(&it)) {
-    /* a contiguous column where the storage gives one, else per row */
+    /* two contiguous columns where the storage gives them, else per row */
     Position *pcol = ecs_field(&it, 0);
     const Velocity *vcol = ecs_field(&it, 1);
-    for (int32_t i = 0; i < it.count; ++i) {
-      Position *p = pcol ? &pcol[i] : ecs_field_at(&it, 0, i);
-      const Velocity *v = vcol ? &vcol[i] : ecs_field_at(&it, 1, i);
-      p->x += v->x;
-      p->y += v->y;
-      p->z += v->z;
+    if (pcol && vcol) {
+      for (int32_t i = 0; i < it.count; ++i) {
+        pcol[i].x += vcol[i].x;
+        pcol[i].y += vcol[i].y;
+        pcol[i].z += vcol[i].z;
+      }
+    } else {
+      for (int32_t i = 0; i < it.count; ++i) {
+        Position *p = ecs_field_at(&it, 0, i);
+        const Velocity *v = ecs_field_at(&it, 1, i);
+        p->x += v->x;
+        p->y += v->y;
+        p->z += v->z;
+      }
     }
     rows += (size_t)it.count;
   }

@@ -107,6 +107,7 @@ struct ecs_world_t {
   ecs__storage_kind_t *kinds;
   uint32_t kind_count;
   struct ecs__arch_set_t *arch; /* tables of the ARCHETYPE kind */
+  struct ecs__pack_t *packs;    /* packs of DENSE components, a list */
 
   ecs_query_t *queries; /* doubly linked, freed with the world */
 
@@ -229,6 +230,10 @@ void ecs__observers_fini(ecs_world_t *w);
 ecs_status_t ecs__storage_kinds_init(ecs_world_t *w);
 void ecs__storage_kinds_fini(ecs_world_t *w);
 const ecs_storage_vtable_t *ecs__storage_kind(const ecs_world_t *w, ecs_storage_kind_t kind);
+/* packs: joined again to their members' current instances (after a
+ * snapshot load replaced them), and freed with the world */
+void ecs__packs_reattach(ecs_world_t *w);
+void ecs__packs_fini(ecs_world_t *w);
 
 /* command buffers: apply without the tick check (the scheduler barrier) */
 ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s);

@@ -4,6 +4,7 @@
  * smallest storage among its required terms and probes the others. */
 #include "private.h"
 #include "storage/archetype.h"
+#include "storage/pack.h"
 
 /* A table matching an archetype-only query, with each term's column. */
 typedef struct query_table_t {
@@ -16,7 +17,6 @@ struct ecs_query_t {
   ecs_query_t *prev;
   ecs_query_t *next;
   int32_t term_count;
-  bool filtered;                         /* some term besides the driver can reject a row */
   bool changes;                          /* some term filters on changes: rows are probed, driver included */
   uint32_t filters[ECS_QUERY_MAX_TERMS]; /* ECS__ACCESS_CHANGED_BIT / _ADDED_BIT per term */
   uint64_t last_tick;                    /* change tick of the previous iteration */
@@ -88,14 +88,9 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
     ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query needs at least one READ, WRITE or WITH term");
     return NULL;
   }
-  int32_t filters = 0;
-  for (int32_t i = 0; i < q.term_count; ++i) {
-    filters += q.terms[i].access != ECS_ACCESS_OPTIONAL;
-  }
-  q.filtered = filters > 1;
   for (int32_t i = 0; i < q.term_count; ++i) {
     if (q.filters[i]) {
-      q.changes = q.filtered = true;
+      q.changes = true;
       if (ecs__track_enable(world, q.comps[i]) != ECS_OK) {
         ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot track changes of '%s'", q.comps[i]->name);
         return NULL;
@@ -182,6 +177,53 @@ static bool update_table_cache(ecs_query_t *q) {
   return true;
 }
 
+static int32_t term_of(const ecs_query_t *q, ecs_component_t c) {
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    if (q->terms[i].component == c) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/* Drives the iteration from a pack's front part when the query requires
+ * every member of one, and no other required term is much smaller. */
+static void iter_use_pack(const ecs_query_t *q, ecs_iter_t *it) {
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    const ecs__component_t *c = q->comps[i];
+    const ecs__pack_t *k = c->kind == ECS_STORAGE_DENSE ? ecs__dense_pack(c->storage) : NULL;
+    if (!k || !term_required(q->terms[i].access)) {
+      continue;
+    }
+    uint32_t known = 0;
+    int32_t m = 0;
+    for (; m < k->count; ++m) {
+      int32_t t = term_of(q, k->ids[m]);
+      if (t < 0 || !term_required(q->terms[t].access)) {
+        break;
+      }
+      known |= 1u << t;
+    }
+    if (m < k->count) {
+      continue;
+    }
+    /* probing a few rows of a small storage beats walking a large pack */
+    for (int32_t t = 0; t < q->term_count; ++t) {
+      const ecs__component_t *o = q->comps[t];
+      if (!(known & (1u << t)) && term_required(q->terms[t].access) && o->vt->count(o->storage) * 4 < k->len) {
+        return;
+      }
+    }
+    it->priv.pack = true;
+    it->priv.driver = i;
+    it->priv.known = known;
+    it->priv.chunk_entities = ecs__dense_entities(c->storage);
+    it->priv.chunk_data = ecs__dense_data(c->storage);
+    it->priv.chunk_count = k->len;
+    return;
+  }
+}
+
 ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   ecs_iter_t it = {0};
   if (!query) {
@@ -204,6 +246,9 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
     it.priv.change_tick = ecs__change_tick(query->world);
     query->last_tick = it.priv.change_tick;
   }
+  if (it.priv.tables) {
+    return it;
+  }
   size_t best = SIZE_MAX;
   for (int32_t i = 0; i < query->term_count; ++i) {
     if (term_required(query->terms[i].access)) {
@@ -215,6 +260,13 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
       }
     }
   }
+  it.priv.known = 1u << it.priv.driver;
+  iter_use_pack(query, &it);
+  uint32_t checked = 0; /* terms that can reject a row */
+  for (int32_t i = 0; i < query->term_count; ++i) {
+    checked |= (uint32_t)(query->terms[i].access != ECS_ACCESS_OPTIONAL) << i;
+  }
+  it.priv.filtered = query->changes || (checked & ~it.priv.known) != 0;
   return it;
 }
 
@@ -225,14 +277,15 @@ static bool change_matches(uint32_t filter, const ecs__component_t *c, ecs_entit
   return idx < c->track_cap && ticks[idx] > since;
 }
 
-static bool row_matches(const ecs_query_t *q, int32_t driver, ecs_entity_t e, uint64_t since) {
+/* known: the terms present on every row walked (the driver, pack members) */
+static bool row_matches(const ecs_query_t *q, uint32_t known, ecs_entity_t e, uint64_t since) {
   for (int32_t i = 0; i < q->term_count; ++i) {
     const ecs_term_t *t = &q->terms[i];
     const ecs__component_t *c = q->comps[i];
     if (t->access == ECS_ACCESS_OPTIONAL) {
       continue;
     }
-    if (i != driver) {
+    if (!(known & (1u << i))) {
       bool has = c->vt->get(c->storage, e) != NULL;
       if (has == (t->access == ECS_ACCESS_WITHOUT)) {
         return false;
@@ -283,7 +336,7 @@ bool ecs_iter_next(ecs_iter_t *it) {
     if (it->priv.chunk_row >= it->priv.chunk_count) {
       const ecs__component_t *dc = q->comps[driver];
       ecs_storage_chunk_t ch;
-      if (!dc->vt->chunk(dc->storage, &it->priv.cursor, &ch)) {
+      if (it->priv.pack || !dc->vt->chunk(dc->storage, &it->priv.cursor, &ch)) {
         it->priv.done = true;
         it->count = 0;
         it->entities = NULL;
@@ -300,12 +353,13 @@ bool ecs_iter_next(ecs_iter_t *it) {
     if (end - start > INT32_MAX) {
       end = start + INT32_MAX;
     }
-    if (q->filtered) {
-      while (start < end && !row_matches(q, driver, it->priv.chunk_entities[start], it->priv.since)) {
+    if (it->priv.filtered) {
+      const uint32_t known = it->priv.known;
+      while (start < end && !row_matches(q, known, it->priv.chunk_entities[start], it->priv.since)) {
         ++start;
       }
       size_t run = start;
-      while (run < end && row_matches(q, driver, it->priv.chunk_entities[run], it->priv.since)) {
+      while (run < end && row_matches(q, known, it->priv.chunk_entities[run], it->priv.since)) {
         ++run;
       }
       end = run;
@@ -322,6 +376,14 @@ bool ecs_iter_next(ecs_iter_t *it) {
     const ecs__component_t *dc = q->comps[driver];
     if (it->priv.chunk_data && dc->size > 0 && term_has_field(q->terms[driver].access)) {
       it->priv.columns[driver] = it->priv.chunk_data + start * dc->params.stride;
+    }
+    if (it->priv.pack) {
+      for (int32_t i = 0; i < q->term_count; ++i) {
+        const ecs__component_t *c = q->comps[i];
+        if (i != driver && (it->priv.known & (1u << i)) && c->size > 0 && term_has_field(q->terms[i].access)) {
+          it->priv.columns[i] = ecs__dense_data(c->storage) + start * c->params.stride;
+        }
+      }
     }
     return true;
   }

@@ -629,6 +629,7 @@ static void commit(stage_t *s) {
   w->free_head = s->free_head;
   w->alive_count = s->alive;
   s->records = NULL;
+  ecs__packs_reattach(w); /* packs follow their members to the new instances */
 }
 
 static void stage_free(stage_t *s) {

@@ -3,6 +3,7 @@
 #include "private.h"
 
 #include "storage/archetype.h"
+#include "storage/pack.h"
 #include "storage/storage_internal.h"
 
 #include <string.h>
@@ -96,6 +97,9 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
     ecs__ok(world);
     return ECS_OK;
   }
+  if (r->kind == ECS_STORAGE_DENSE && ecs__dense_pack(r->storage)) {
+    return ecs__fail(world, ECS_ERR_UNSUPPORTED, "component '%s' is packed: it stays DENSE", r->name);
+  }
   /* leaving archetype storage moves every holder's row: make sure that
    * cannot run out of memory half-way */
   if (r->kind == ECS_STORAGE_ARCHETYPE && !ecs__arch_prepare_leave(r->storage)) {
@@ -135,4 +139,111 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   r->kind = kind;
   ecs__ok(world);
   return ECS_OK;
+}
+
+/* ---- packs ----------------------------------------------------------------- */
+
+static bool pack_same_set(const ecs__pack_t *k, const ecs_component_t *ids, int32_t count) {
+  if (k->count != count) {
+    return false;
+  }
+  for (int32_t i = 0; i < count; ++i) {
+    bool found = false;
+    for (int32_t j = 0; j < count && !found; ++j) {
+      found = k->ids[j] == ids[i];
+    }
+    if (!found) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Checks one member of a pack to be: registered, DENSE, named once, in no
+ * other pack. */
+static ecs_status_t pack_check_member(ecs_world_t *w, const ecs_component_t *ids, int32_t i) {
+  const ecs__component_t *c = ecs__component_get(w, ids[i]);
+  if (!c) {
+    return ecs__fail(w, ECS_ERR_UNKNOWN_COMPONENT, "pack member %d: component id %u is not registered", (int)i, ids[i]);
+  }
+  if (c->kind != ECS_STORAGE_DENSE) {
+    return ecs__fail(w, ECS_ERR_UNSUPPORTED, "pack member '%s' is %s-stored; only DENSE components pack", c->name,
+                     c->vt->name);
+  }
+  for (int32_t j = 0; j < i; ++j) {
+    if (ids[j] == ids[i]) {
+      return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "pack members %d and %d both name '%s'", (int)j, (int)i, c->name);
+    }
+  }
+  if (ecs__dense_pack(c->storage)) {
+    return ecs__fail(w, ECS_ERR_CONFLICT, "component '%s' is already in another pack", c->name);
+  }
+  return ECS_OK;
+}
+
+ecs_status_t ecs_component_pack(ecs_world_t *world, const ecs_component_t *components, int32_t count) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (world->in_tick) {
+    return ecs__fail(world, ECS_ERR_BUSY, "components cannot be packed during a tick");
+  }
+  if (!components || count < 2 || count > ECS__PACK_MAX) {
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "a pack has 2 to %d components", ECS__PACK_MAX);
+  }
+  for (const ecs__pack_t *k = world->packs; k; k = k->next) {
+    if (pack_same_set(k, components, count)) {
+      ecs__ok(world);
+      return ECS_OK;
+    }
+  }
+  size_t scratch = 0;
+  size_t align = 1;
+  for (int32_t i = 0; i < count; ++i) {
+    ecs_status_t st = pack_check_member(world, components, i);
+    if (st != ECS_OK) {
+      return st;
+    }
+    const ecs__component_t *c = ecs__component_get(world, components[i]);
+    scratch = c->params.stride > scratch ? c->params.stride : scratch;
+    align = c->params.alignment > align ? c->params.alignment : align;
+  }
+  ecs__pack_t *k = ecs__calloc(world, sizeof *k);
+  void *buf = scratch ? ecs__aligned_alloc(&world->alloc, scratch, align) : NULL;
+  if (!k || (scratch && !buf)) {
+    ecs__free(world, k, sizeof *k);
+    ecs__aligned_free(&world->alloc, buf, scratch, align);
+    return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot allocate a pack");
+  }
+  k->count = count;
+  k->scratch = buf;
+  k->scratch_size = scratch;
+  k->scratch_align = align;
+  for (int32_t i = 0; i < count; ++i) {
+    k->ids[i] = components[i];
+    k->members[i] = ecs__component_get(world, components[i])->storage;
+  }
+  ecs__pack_attach(k);
+  k->next = world->packs;
+  world->packs = k;
+  ecs__ok(world);
+  return ECS_OK;
+}
+
+void ecs__packs_reattach(ecs_world_t *w) {
+  for (ecs__pack_t *k = w->packs; k; k = k->next) {
+    for (int32_t i = 0; i < k->count; ++i) {
+      k->members[i] = w->components[k->ids[i]]->storage;
+    }
+    ecs__pack_attach(k);
+  }
+}
+
+void ecs__packs_fini(ecs_world_t *w) {
+  while (w->packs) {
+    ecs__pack_t *k = w->packs;
+    w->packs = k->next;
+    ecs__aligned_free(&w->alloc, k->scratch, k->scratch_size, k->scratch_align);
+    ecs__free(w, k, sizeof *k);
+  }
 }

@@ -198,6 +198,7 @@ void ecs_world_free(ecs_world_t *world) {
   ecs__free(world, world->schedulers, (size_t)world->scheduler_cap * sizeof(struct ecs_scheduler_t *));
   ecs__arch_set_closing(world->arch);
   ecs__component_fini_all(world);
+  ecs__packs_fini(world);
   ecs__storage_kinds_fini(world);
   ecs__free(world, world->components, (size_t)world->component_cap * sizeof(ecs__component_t *));
   ecs__free(world, world->records, (size_t)world->record_cap * sizeof *world->records);

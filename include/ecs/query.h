@@ -74,9 +74,12 @@ typedef struct ecs_iter_t {
     size_t chunk_row;
     size_t cursor;
     int32_t driver;
+    uint32_t known;       /* terms present on every driving row (bit per term) */
     uint64_t since;       /* change detection: writes after this tick match */
     uint64_t change_tick; /* the tick this iteration's field writes record */
     bool tables;          /* walking the query's cached archetype tables */
+    bool pack;            /* walking the front part of a pack's members */
+    bool filtered;        /* rows are checked against the other terms */
     bool done;
   } priv;
 } ecs_iter_t;
@@ -100,8 +103,11 @@ ECS_API int32_t ecs_query_term_count(const ecs_query_t *query);
  *  When every term is ARCHETYPE-stored, the iteration walks the query's
  *  cached list of matching tables (tables created since the last iteration
  *  are checked here and added), one chunk per table, with a contiguous
- *  ecs_field() for every term present. Otherwise the query drives from the
- *  smallest storage among its READ/WRITE/WITH terms.
+ *  ecs_field() for every term present. When the READ/WRITE/WITH terms
+ *  include every member of a pack (ecs_component_pack()), it walks the
+ *  pack's front part, with a contiguous ecs_field() for every member.
+ *  Otherwise the query drives from the smallest storage among its
+ *  READ/WRITE/WITH terms and looks the other terms up per row.
  *  No structural change may happen to the query's components until the
  *  iteration ends (ecs_iter_next() returned false).
  *  A NULL query yields an iterator that is done at once.
@@ -117,8 +123,9 @@ ECS_API bool ecs_iter_next(ecs_iter_t *it);
 
 /** Contiguous array of term @p term's values for this chunk (it->count
  *  values), or NULL when the storage cannot give one (outside the archetype
- *  fast path only the driving term has one, and only from a contiguous
+ *  and pack walks only the driving term has one, and only from a contiguous
  *  storage; WITH/WITHOUT terms, tags and absent OPTIONAL terms never do).
+ *  Check for NULL, or use ecs_field_at(), unless the layout is known.
  *  ecs_field_at() always works. */
 ECS_API void *ecs_field(const ecs_iter_t *it, int32_t term);
 

@@ -90,11 +90,40 @@ ECS_API const ecs_storage_vtable_t *ecs_storage_sparse_vtable(void);
  *  error the component stays where it was with all its values. Queries of
  *  the component follow it. Moving to the kind it already has is ECS_OK.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_UNKNOWN_COMPONENT,
- *          ECS_ERR_UNSUPPORTED (kind not available), ECS_ERR_BUSY (during
+ *          ECS_ERR_UNSUPPORTED (kind not available, or @p c is packed:
+ *          see ecs_component_pack()), ECS_ERR_BUSY (during
  *          a tick), ECS_ERR_NO_MEMORY.
  *  Thread-safety: owner thread, outside a tick; no iteration of @p c may be
  *  in progress. */
 ECS_API ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ecs_storage_kind_t kind);
+
+/** Most components one pack may have. */
+#define ECS_PACK_MAX_MEMBERS 16
+
+/** Packs DENSE components: from now on
+ *  the entities that have every one of the @p count components sit at the
+ *  front of each member's packed array, in the same order. A query whose
+ *  READ/WRITE/WITH terms include every member walks that front part with a
+ *  contiguous ecs_field() for each member, as fast as plain arrays, instead
+ *  of driving from one member and looking the others up per row.
+ *
+ *  The price is paid on structural changes: adding the last missing member
+ *  to an entity, or removing one it has, also swaps its rows in the other
+ *  members (O(members), no allocation). Packing sorts the existing values
+ *  once. Iteration order over a member follows the pack; it stays
+ *  deterministic. A pack lasts as long as the world, and survives a
+ *  snapshot load (it is sorted again after one). A component belongs to one
+ *  pack at most; a packed component cannot change its storage kind.
+ *  Packing the same set again (in any order) is ECS_OK and changes nothing.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world or @p components, @p count
+ *          outside 2..ECS_PACK_MAX_MEMBERS, a component named twice),
+ *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_UNSUPPORTED (a member is not
+ *          DENSE), ECS_ERR_CONFLICT (a member is in another pack),
+ *          ECS_ERR_BUSY (during a tick), ECS_ERR_NO_MEMORY. On error
+ *          nothing changed.
+ *  Thread-safety: owner thread, outside a tick; no iteration of a member
+ *  may be in progress. */
+ECS_API ecs_status_t ecs_component_pack(ecs_world_t *world, const ecs_component_t *components, int32_t count);
 
 /** Storage kind of component @p c (ECS_STORAGE_DENSE for unknown ids). */
 ECS_API ecs_storage_kind_t ecs_component_storage(const ecs_world_t *world, ecs_component_t c);

@@ -4,6 +4,7 @@
  * the highest slot index in pages, not per entity. Removal swaps the last
  * value into the hole. */
 #include "../private.h"
+#include "pack.h"
 #include "storage_internal.h"
 
 #define DENSE_PAGE_BITS 12u
@@ -18,6 +19,7 @@ typedef struct dense_t {
   uint32_t count;
   uint32_t cap;
   uint32_t data_cap; /* separate so a failed data growth leaves entities valid */
+  ecs__pack_t *pack; /* the pack this instance is a member of, or NULL */
 } dense_t;
 
 static ecs_status_t dense_create(const ecs_storage_params_t *params, void **out) {
@@ -103,6 +105,107 @@ static bool dense_grow_data(dense_t *d, uint32_t need) {
   return true;
 }
 
+static uint32_t dense_find(const dense_t *d, ecs_entity_t e);
+
+/* ---- packs ---------------------------------------------------------------- */
+
+/* Exchanges rows a and b, both holding values. */
+static void dense_swap(dense_t *d, uint32_t a, uint32_t b) {
+  if (a == b) {
+    return;
+  }
+  ecs_entity_t ea = d->entities[a];
+  ecs_entity_t eb = d->entities[b];
+  d->entities[a] = eb;
+  d->entities[b] = ea;
+  *dense_slot(d, ECS_ENTITY_INDEX(ea)) = b + 1;
+  *dense_slot(d, ECS_ENTITY_INDEX(eb)) = a + 1;
+  if (d->p.stride) {
+    char *va = d->data + (size_t)a * d->p.stride;
+    char *vb = d->data + (size_t)b * d->p.stride;
+    ecs__relocate(&d->p, d->pack->scratch, va, 1);
+    ecs__relocate(&d->p, va, vb, 1);
+    ecs__relocate(&d->p, vb, d->pack->scratch, 1);
+  }
+}
+
+static bool pack_full(const ecs__pack_t *k, ecs_entity_t e) {
+  for (int32_t i = 0; i < k->count; ++i) {
+    if (dense_find(k->members[i], e) == UINT32_MAX) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* e, just inserted into d at row pos (its value not yet constructed), now
+ * has every member: it joins the prefix. Returns e's row in d. */
+static uint32_t pack_enter(dense_t *d, ecs_entity_t e, uint32_t pos) {
+  ecs__pack_t *k = d->pack;
+  uint32_t row = k->len++;
+  for (int32_t i = 0; i < k->count; ++i) {
+    dense_t *m = k->members[i];
+    if (m != d) {
+      dense_swap(m, dense_find(m, e), row);
+    }
+  }
+  if (pos != row) { /* only the other value moves: e's has none yet */
+    ecs_entity_t moved = d->entities[row];
+    d->entities[pos] = moved;
+    *dense_slot(d, ECS_ENTITY_INDEX(moved)) = pos + 1;
+    d->entities[row] = e;
+    *dense_slot(d, ECS_ENTITY_INDEX(e)) = row + 1;
+    if (d->p.stride) {
+      ecs__relocate(&d->p, d->data + (size_t)pos * d->p.stride, d->data + (size_t)row * d->p.stride, 1);
+    }
+  }
+  return row;
+}
+
+/* e, in the prefix, is losing a member: it moves to the prefix's last row
+ * in every member and the prefix shrinks. */
+static void pack_leave(ecs__pack_t *k, ecs_entity_t e) {
+  uint32_t row = --k->len;
+  for (int32_t i = 0; i < k->count; ++i) {
+    dense_t *m = k->members[i];
+    dense_swap(m, dense_find(m, e), row);
+  }
+}
+
+void ecs__pack_attach(ecs__pack_t *k) {
+  for (int32_t i = 0; i < k->count; ++i) {
+    ((dense_t *)k->members[i])->pack = k;
+  }
+  /* a partition of the first member's array: the rows before i that were
+   * not taken are the ones that lack a member */
+  k->len = 0;
+  const dense_t *first = k->members[0];
+  for (uint32_t i = 0; i < first->count; ++i) {
+    ecs_entity_t e = first->entities[i];
+    if (pack_full(k, e)) {
+      for (int32_t j = 0; j < k->count; ++j) {
+        dense_t *m = k->members[j];
+        dense_swap(m, dense_find(m, e), k->len);
+      }
+      k->len++;
+    }
+  }
+}
+
+ecs__pack_t *ecs__dense_pack(const void *state) {
+  return ((const dense_t *)state)->pack;
+}
+
+const ecs_entity_t *ecs__dense_entities(const void *state) {
+  return ((const dense_t *)state)->entities;
+}
+
+char *ecs__dense_data(const void *state) {
+  return ((const dense_t *)state)->data;
+}
+
+/* ---- the vtable ------------------------------------------------------------- */
+
 static void *dense_insert(void *state, ecs_entity_t e) {
   dense_t *d = state;
   if (d->count == UINT32_MAX - 1) {
@@ -117,6 +220,9 @@ static void *dense_insert(void *state, ecs_entity_t e) {
   uint32_t pos = d->count++;
   d->entities[pos] = e;
   *slot = pos + 1;
+  if (d->pack && pack_full(d->pack, e)) {
+    pos = pack_enter(d, e, pos);
+  }
   /* tags have no data; any non-NULL pointer says "inserted" */
   return d->p.stride ? d->data + (size_t)pos * d->p.stride : (void *)d;
 }
@@ -134,6 +240,10 @@ static ecs_status_t dense_remove(void *state, ecs_entity_t e) {
   uint32_t pos = dense_find(d, e);
   if (pos == UINT32_MAX) {
     return ECS_OK;
+  }
+  if (d->pack && pos < d->pack->len) {
+    pack_leave(d->pack, e);
+    pos = d->pack->len;
   }
   if (d->p.stride) {
     ecs__destruct(&d->p, d->data + (size_t)pos * d->p.stride);
