@@ -15,6 +15,8 @@ typedef struct arch_column_t {
   uint32_t cap;
   size_t stride;
   size_t align;
+  ecs_move_fn move; /* the component's move hook (NULL: memcpy), kept here for row moves */
+  void *hooks_user;
 } arch_column_t;
 
 typedef struct arch_edge_t {
@@ -50,6 +52,7 @@ typedef struct arch_comp_t {
 typedef struct arch_record_t {
   uint32_t table; /* index + 1; 0: no archetype component */
   uint32_t row;
+  ecs_entity_t entity; /* the handle placed, generation included */
 } arch_record_t;
 
 struct ecs__arch_set_t {
@@ -139,11 +142,11 @@ static int32_t column_of(const arch_table_t *t, ecs_component_t c) {
 
 static arch_record_t *record_of(const ecs__arch_set_t *s, ecs_entity_t e) {
   uint32_t idx = ECS_ENTITY_INDEX(e);
-  if (idx >= s->record_cap || s->records[idx].table == 0) {
+  if (idx >= s->record_cap) {
     return NULL;
   }
   arch_record_t *r = &s->records[idx];
-  return s->tables[r->table - 1]->entities[r->row] == e ? r : NULL;
+  return r->table != 0 && r->entity == e ? r : NULL;
 }
 
 /* Creates the table for ids (sorted, n entries); every id must be a live
@@ -172,7 +175,7 @@ static uint32_t table_create(ecs__arch_set_t *s, const ecs_component_t *ids, uin
   if (t->cols) {
     for (uint32_t i = 0; i < n; ++i) {
       const ecs_storage_params_t *p = &s->comps[ids[i]]->p;
-      t->cols[i] = (arch_column_t){NULL, 0, p->stride, p->alignment};
+      t->cols[i] = (arch_column_t){NULL, 0, p->stride, p->alignment, p->move, p->hooks_user};
     }
   }
   if (!t->ids || !t->cols) {
@@ -278,14 +281,40 @@ static void *cell(const arch_table_t *t, uint32_t col, uint32_t row) {
   return t->cols[col].data + (size_t)row * t->cols[col].stride;
 }
 
+/* Relocates one value between rows of columns of the same component: the
+ * common sizes copy inline. */
+static inline void col_move(const arch_column_t *col, void *dst, void *src) {
+  if (col->move) {
+    col->move(dst, src, 1, col->hooks_user);
+    return;
+  }
+  switch (col->stride) {
+  case 0:
+    break;
+  case 4:
+    memcpy(dst, src, 4);
+    break;
+  case 8:
+    memcpy(dst, src, 8);
+    break;
+  case 12:
+    memcpy(dst, src, 12);
+    break;
+  case 16:
+    memcpy(dst, src, 16);
+    break;
+  default:
+    memcpy(dst, src, col->stride);
+    break;
+  }
+}
+
 /* Removes row from t by moving the last row into it (values relocated). */
 static void table_swap_remove(ecs__arch_set_t *s, arch_table_t *t, uint32_t row) {
   uint32_t last = t->count - 1;
   if (row != last) {
     for (uint32_t i = 0; i < t->type_count; ++i) {
-      if (t->cols[i].stride) {
-        ecs__relocate(&s->comps[t->ids[i]]->p, cell(t, i, row), cell(t, i, last), 1);
-      }
+      col_move(&t->cols[i], cell(t, i, row), cell(t, i, last));
     }
     ecs_entity_t moved = t->entities[last];
     t->entities[row] = moved;
@@ -306,9 +335,7 @@ static void table_move(ecs__arch_set_t *s, ecs_entity_t e, uint32_t from, uint32
     b->entities[dst] = e;
     for (uint32_t i = 0, j = 0; i < a->type_count && j < b->type_count;) {
       if (a->ids[i] == b->ids[j]) {
-        if (a->cols[i].stride) {
-          ecs__relocate(&s->comps[a->ids[i]]->p, cell(b, j, dst), cell(a, i, row), 1);
-        }
+        col_move(&a->cols[i], cell(b, j, dst), cell(a, i, row));
         ++i;
         ++j;
       } else if (a->ids[i] < b->ids[j]) {
@@ -324,6 +351,7 @@ static void table_move(ecs__arch_set_t *s, ecs_entity_t e, uint32_t from, uint32
   if (to != 0) {
     r->table = to + 1;
     r->row = b->count - 1;
+    r->entity = e;
   } else {
     r->table = 0;
   }
@@ -577,7 +605,9 @@ static arch_table_t *table_clone(ecs__arch_set_t *s, const arch_table_t *o) {
   t->ids = a_alloc(s, o->type_count * sizeof *t->ids);
   t->cols = a_alloc(s, o->type_count * sizeof *t->cols);
   for (uint32_t i = 0; t->cols && i < o->type_count; ++i) {
-    t->cols[i] = (arch_column_t){NULL, 0, o->cols[i].stride, o->cols[i].align};
+    t->cols[i] = o->cols[i];
+    t->cols[i].data = NULL;
+    t->cols[i].cap = 0;
   }
   if (o->edge_count > 0) {
     t->edges = a_alloc(s, (size_t)o->edge_count * sizeof *t->edges);
@@ -646,7 +676,7 @@ bool ecs__arch_place(ecs__arch_set_t *s, ecs_entity_t e, uint32_t t) {
     return false;
   }
   tab->entities[tab->count] = e;
-  s->records[idx] = (arch_record_t){t + 1, tab->count};
+  s->records[idx] = (arch_record_t){t + 1, tab->count, e};
   tab->count++;
   for (uint32_t i = 0; i < tab->type_count; ++i) {
     ecs_component_t c = tab->ids[i];
