@@ -59,12 +59,14 @@ static void discard_run(s_system_t *sys) {
 }
 
 /* Runs one system under its error policy (retries included) and records the
- * outcome in the system; safe on any thread. */
-static void run_system(s_system_t *sys) {
+ * outcome in the system; safe on any thread. When timed, the run starts at
+ * @p start (0: read the clock now) and the time it ended is returned (0
+ * otherwise): systems run back to back read the clock once each. */
+static uint64_t run_system(s_system_t *sys, uint64_t start) {
   ecs_scheduler_t *s = sys->sched;
   if (sys->quarantined || sys->not_due) {
     sys->status = ECS_OK; /* not run: successors are released as usual */
-    return;
+    return start;
   }
   /* filled field by field: a designated initialiser would zero the whole
    * iterator (some 250 bytes) for every system on every tick */
@@ -79,7 +81,8 @@ static void run_system(s_system_t *sys) {
   ecs_status_t st = ECS_OK;
   /* timed for metrics and traces, or for a budget */
   const bool timed = ECS_PROFILE || sys->budget_ns != 0;
-  uint64_t t0 = timed ? ecs__now_ns() : 0;
+  uint64_t t0 = timed ? (start ? start : ecs__now_ns()) : 0;
+  uint64_t t1 = 0;
   for (uint32_t attempt = 0; attempt < sys->attempts; ++attempt) {
     if (sys->query) {
       ctx.it = ecs_query_iter(sys->query);
@@ -102,7 +105,7 @@ static void run_system(s_system_t *sys) {
   sys->ran = true;
   ecs_log_fields_t f = {s->tick, sys->group, sys->name};
   if (timed) {
-    uint64_t t1 = ecs__now_ns();
+    t1 = ecs__now_ns();
     sys->run_ns = t1 - t0;
     if (ECS__TRACING(s)) {
       bool queued = sys->ready_ns != 0;
@@ -129,6 +132,7 @@ static void run_system(s_system_t *sys) {
                       (unsigned)sys->fail_streak);
     }
   }
+  return t1;
 }
 
 /* Whether sys's outcome ends the tick after this group's barrier. */
@@ -142,7 +146,7 @@ static void submit_system(s_system_t *sys);
 /* A pool task: runs the system, then releases the systems waiting on it. */
 static void system_task(void *arg) {
   s_system_t *sys = arg;
-  run_system(sys);
+  (void)run_system(sys, 0);
   s_system_t *all = sys->sched->systems;
   for (uint32_t i = 0; i < sys->succ_count; ++i) {
     s_system_t *next = &all[sys->succ[i]];
@@ -170,7 +174,6 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
     first[i].ready_ns = 0;
     first[i].run_ns = 0;
     first[i].over_budget_now = false;
-    atomic_store(&first[i].violations, 0u);
   }
   /* a group too small to pay for dispatch runs here, in declared order (a
    * valid order: serialized pairs always point forward) */
@@ -196,8 +199,9 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
     }
     return true;
   }
+  uint64_t t = 0;
   for (uint32_t i = 0; i < g->count; ++i) {
-    run_system(&first[i]);
+    t = run_system(&first[i], t);
     if (stops_tick(&first[i])) {
       return false;
     }
@@ -209,7 +213,13 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
 static void count_group(ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r, ecs_group_stats_t *gs) {
   for (uint32_t i = 0; i < g->count; ++i) {
     s_system_t *sys = &s->systems[g->first + i];
-    r->access_violations += atomic_load(&sys->violations);
+    /* counted and reset here, after every run of the group: not reset
+     * before each run, which would cost a locked store per system */
+    uint32_t v = atomic_load_explicit(&sys->violations, memory_order_relaxed);
+    if (v) {
+      r->access_violations += v;
+      atomic_store_explicit(&sys->violations, 0u, memory_order_relaxed);
+    }
     r->budget_overruns += sys->over_budget_now;
 #if ECS_PROFILE
     if (sys->ran) {
