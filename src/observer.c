@@ -63,10 +63,7 @@ void ecs__observe_slow(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, ecs_
   w->in_tick = was;
 }
 
-ecs_status_t ecs__observers_flush(ecs_world_t *w, ecs_cmd_stats_t *acc) {
-  if (!w->obs[0] || w->obs_flushing) {
-    return ECS_OK;
-  }
+ecs_status_t ecs__observers_flush_queued(ecs_world_t *w, ecs_cmd_stats_t *acc) {
   w->obs_flushing = true;
   ecs_status_t st = ECS_OK;
   uint32_t rounds = 0;

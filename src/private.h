@@ -223,7 +223,11 @@ static inline void ecs__observe(ecs_world_t *w, ecs__component_t *c, ecs_entity_
 }
 /* Applies what observers queued (bounded rounds), adding the counts to
  * *acc when given; ECS_OK when none. */
-ecs_status_t ecs__observers_flush(ecs_world_t *w, ecs_cmd_stats_t *acc);
+ecs_status_t ecs__observers_flush_queued(ecs_world_t *w, ecs_cmd_stats_t *acc);
+static inline ecs_status_t ecs__observers_flush(ecs_world_t *w, ecs_cmd_stats_t *acc) {
+  /* no observer ever queued anything (the common case): nothing to do */
+  return (!w->obs[0] || w->obs_flushing) ? ECS_OK : ecs__observers_flush_queued(w, acc);
+}
 void ecs__observers_fini(ecs_world_t *w);
 
 /* storage kinds */
