@@ -5,6 +5,7 @@
 #define ECS_SNAPSHOT_INTERNAL_H
 
 #include "ecs/io.h"
+#include "util/crc32.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,10 +69,6 @@ static inline uint8_t ecs__snap_host_order(void) {
   memcpy(&first, &probe, 1);
   return first == 1 ? ECS__SNAP_LITTLE_ENDIAN : ECS__SNAP_BIG_ENDIAN;
 }
-
-/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32): pass 0 to start, the
- * previous result to continue. */
-uint32_t ecs__crc32(uint32_t crc, const void *data, size_t size);
 
 /* The state behind a writer or reader when it is one of io.h's own, else
  * NULL: lets a snapshot build in place in a memory buffer, parse a memory

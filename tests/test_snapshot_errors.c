@@ -372,9 +372,39 @@ static void test_error_names(void **state) {
   assert_int_equal(ecs__crc32(0, "123456789", 9), 0xcbf43926u); /* the standard check value */
 }
 
+/* The eight-bytes-a-step CRC against the bit-by-bit definition, over every
+ * length and alignment up to a few words, whole and in pieces. */
+static uint32_t crc_bitwise(const unsigned char *p, size_t n) {
+  uint32_t c = 0xffffffffu;
+  for (size_t i = 0; i < n; ++i) {
+    c ^= p[i];
+    for (int k = 0; k < 8; ++k) {
+      c = (c >> 1) ^ ((c & 1u) ? 0xedb88320u : 0u);
+    }
+  }
+  return ~c;
+}
+
+static void test_crc32_matches_definition(void **state) {
+  (void)state;
+  unsigned char buf[96];
+  for (size_t i = 0; i < sizeof buf; ++i) {
+    buf[i] = (unsigned char)(i * 131u + 7u);
+  }
+  for (size_t off = 0; off < 8; ++off) {
+    for (size_t n = 0; off + n <= sizeof buf; ++n) {
+      uint32_t want = crc_bitwise(buf + off, n);
+      assert_int_equal(ecs__crc32(0, buf + off, n), want);
+      size_t cut = n / 3;
+      assert_int_equal(ecs__crc32(ecs__crc32(0, buf + off, cut), buf + off + cut, n - cut), want);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_truncated_at_every_length),
+      cmocka_unit_test(test_crc32_matches_definition),
       cmocka_unit_test(test_every_byte_flipped),
       cmocka_unit_test(test_header_checks),
       cmocka_unit_test(test_resealed_edits),

@@ -2,7 +2,10 @@
  * Each holder costs one node (handle, hash handle, value) and nothing is
  * spent on entities without the component, which suits rare or large
  * components. Nodes never move, so no value is ever relocated. A walk
- * yields one entity per chunk, in insertion order (deterministic). */
+ * yields one entity per chunk, in insertion order (deterministic).
+ * Removed nodes are kept on a free list for the next insert, so steady
+ * churn allocates nothing; the list holds at most the peak holder count
+ * and is released with the storage. */
 #include "../private.h"
 #include "storage_internal.h"
 
@@ -17,6 +20,8 @@ typedef struct sparse_t {
   size_t value_offset; /* value follows the node, aligned */
   size_t node_align;
   size_t node_size;
+  sparse_node_t *free_nodes; /* linked through hh.next */
+  size_t free_count;
 } sparse_t;
 
 static ecs_status_t sparse_create(const ecs_storage_params_t *params, void **out) {
@@ -44,6 +49,11 @@ static void sparse_destroy(void *state) {
     HASH_DEL(s->map, n);
     ecs__aligned_free(hash_alloc, n, s->node_size, s->node_align);
   }
+  while (s->free_nodes) {
+    n = s->free_nodes;
+    s->free_nodes = n->hh.next;
+    ecs__aligned_free(hash_alloc, n, s->node_size, s->node_align);
+  }
   hash_alloc->free(hash_alloc->user, s, sizeof *s);
 }
 
@@ -55,8 +65,11 @@ static void *sparse_insert(void *state, ecs_entity_t e) {
   sparse_t *s = state;
   const ecs_allocator_t *hash_alloc = s->p.allocator;
   bool hash_oom = false;
-  sparse_node_t *n = ecs__aligned_alloc(hash_alloc, s->node_size, s->node_align);
-  if (!n) {
+  sparse_node_t *n = s->free_nodes;
+  if (n) {
+    s->free_nodes = n->hh.next;
+    s->free_count--;
+  } else if (!(n = ecs__aligned_alloc(hash_alloc, s->node_size, s->node_align))) {
     return NULL;
   }
   memset(n, 0, sizeof *n);
@@ -82,7 +95,9 @@ static ecs_status_t sparse_remove(void *state, ecs_entity_t e) {
   if (n) {
     ecs__destruct(&s->p, node_value(s, n));
     HASH_DEL(s->map, n);
-    ecs__aligned_free(hash_alloc, n, s->node_size, s->node_align);
+    n->hh.next = s->free_nodes;
+    s->free_nodes = n;
+    s->free_count++;
   }
   return ECS_OK;
 }
@@ -118,7 +133,7 @@ static size_t sparse_memory(const void *state) {
   const sparse_t *s = state;
   size_t n = HASH_COUNT(s->map);
   size_t buckets = s->map ? s->map->hh.tbl->num_buckets * sizeof(UT_hash_bucket) + sizeof(UT_hash_table) : 0;
-  return sizeof *s + n * (s->node_size + s->node_align + sizeof(void *)) + buckets;
+  return sizeof *s + (n + s->free_count) * (s->node_size + s->node_align + sizeof(void *)) + buckets;
 }
 
 static const ecs_storage_vtable_t sparse_vtable = {

@@ -1,0 +1,11 @@
+/* CRC-32 as zlib computes it: crc32(0, "123456789", 9) == 0xcbf43926.
+ * Chain calls by passing the previous result. */
+#ifndef ECS_UTIL_CRC32_H
+#define ECS_UTIL_CRC32_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint32_t ecs__crc32(uint32_t crc, const void *data, size_t size);
+
+#endif /* ECS_UTIL_CRC32_H */
