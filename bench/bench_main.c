@@ -7,30 +7,16 @@
  * (building the world it iterates, say) happens in setup or reset, untimed.
  *
  * usage: ecs_bench [--filter SUBSTR] [--repeat N] [--json FILE] [--list] */
+#include "bench_bulk.h"
 #include "bench_sched.h"
 #include "harness.h"
+#include "workloads.h"
 
 #include <ecs.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct Transform {
-  float m[16];
-} Transform;
-
-typedef struct Position {
-  float x, y, z;
-} Position;
-
-typedef struct Rotation {
-  float x, y, z, w;
-} Rotation;
-
-typedef struct Velocity {
-  float x, y, z;
-} Velocity;
 
 typedef struct storage_t {
   ecs_storage_kind_t kind;
@@ -848,6 +834,7 @@ int main(int argc, char **argv) {
   bench_t *b = bench_new();
   suite_t *suites = calloc(STORAGE_COUNT, sizeof *suites);
   sched_suite_t *sched[STORAGE_COUNT] = {NULL};
+  bulk_suite_t *bulk[STORAGE_COUNT] = {NULL};
   int rc = 1;
   if (!b || !suites) {
     fprintf(stderr, "out of memory\n");
@@ -855,8 +842,9 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < STORAGE_COUNT; ++i) {
     sched[i] = bench_sched_new(storages[i].kind, storages[i].label);
-    if (!sched[i] || register_suite(b, &suites[i], &storages[i], i == 0) != 0 ||
-        bench_sched_register(b, sched[i], i == 0) != 0) {
+    bulk[i] = bench_bulk_new(storages[i].kind, storages[i].label);
+    if (!sched[i] || !bulk[i] || register_suite(b, &suites[i], &storages[i], i == 0) != 0 ||
+        bench_sched_register(b, sched[i], i == 0) != 0 || bench_bulk_register(b, bulk[i], i == 0) != 0) {
       fprintf(stderr, "cannot register the %s workloads\n", storages[i].label);
       goto out;
     }
@@ -864,6 +852,7 @@ int main(int argc, char **argv) {
   rc = bench_main(b, argc, argv);
 out:
   for (size_t i = 0; i < STORAGE_COUNT; ++i) {
+    bench_bulk_free(bulk[i]);
     bench_sched_free(sched[i]);
   }
   free(suites);

@@ -3,8 +3,16 @@
  *
  *  Conventions for the whole API:
  *  - Fallible calls return ecs_status_t (ECS_OK == 0, negative on error);
- *    ecs_last_error(world) gives the detail of the last failure.
+ *    ecs_last_error(world) gives the detail of the last failure. Calls made
+ *    from a system or an observer leave the last error alone (systems may
+ *    run on several threads): their return value is the only answer.
  *  - Functions are NOT thread-safe unless their comment says otherwise.
+ *    "Owner thread": the one thread using the world at a time. "Outside a
+ *    tick": not from a system or observer callback, where the world's
+ *    structure is frozen (such calls return ECS_ERR_BUSY, or fail as their
+ *    comment says).
+ *  - Freeing NULL is a no-op. Strings and descriptors passed in are copied
+ *    and user pointers kept as given, unless a comment says otherwise.
  *  - Descriptors (*_desc_t) are zero-initialised by the caller; zero fields
  *    mean defaults.
  *  - Bad input (NULL, stale handles, unknown ids) returns an error; it never

@@ -402,7 +402,7 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
 
 /* ---- logging from a system ----------------------------------------------- */
 
-void ecs_system_log(ecs_system_ctx_t *ctx, ecs_log_level_t level, const char *fmt, ...) {
+void ecs_system_log(const ecs_system_ctx_t *ctx, ecs_log_level_t level, const char *fmt, ...) {
   s_system_t *sys = ctx ? ctx->priv.system : NULL;
   if (!sys || !fmt || level < sys->sched->world->log_level) {
     return;
@@ -438,33 +438,33 @@ static bool access_allowed(s_system_t *sys, ecs_component_t c, bool resource, bo
   return false;
 }
 
-static void *system_get(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c, bool write) {
+static void *system_get(const ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c, bool write) {
   if (!ctx || !ctx->priv.system) {
     return NULL;
   }
   return access_allowed(ctx->priv.system, c, false, write) ? ecs_get(ctx->world, e, c) : NULL;
 }
 
-const void *ecs_system_get(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c) {
+const void *ecs_system_get(const ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c) {
   return system_get(ctx, e, c, false);
 }
 
-void *ecs_system_get_mut(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c) {
+void *ecs_system_get_mut(const ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c) {
   return system_get(ctx, e, c, true);
 }
 
-static void *system_resource(ecs_system_ctx_t *ctx, ecs_component_t c, bool write) {
+static void *system_resource(const ecs_system_ctx_t *ctx, ecs_component_t c, bool write) {
   if (!ctx || !ctx->priv.system) {
     return NULL;
   }
   return access_allowed(ctx->priv.system, c, true, write) ? ecs_resource_get(ctx->world, c) : NULL;
 }
 
-const void *ecs_system_resource(ecs_system_ctx_t *ctx, ecs_component_t c) {
+const void *ecs_system_resource(const ecs_system_ctx_t *ctx, ecs_component_t c) {
   return system_resource(ctx, c, false);
 }
 
-void *ecs_system_resource_mut(ecs_system_ctx_t *ctx, ecs_component_t c) {
+void *ecs_system_resource_mut(const ecs_system_ctx_t *ctx, ecs_component_t c) {
   return system_resource(ctx, c, true);
 }
 

@@ -548,7 +548,7 @@ ecs_status_t ecs_rollback_save(ecs_rollback_t *rb, uint64_t tick) {
   return ECS_OK;
 }
 
-ecs_status_t ecs_rollback_restore(ecs_rollback_t *rb, uint64_t tick) {
+ecs_status_t ecs_rollback_restore(const ecs_rollback_t *rb, uint64_t tick) {
   if (!rb) {
     return ECS_ERR_INVALID_ARGUMENT;
   }

@@ -232,7 +232,7 @@ void ecs_trace_counts(const ecs_scheduler_t *s, uint64_t *recorded, uint64_t *dr
   }
 }
 
-ecs_trace_region_t ecs_trace_region_begin(ecs_system_ctx_t *ctx, const char *name) {
+ecs_trace_region_t ecs_trace_region_begin(const ecs_system_ctx_t *ctx, const char *name) {
   s_system_t *sys = ctx ? ctx->priv.system : NULL;
   ecs__trace_t *t = sys ? sys->sched->trace : NULL;
   return (ecs_trace_region_t){t, name, t ? ecs__now_ns() : 0, 0};
@@ -271,7 +271,7 @@ void ecs_trace_counts(const ecs_scheduler_t *s, uint64_t *recorded, uint64_t *dr
   }
 }
 
-ecs_trace_region_t ecs_trace_region_begin(ecs_system_ctx_t *ctx, const char *name) {
+ecs_trace_region_t ecs_trace_region_begin(const ecs_system_ctx_t *ctx, const char *name) {
   (void)ctx;
   return (ecs_trace_region_t){NULL, name, 0, 0};
 }

@@ -45,9 +45,12 @@ ECS_API void ecs_cmd_buffer_free(ecs_cmd_buffer_t *buf);
  *  use in later commands of the SAME buffer (ECS_ENTITY_IS_PROVISIONAL is
  *  true). The real entity is allocated when the command is applied, so ids
  *  depend only on apply order, never on thread timing. Use
- *  ecs_cmd_buffer_resolve() after the apply to learn the real handle.
- *  Errors: ECS_ENTITY_NULL on NULL buffer or out of memory.
- *  Thread-safety: one thread per buffer at a time; buffers are independent. */
+ *  ecs_cmd_buffer_resolve() after the apply to learn the real handle. The
+ *  handle is stale for recording once the buffer is applied or cleared.
+ *  Errors: ECS_ENTITY_NULL on NULL buffer, out of memory or 2^32-1 creates
+ *          in one round (detail in ecs_cmd_buffer_last_error()).
+ *  Thread-safety: one thread per buffer at a time; buffers are independent
+ *  (recording into different buffers from several threads is safe). */
 ECS_API ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf);
 
 /** Records destruction of @p e (live or provisional from this buffer).
@@ -59,42 +62,57 @@ ECS_API ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf);
 ECS_API ecs_status_t ecs_cmd_destroy(ecs_cmd_buffer_t *buf, ecs_entity_t e);
 
 /** Records adding component @p c to @p e (zero/ctor value at apply).
- *  Errors: as ecs_cmd_destroy() plus ECS_ERR_UNKNOWN_COMPONENT. */
+ *  Errors: as ecs_cmd_destroy() plus ECS_ERR_UNKNOWN_COMPONENT.
+ *  Thread-safety: as ecs_cmd_destroy(). */
 ECS_API ecs_status_t ecs_cmd_add(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c);
 
 /** Records setting @p c on @p e to a copy of @p value. The value is copied
  *  into the buffer now (copy hook or memcpy), so the caller's memory may be
- *  reused at once; at apply it is moved into the world.
+ *  reused at once; at apply it is moved into the world (or destructed if
+ *  the command is skipped, fails or is discarded).
  *  Errors: as ecs_cmd_add() plus ECS_ERR_INVALID_ARGUMENT for a NULL value
- *          of a sized component. */
+ *          of a sized component.
+ *  Thread-safety: as ecs_cmd_destroy(); the copy hook runs on this thread. */
 ECS_API ecs_status_t ecs_cmd_set(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, const void *value);
 
-/** Records removing @p c from @p e. Errors: as ecs_cmd_add(). */
+/** Records removing @p c from @p e. Errors and thread-safety as
+ *  ecs_cmd_add(). */
 ECS_API ecs_status_t ecs_cmd_remove(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c);
 
-/** Number of commands recorded and not yet applied (0 for NULL). */
+/** Number of commands recorded and not yet applied (0 for NULL).
+ *  Thread-safety: the thread recording @p buf. */
 ECS_API size_t ecs_cmd_buffer_count(const ecs_cmd_buffer_t *buf);
 
 /** Applies the recorded commands in order, then empties the buffer (keeping
- *  its memory). A command on an entity that is no longer alive (destroyed
- *  earlier in the same apply, or by someone else since recording) is
- *  skipped, counted and logged at DEBUG; it never crashes. @p stats may be
- *  NULL.
+ *  its memory) and runs the commands observers queued meanwhile. A command
+ *  on an entity that is no longer alive (destroyed earlier in the same
+ *  apply, or by someone else since recording) is skipped, counted and
+ *  logged at DEBUG; it never crashes. @p stats may be NULL. Provisional
+ *  handles of the applied commands resolve (ecs_cmd_buffer_resolve()) until
+ *  the next apply that has commands.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL buffer), ECS_ERR_BUSY (called
  *          while a scheduler tick runs), or the first command error
- *          (e.g. ECS_ERR_NO_MEMORY; later commands still run).
+ *          (e.g. ECS_ERR_NO_MEMORY; later commands still run), including
+ *          those queued by observers (ECS_ERR_LIMIT for a runaway).
  *  Thread-safety: world owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_cmd_buffer_apply(ecs_cmd_buffer_t *buf, ecs_cmd_stats_t *stats);
 
-/** Discards every recorded command (copied values are destructed). */
+/** Discards every recorded command (copied values are destructed);
+ *  provisional handles recorded so far become stale. NULL is a no-op.
+ *  Thread-safety: the thread recording @p buf. */
 ECS_API void ecs_cmd_buffer_clear(ecs_cmd_buffer_t *buf);
 
 /** The real entity a provisional handle of this buffer became at the last
- *  apply; ECS_ENTITY_NULL if unknown. A non-provisional handle is returned
- *  unchanged. */
+ *  apply; ECS_ENTITY_NULL if unknown (another buffer or round, a create that
+ *  failed, a NULL @p buf). A non-provisional handle is returned unchanged.
+ *  Thread-safety: the thread owning @p buf, or any while nobody applies it. */
 ECS_API ecs_entity_t ecs_cmd_buffer_resolve(const ecs_cmd_buffer_t *buf, ecs_entity_t provisional);
 
-/** Detail of the last recording error on @p buf ("" if none). */
+/** Detail of the most recent recording error on @p buf: "" if none ever
+ *  failed (a later success or apply does not clear it); a static message
+ *  for NULL. The buffer owns the string: it changes with the next recording
+ *  error and goes with ecs_cmd_buffer_free().
+ *  Thread-safety: the thread recording @p buf. */
 ECS_API const char *ecs_cmd_buffer_last_error(const ecs_cmd_buffer_t *buf);
 
 ECS_EXTERN_C_END

@@ -15,6 +15,7 @@ ECS_EXTERN_C_BEGIN
 
 /** Component id, unique within one world. 0 is never valid. */
 typedef uint32_t ecs_component_t;
+/** The invalid id; returned on failure, ends a query's term list. */
 #define ECS_COMPONENT_NULL ((ecs_component_t)0)
 
 /** How a component's values are stored. Values at or above
@@ -95,79 +96,101 @@ typedef struct ecs_component_desc_t {
 /** Registers a component.
  *  Registering an existing name again with the same size, alignment,
  *  storage kind, flags and version returns the existing id (so
- *  ECS_COMPONENT may run twice).
- *  Errors: returns ECS_COMPONENT_NULL and sets the world's last error:
- *          ECS_ERR_INVALID_ARGUMENT (NULL world/desc/name, alignment not a
- *          power of two or too large, serialize without deserialize or the
- *          reverse), ECS_ERR_DUPLICATE (name taken with a
- *          different definition), ECS_ERR_UNSUPPORTED (storage kind not
- *          available), ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT (too many
- *          components), ECS_ERR_BUSY (during a tick); a size above
- *          INT32_MAX is ECS_ERR_INVALID_ARGUMENT; a failing host storage's
- *          create() status is passed through.
+ *  ECS_COMPONENT may run twice); its hooks are not compared or replaced.
+ *  Ownership: the descriptor and name are copied; hooks.user is kept.
+ *  Errors: returns ECS_COMPONENT_NULL for a NULL world, during a tick
+ *          (ECS_ERR_BUSY, not recorded: see ecs.h), or with the last
+ *          status: ECS_ERR_INVALID_ARGUMENT (NULL desc, NULL or empty name,
+ *          unknown flags, alignment not a power of two <= 4096, size above
+ *          INT32_MAX, serialize without deserialize or the reverse),
+ *          ECS_ERR_DUPLICATE (name taken with a different definition),
+ *          ECS_ERR_UNSUPPORTED (storage kind not available),
+ *          ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT (too many components), or a
+ *          failing host storage's create() status.
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_desc_t *desc);
 
 /** Shorthand used by ECS_COMPONENT: registers a plain type with default
- *  storage and no hooks. Same errors as ecs_component_register(). */
+ *  storage and no hooks (@p name copied). Errors and thread-safety as
+ *  ecs_component_register(). */
 ECS_API ecs_component_t ecs_component_register_type(ecs_world_t *world, const char *name, size_t size,
                                                     size_t alignment);
 
 /** An expression: registers struct type @p T (name "T", sizeof, alignof,
- *  dense storage, no hooks) and yields its ecs_component_t. */
+ *  dense storage, no hooks) and yields its ecs_component_t;
+ *  ECS_COMPONENT_NULL on error. As ecs_component_register_type(). */
 #define ECS_COMPONENT(world, T) ecs_component_register_type((world), #T, sizeof(T), ECS_ALIGNOF(T))
 
 /** The id registered under @p name, or ECS_COMPONENT_NULL if none (also for
- *  NULL arguments). Thread-safety: any thread while no registration runs. */
+ *  NULL arguments). Thread-safety: any thread while no registration runs
+ *  (so also from systems during a tick). */
 ECS_API ecs_component_t ecs_component_lookup(const ecs_world_t *world, const char *name);
 
-/** Name of component @p c, or NULL if @p c is unknown. Valid for the
- *  world's lifetime. Thread-safety: as ecs_component_lookup(). */
+/** Name of component @p c, or NULL if @p c is unknown (or @p world NULL).
+ *  Ownership: the world's; valid for the world's lifetime.
+ *  Thread-safety: as ecs_component_lookup(). */
 ECS_API const char *ecs_component_name(const ecs_world_t *world, ecs_component_t c);
 
-/** Size in bytes of component @p c (0 for tags and unknown ids). */
+/** Size in bytes of component @p c (0 for tags, unknown ids and a NULL
+ *  world). Thread-safety: as ecs_component_lookup(). */
 ECS_API size_t ecs_component_size(const ecs_world_t *world, ecs_component_t c);
 
-/** Number of entities that have component @p c (0 for unknown ids). */
+/** Number of entities that have component @p c (0 for unknown ids and a
+ *  NULL world). Thread-safety: any thread while no structural change runs
+ *  (so also from systems during a tick). */
 ECS_API size_t ecs_component_count(const ecs_world_t *world, ecs_component_t c);
 
 /** Adds component @p c to entity @p e, zero-initialised (or by its ctor
- *  hook). Adding a component the entity already has changes nothing.
+ *  hook), then runs its ECS_ON_ADD observers. Adding a component the entity
+ *  already has changes nothing.
  *  Ownership: the world owns the value; a pointer from ecs_get() stays valid
  *             until the next structural change of that component's storage
  *             (for ARCHETYPE components: of any archetype component, since
- *             rows move between tables).
+ *             rows move between tables; for a packed component: of any
+ *             member of its pack), a storage move, a snapshot load or
+ *             ecs_world_free().
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_STALE_ENTITY,
  *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY, ECS_ERR_BUSY (called
- *          during a scheduler tick).
+ *          during a scheduler tick); after the add took place, the first
+ *          error of the commands its observers queued (ECS_ERR_LIMIT for a
+ *          runaway, see observer.h).
  *  Thread-safety: owner thread, outside a tick; inside a system use the
  *             system's command buffer. */
 ECS_API ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
 
 /** Sets the value of component @p c on @p e from @p value (copied with the
  *  copy hook or memcpy), adding the component first if missing. An existing
- *  value is destructed (dtor hook) before the copy. For a tag @p value may
- *  be NULL. Precondition: when @p e does not have @p c yet, @p value must not
+ *  value is destructed (dtor hook) before the copy. Then ECS_ON_ADD (if it
+ *  was added) and ECS_ON_SET observers run. For a tag @p value may be NULL.
+ *  Precondition: when @p e does not have @p c yet, @p value must not
  *  point into @p c's own storage (e.g. a pointer from ecs_get() of another
  *  entity): the insert may move those values. Copy it to a local first.
+ *  Ownership: @p value stays the caller's; see ecs_add() for the stored one.
  *  Errors: as ecs_add(), plus ECS_ERR_INVALID_ARGUMENT when @p value is NULL
- *          for a component with a size.
- *  Thread-safety: as ecs_add(). */
+ *          for a component with a size; ECS_ERR_BUSY only when it would add.
+ *  Thread-safety: as ecs_add(), except that during a tick a system that
+ *  declared WRITE access to @p c may overwrite a value @p e already has, in
+ *  place (no observers run; it counts as a write for ECS_CHANGED()). */
 ECS_API ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value);
 
-/** Removes component @p c from @p e, running its dtor hook. Removing a
- *  component the entity does not have changes nothing and returns ECS_OK.
+/** Removes component @p c from @p e: ECS_ON_REMOVE observers run, then its
+ *  dtor hook. Removing a component the entity does not have changes nothing
+ *  and returns ECS_OK. Pointers to the value are invalid afterwards.
  *  Errors: ECS_ERR_INVALID_ARGUMENT, ECS_ERR_STALE_ENTITY,
  *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_BUSY (during a tick),
  *          ECS_ERR_NO_MEMORY (an ARCHETYPE component: the entity's other
  *          values move to another table, which may need to grow; the
- *          entity is then unchanged). Thread-safety: as ecs_add(). */
+ *          entity then keeps @p c, though its ECS_ON_REMOVE observers have
+ *          run) or a host storage's remove() status;
+ *          after the remove took place, observer errors as ecs_add().
+ *  Thread-safety: as ecs_add(). */
 ECS_API ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);
 
 /** Pointer to the value of @p c on @p e, or NULL if the entity does not have
- *  it, is stale, @p c is unknown or a tag (use ecs_has() for tags). A stale
- *  entity or unknown component also sets the world's last error; success
- *  and mere absence leave it untouched (so concurrent readers never write).
+ *  it, is stale, @p c is unknown or a tag (use ecs_has() for tags), or
+ *  @p world is NULL. A stale entity or unknown component also sets the
+ *  world's last error; success and mere absence leave it untouched (so
+ *  concurrent readers never write).
  *  Ownership: see ecs_add(). Thread-safety: owner thread, or a system that
  *  declared access to @p c. */
 ECS_API void *ecs_get(ecs_world_t *world, ecs_entity_t e, ecs_component_t c);

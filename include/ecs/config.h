@@ -11,10 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The version of these headers (ecs_version() gives the library's). */
 #define ECS_VERSION_MAJOR 0
 #define ECS_VERSION_MINOR 1
 #define ECS_VERSION_PATCH 0
 
+/** ECS_API marks every exported declaration; the library is built with
+ *  hidden visibility, so nothing else is exported. */
 #if defined(_WIN32) && defined(ECS_SHARED)
 #define ECS_API __declspec(dllexport)
 #elif defined(__GNUC__) || defined(__clang__)
@@ -23,6 +26,9 @@
 #define ECS_API
 #endif
 
+/** ECS_EXTERN_C_BEGIN / ECS_EXTERN_C_END wrap each header's declarations in
+ *  extern "C" for C++. ECS_ALIGNOF(T) is the alignment of type T in C and
+ *  C++ (a constant expression). */
 #ifdef __cplusplus
 #define ECS_EXTERN_C_BEGIN extern "C" {
 #define ECS_EXTERN_C_END }

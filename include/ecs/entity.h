@@ -14,6 +14,7 @@ ECS_EXTERN_C_BEGIN
 
 typedef uint64_t ecs_entity_t;
 
+/** The null handle (slot 0): never a live entity; returned on failure. */
 #define ECS_ENTITY_NULL ((ecs_entity_t)0)
 /** Slot index of a handle. */
 #define ECS_ENTITY_INDEX(e) ((uint32_t)((e)&0xffffffffu))
@@ -26,9 +27,9 @@ typedef uint64_t ecs_entity_t;
  *  reused (last destroyed first) with a bumped generation. Generations of
  *  real entities stay below 2^31 (bit 31 marks provisional handles of
  *  command buffers); a slot that reaches 2^31-1 is retired for good.
- *  Errors: returns ECS_ENTITY_NULL on ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT (2^32-1
- *          slots), ECS_ERR_BUSY (during a tick) or a NULL world; see
- *          ecs_last_error().
+ *  Errors: returns ECS_ENTITY_NULL for a NULL world, during a tick
+ *          (ECS_ERR_BUSY, not recorded: see ecs.h), or with the last
+ *          status ECS_ERR_NO_MEMORY or ECS_ERR_LIMIT (2^32-1 slots).
  *  Thread-safety: owner thread, outside a tick (inside a system use the
  *  system's command buffer). */
 ECS_API ecs_entity_t ecs_entity_create(ecs_world_t *world);
@@ -41,12 +42,15 @@ ECS_API ecs_entity_t ecs_entity_create(ecs_world_t *world);
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_entity_create_n(ecs_world_t *world, size_t count, ecs_entity_t *out);
 
-/** Destroys @p e: every component it has is destructed (dtor hook) and
- *  removed, its handle becomes stale. (A host storage whose remove fails
- *  keeps that value until the world is freed; built-in ones never fail.)
+/** Destroys @p e: ECS_ON_REMOVE observers run, every component it has is
+ *  destructed (dtor hook) and removed, its handle becomes stale. (A host
+ *  storage whose remove fails keeps that value until the world is freed;
+ *  built-in ones never fail.) Pointers to its values are invalid afterwards.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_STALE_ENTITY
  *          (already destroyed, never created, or ECS_ENTITY_NULL),
- *          ECS_ERR_BUSY (during a tick).
+ *          ECS_ERR_BUSY (during a tick); after the destroy took place, the
+ *          first error of the commands its observers queued (ECS_ERR_LIMIT
+ *          for a runaway, see observer.h).
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e);
 

@@ -52,7 +52,9 @@ ECS_API void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg, 
 
 /** Formats a logfmt line like ecs_log_stderr() into @p out (always
  *  NUL-terminated, truncated to @p cap); returns its length. For sinks
- *  that write elsewhere. Thread-safety: any thread. */
+ *  that write elsewhere. @p msg and @p fields may be NULL; a NULL @p out
+ *  or a @p cap of 0 writes nothing and returns 0. Thread-safety: any
+ *  thread. */
 ECS_API size_t ecs_log_format(char *out, size_t cap, ecs_log_level_t level, const char *msg,
                               const ecs_log_fields_t *fields);
 

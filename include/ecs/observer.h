@@ -49,10 +49,13 @@ typedef struct ecs_observer_desc_t {
   void *user;
 } ecs_observer_desc_t;
 
-/** Registers an observer for the world's lifetime.
- *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL, no callback, bad event),
- *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY, ECS_ERR_BUSY
- *          (during a tick). Thread-safety: owner thread, outside a tick. */
+/** Registers an observer for the world's lifetime (there is no way to
+ *  unregister one). The descriptor is copied; desc->user is kept and must
+ *  stay valid while the observer can fire.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world or desc, no callback, bad
+ *          event), ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY,
+ *          ECS_ERR_BUSY (during a tick or from an observer).
+ *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_observer_register(ecs_world_t *world, const ecs_observer_desc_t *desc);
 
 ECS_EXTERN_C_END

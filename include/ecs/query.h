@@ -58,13 +58,14 @@ typedef struct ecs_query_desc_t {
 
 typedef struct ecs_query_t ecs_query_t;
 
-/** Iteration state. Public fields are read-only for the caller; the priv
- *  part is the library's. */
+/** Iteration state, returned by value and owned by the caller (nothing to
+ *  free). Public fields are read-only for the caller; the priv part is the
+ *  library's and may change in any release. */
 typedef struct ecs_iter_t {
-  ecs_world_t *world;
+  ecs_world_t *world;           /**< the query's world */
   const ecs_entity_t *entities; /**< this chunk's entities */
   int32_t count;                /**< rows in this chunk */
-  int32_t term_count;
+  int32_t term_count;           /**< fields: term i is field i */
   struct {
     ecs_query_t *query;
     void *columns[ECS_QUERY_MAX_TERMS]; /**< contiguous arrays or NULL */
@@ -85,18 +86,23 @@ typedef struct ecs_iter_t {
 } ecs_iter_t;
 
 /** Creates a query. The world owns it; free it with ecs_query_free() or let
- *  ecs_world_free() do so.
- *  Errors: returns NULL and sets the last error: ECS_ERR_INVALID_ARGUMENT
- *          (NULL world/desc, no READ/WRITE/WITH term, a component twice),
- *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY; during a tick it
- *          returns NULL (a system gets its query from its descriptor).
+ *  ecs_world_free() do so. The descriptor is copied.
+ *  Errors: returns NULL for a NULL world or during a tick (nothing recorded;
+ *          a system gets its query from its descriptor), else with the last
+ *          status: ECS_ERR_INVALID_ARGUMENT (NULL desc, no READ/WRITE/WITH
+ *          term, a component twice, an unknown access, ECS_CHANGED() or
+ *          ECS_ADDED() on anything but READ/WRITE/WITH, or both on one
+ *          term), ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY.
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc);
 
-/** Frees a query. NULL is a no-op. Iterators of it become invalid. */
+/** Frees a query. NULL is a no-op. Iterators of it become invalid. Do not
+ *  free a system's query (ctx->it): its scheduler owns it.
+ *  Thread-safety: owner thread, outside a tick, with no iteration of it in
+ *  progress. */
 ECS_API void ecs_query_free(ecs_query_t *query);
 
-/** Number of terms of @p query (0 for NULL). */
+/** Number of terms of @p query (0 for NULL). Thread-safety: any thread. */
 ECS_API int32_t ecs_query_term_count(const ecs_query_t *query);
 
 /** Starts an iteration. Call ecs_iter_next() before reading any chunk.
@@ -116,9 +122,10 @@ ECS_API int32_t ecs_query_term_count(const ecs_query_t *query);
  *  on any threads at once while nobody changes the world's structure. */
 ECS_API ecs_iter_t ecs_query_iter(ecs_query_t *query);
 
-/** Advances to the next chunk of matching entities; false when done.
- *  A chunk is a run of entities, in the driving storage's order, that all
- *  match every term. */
+/** Advances to the next chunk of matching entities; false when done (and
+ *  for NULL). A chunk is a run of entities, in the driving storage's order,
+ *  that all match every term.
+ *  Thread-safety: one thread per iterator; see ecs_query_iter(). */
 ECS_API bool ecs_iter_next(ecs_iter_t *it);
 
 /** Contiguous array of term @p term's values for this chunk (it->count
@@ -126,14 +133,24 @@ ECS_API bool ecs_iter_next(ecs_iter_t *it);
  *  and pack walks only the driving term has one, and only from a contiguous
  *  storage; WITH/WITHOUT terms, tags and absent OPTIONAL terms never do).
  *  Check for NULL, or use ecs_field_at(), unless the layout is known.
- *  ecs_field_at() always works. */
+ *  ecs_field_at() always works. NULL also for a NULL @p it or a term out of
+ *  range. For a WRITE term it records a write of the whole chunk (change
+ *  detection, see ECS_CHANGED()).
+ *  Ownership: the world's values; valid until the next structural change
+ *             of the query's components (see ecs_add()).
+ *  Thread-safety: as @p it (one thread per iterator). */
 ECS_API void *ecs_field(const ecs_iter_t *it, int32_t term);
 
-/** Value of term @p term for row @p row of this chunk; NULL for rows out of
- *  range, WITH/WITHOUT terms, tags, and absent OPTIONAL values. */
+/** Value of term @p term for row @p row of this chunk; NULL for rows or
+ *  terms out of range, WITH/WITHOUT terms, tags, absent OPTIONAL values and
+ *  a NULL @p it. For a WRITE term it records a write of that row.
+ *  Ownership and thread-safety as ecs_field(). */
 ECS_API void *ecs_field_at(const ecs_iter_t *it, int32_t term, int32_t row);
 
-/** Number of entities the query matches now (walks the query). */
+/** Number of entities the query matches now: runs a whole iteration, so for
+ *  a query with ECS_CHANGED()/ECS_ADDED() terms it counts the changes since
+ *  the previous iteration and the next iteration sees only later ones.
+ *  0 for NULL. Thread-safety: as ecs_query_iter(). */
 ECS_API size_t ecs_query_count(ecs_query_t *query);
 
 ECS_EXTERN_C_END

@@ -202,48 +202,72 @@ typedef struct ecs_tick_result_t {
 ECS_API ecs_scheduler_builder_t *ecs_scheduler_builder_new(ecs_world_t *world);
 
 /** Sets the scheduler options (copied). Call before ecs_scheduler_build().
+ *  Ownership: a pool given in desc->pool stays the caller's and must outlive
+ *             the scheduler.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL builder or desc, threads out of
  *  range, unknown conflict policy or access check); also kept for
- *  ecs_scheduler_build(). */
+ *  ecs_scheduler_build() (not for a NULL builder).
+ *  Thread-safety: owner thread. */
 ECS_API ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_scheduler_desc_t *desc);
 
-/** Frees a builder that was not built. NULL is a no-op. */
+/** Frees a builder that was not built. NULL is a no-op.
+ *  Thread-safety: owner thread. */
 ECS_API void ecs_scheduler_builder_free(ecs_scheduler_builder_t *b);
 
-/** Adds a group. Returns its handle, or 0 on error (NULL arguments, missing
- *  name, duplicate name, out of memory): the error is also kept and
- *  returned by ecs_scheduler_build(), detail in ecs_last_error(world). */
+/** Adds a group (the descriptor and its strings are copied). Returns its
+ *  handle, or 0 on error: ECS_ERR_INVALID_ARGUMENT (NULL desc, missing
+ *  name, fixed_dt outside [0, 3600] seconds, unknown mode),
+ *  ECS_ERR_DUPLICATE (name taken), ECS_ERR_NO_MEMORY. The error is also
+ *  kept and returned by ecs_scheduler_build(), detail in
+ *  ecs_last_error(world); a NULL builder returns 0 and records nothing.
+ *  Unknown after/before names are found by ecs_scheduler_build().
+ *  Thread-safety: owner thread. */
 ECS_API ecs_group_t ecs_builder_add_group(ecs_scheduler_builder_t *b, const ecs_group_desc_t *desc);
 
 /** Adds a system to group @p g; systems of a group run in the order added.
- *  Errors (also kept for ecs_scheduler_build()): ECS_ERR_INVALID_ARGUMENT
- *  (NULL, no name, no callback, bad group, bad query), ECS_ERR_DUPLICATE,
- *  ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_NO_MEMORY. */
+ *  The descriptor is copied (name included; user and run_if_user are kept).
+ *  Errors (also kept for ecs_scheduler_build(), except for a NULL builder):
+ *  ECS_ERR_INVALID_ARGUMENT (NULL builder or desc, no name, no callback,
+ *  bad group, unknown error policy), ECS_ERR_DUPLICATE (name taken),
+ *  ECS_ERR_UNKNOWN_COMPONENT (an id in reads[]/writes[]), ECS_ERR_NO_MEMORY.
+ *  The query is checked by ecs_scheduler_build().
+ *  Thread-safety: owner thread. */
 ECS_API ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_group_t g, const ecs_system_desc_t *desc);
 
 /** Validates and builds the schedule; frees @p b in every case.
- *  Errors: the first error of an add call; ECS_ERR_NOT_FOUND (after/before
- *  names a group that does not exist); ECS_ERR_CYCLE (ecs_last_error names
- *  the cycle, "a -> b -> a"); ECS_ERR_CONFLICT (two systems of an ASYNC
- *  group conflict under ECS_CONFLICT_REJECT: ecs_last_error names both
- *  systems, the component or resource and each one's access);
- *  ECS_ERR_NO_MEMORY, or a pool creation error. On error *out is NULL and
- *  the world is unchanged.
- *  Thread-safety: owner thread. */
+ *  Ownership: on success *out is the caller's; free it with
+ *             ecs_scheduler_free() before the world.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL @p b or @p out); the first error
+ *  of an add or set_options call; a system's query error, as
+ *  ecs_query_new() (ecs_last_error names the system); ECS_ERR_NOT_FOUND
+ *  (after/before names a group that does not exist); ECS_ERR_CYCLE
+ *  (ecs_last_error names the cycle, "a -> b -> a"); ECS_ERR_CONFLICT (two
+ *  systems of an ASYNC group conflict under ECS_CONFLICT_REJECT:
+ *  ecs_last_error names both systems, the component or resource and each
+ *  one's access); ECS_ERR_NO_MEMORY, or a pool creation error. On error
+ *  *out is NULL and the world is unchanged.
+ *  Thread-safety: owner thread, outside a tick (not from a system). */
 ECS_API ecs_status_t ecs_scheduler_build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out);
 
 /** Runs one frame; see the file comment. @p result may be NULL.
+ *  Ownership: result->groups and result->failed_system point into the
+ *             scheduler: groups until the next tick, names until
+ *             ecs_scheduler_free().
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL scheduler), ECS_ERR_BUSY (called
- *  from inside a tick), ECS_ERR_SYSTEM_FAILED (a system failed under FAIL
- *  or RETRY policy: the tick stopped after that group's barrier; in a SYNC
- *  group the systems after it did not run, in an ASYNC group the others
- *  ran), or the first command-apply error. The world stays consistent in
- *  every case.
- *  Thread-safety: world owner thread. */
+ *  from inside a tick, a system or an observer), ECS_ERR_SYSTEM_FAILED (a
+ *  system failed under FAIL or RETRY policy: the tick stopped after that
+ *  group's barrier; in a SYNC group the systems after it did not run, in
+ *  an ASYNC group the others ran), or the first command-apply error. The
+ *  world stays consistent in every case. The last error is set once, at
+ *  the end of the tick.
+ *  Thread-safety: world owner thread; one tick at a time per world. */
 ECS_API ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t *result);
 
 /** Frees the scheduler, its queries and command buffers (unapplied commands
- *  are discarded). NULL is a no-op. Free it before its world. */
+ *  are discarded), the pool it created (not a shared one) and a trace in
+ *  progress (dropped unfinished: call ecs_trace_end() first). NULL is a
+ *  no-op. Free it before its world.
+ *  Thread-safety: owner thread, outside a tick. */
 ECS_API void ecs_scheduler_free(ecs_scheduler_t *s);
 
 /** A slice of a system's query for ecs_parallel_for(): @p chunk holds
@@ -253,14 +277,17 @@ ECS_API void ecs_scheduler_free(ecs_scheduler_t *s);
 typedef ecs_status_t (*ecs_chunk_fn)(ecs_iter_t *chunk, ecs_cmd_buffer_t *commands, void *user);
 
 /** Splits the rest of the system's iteration (ctx->it) into slices of at
- *  most @p rows_per_task rows (0: 1024) and runs @p fn on each, on the
- *  scheduler's pool when it has one (else in order on this thread), then
- *  waits for all of them. Each slice records into its own command buffer;
- *  at the barrier they are applied after the system's own buffer, in slice
- *  order, so the result does not depend on the number of threads.
+ *  most @p rows_per_task rows (0 or less: 1024) and runs @p fn on each, on
+ *  the scheduler's pool when it has one (else in order on this thread),
+ *  then waits for all of them. Each slice records into its own command
+ *  buffer; at the barrier they are applied after the system's own buffer,
+ *  in slice order, so the result does not depend on the number of threads.
+ *  @p user is passed to every slice, possibly on several threads at once.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL ctx or fn, ctx not from a
- *  scheduler), ECS_ERR_NO_MEMORY, or the first (in slice order) error a
- *  slice returned; then the system's run counts as failed like any other.
+ *  scheduler), ECS_ERR_NO_MEMORY (no slice ran), or the first (in slice
+ *  order) error a slice returned (every slice ran). Returned from the
+ *  callback, it fails the run like any other error, discarding the
+ *  slices' commands too.
  *  Thread-safety: from inside the system's callback only. */
 ECS_API ecs_status_t ecs_parallel_for(ecs_system_ctx_t *ctx, int32_t rows_per_task, ecs_chunk_fn fn, void *user);
 
@@ -269,25 +296,33 @@ ECS_API ecs_status_t ecs_parallel_for(ecs_system_ctx_t *ctx, int32_t rows_per_ta
  *  term. With access checks on (ecs_scheduler_desc_t.check_access) an
  *  undeclared read returns NULL, logs an ERROR naming the system and the
  *  component, and counts in ecs_tick_result_t.access_violations; with them
- *  off it is ecs_get(). NULL also when @p e lacks @p c.
- *  Thread-safety: from inside the system's callback. */
-ECS_API const void *ecs_system_get(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c);
+ *  off it is ecs_get(). NULL also when @p e lacks @p c or is stale, and for
+ *  a NULL @p ctx or one not from a scheduler.
+ *  Ownership: as ecs_get(); do not keep it past the barrier.
+ *  Thread-safety: inside the system's callback, or its ecs_parallel_for
+ *  slices (safe from several threads). */
+ECS_API const void *ecs_system_get(const ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c);
 
-/** As ecs_system_get() for writing in place: requires a WRITE term. */
-ECS_API void *ecs_system_get_mut(ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c);
+/** As ecs_system_get() (checks, ownership, thread-safety), for writing in
+ *  place: requires a WRITE term. */
+ECS_API void *ecs_system_get_mut(const ecs_system_ctx_t *ctx, ecs_entity_t e, ecs_component_t c);
 
 /** The resource of type @p c for reading: requires @p c in reads[] or
- *  writes[]. Checks as ecs_system_get(). */
-ECS_API const void *ecs_system_resource(ecs_system_ctx_t *ctx, ecs_component_t c);
+ *  writes[]. NULL also when absent or a tag. Checks, ownership and
+ *  thread-safety as ecs_system_get(). */
+ECS_API const void *ecs_system_resource(const ecs_system_ctx_t *ctx, ecs_component_t c);
 
-/** The resource of type @p c for writing: requires @p c in writes[]. */
-ECS_API void *ecs_system_resource_mut(ecs_system_ctx_t *ctx, ecs_component_t c);
+/** The resource of type @p c for writing in place: requires @p c in
+ *  writes[]. Otherwise (checks, ownership, thread-safety) as
+ *  ecs_system_resource(). */
+ECS_API void *ecs_system_resource_mut(const ecs_system_ctx_t *ctx, ecs_component_t c);
 
 /** Logs @p fmt (printf style) through the world's sink with the tick, the
  *  system's group and the system's name as fields. Dropped below the
- *  world's level. Thread-safety: inside the system's callback (the sink
- *  may be called from a worker thread). */
-ECS_API void ecs_system_log(ecs_system_ctx_t *ctx, ecs_log_level_t level, const char *fmt, ...)
+ *  world's level, and for a NULL @p ctx or @p fmt. Messages are truncated
+ *  to 255 bytes. Thread-safety: inside the system's callback or its slices
+ *  (the sink may be called from a worker thread). */
+ECS_API void ecs_system_log(const ecs_system_ctx_t *ctx, ecs_log_level_t level, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -299,7 +334,8 @@ ECS_API void ecs_system_log(ecs_system_ctx_t *ctx, ecs_log_level_t level, const 
  *  ECS_ERR_BUSY (during a tick). Thread-safety: owner thread. */
 ECS_API ecs_status_t ecs_scheduler_enable_system(ecs_scheduler_t *s, const char *name);
 
-/** False when @p name is quarantined (or unknown). */
+/** False when @p name is quarantined (or unknown, or an argument is NULL).
+ *  Thread-safety: owner thread, outside a tick of @p s. */
 ECS_API bool ecs_scheduler_system_enabled(const ecs_scheduler_t *s, const char *name);
 
 /** Output formats of ecs_scheduler_describe(). */
@@ -324,7 +360,10 @@ typedef enum ecs_describe_format_t {
 ECS_API ecs_status_t ecs_scheduler_describe(const ecs_scheduler_t *s, const ecs_writer_t *out,
                                             ecs_describe_format_t format);
 
-/** The pool the scheduler runs ASYNC groups on (NULL if none). */
+/** The pool the scheduler runs ASYNC groups on (NULL if none, or for a NULL
+ *  @p s). Ownership: the scheduler's if it created it (freed by
+ *  ecs_scheduler_free()), else the shared one the host gave.
+ *  Thread-safety: any thread. */
 ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
 
 /** Sets the number of ticks run so far (the next tick is @p tick + 1), for
@@ -333,11 +372,14 @@ ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
  *  Thread-safety: world owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_scheduler_set_tick(ecs_scheduler_t *s, uint64_t tick);
 
-/** Number of ticks run so far. */
+/** Number of ticks run so far (0 for NULL). Thread-safety: owner thread, or
+ *  a system of @p s during its tick (ctx->tick is the same number). */
 ECS_API uint64_t ecs_scheduler_tick_count(const ecs_scheduler_t *s);
 
-/** Group names in run order, for display: writes up to @p cap names and
- *  returns the number of groups. */
+/** Group names in run order, for display: writes up to @p cap names into
+ *  @p names (which may be NULL to count) and returns the number of groups
+ *  (0 for a NULL @p s). Ownership: the names are the scheduler's, valid
+ *  until ecs_scheduler_free(). Thread-safety: any thread. */
 ECS_API uint32_t ecs_scheduler_group_order(const ecs_scheduler_t *s, const char **names, uint32_t cap);
 
 ECS_EXTERN_C_END

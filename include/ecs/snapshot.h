@@ -66,7 +66,10 @@ ECS_API ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *o
  *  into the same world (rollback) or into a fresh world reproduces the
  *  saved iteration order exactly. A @p in from ecs_memreader() is parsed
  *  in place (no copy) and advanced past the snapshot.
- *  Ownership: nothing of @p in is kept.
+ *  Ownership: nothing of @p in is kept. On success every pointer into the
+ *             world's values and resources (ecs_get(), ecs_field(),
+ *             ecs_resource_get()) is invalid; queries, component ids
+ *             and the world's other handles stay valid.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world, NULL or incomplete
  *          reader), ECS_ERR_BUSY (during a tick),
  *          ECS_ERR_SNAPSHOT_CORRUPT (not a snapshot, truncated, a checksum
@@ -102,7 +105,8 @@ typedef struct ecs_rollback_t ecs_rollback_t;
 
 /** Creates a ring of @p capacity snapshots of @p world (nothing saved yet).
  *  Ownership: the caller frees it with ecs_rollback_free(), before the
- *  world. Its buffers come from the world's allocator.
+ *  world. The ring keeps @p world; its buffers come from the world's
+ *  allocator.
  *  Errors: NULL for a NULL world, a capacity of 0 (ECS_ERR_INVALID_ARGUMENT
  *  in ecs_last_error()) or out of memory.
  *  Thread-safety: world owner thread. */
@@ -125,15 +129,18 @@ ECS_API ecs_status_t ecs_rollback_save(ecs_rollback_t *rb, uint64_t tick);
  *  of @p tick in the ring), otherwise as ecs_snapshot_load() (the world is
  *  then unchanged).
  *  Thread-safety: world owner thread, outside a tick. */
-ECS_API ecs_status_t ecs_rollback_restore(ecs_rollback_t *rb, uint64_t tick);
+ECS_API ecs_status_t ecs_rollback_restore(const ecs_rollback_t *rb, uint64_t tick);
 
-/** Number of snapshots in the ring (0 for NULL). */
+/** Number of snapshots in the ring (0 for NULL).
+ *  Thread-safety: any thread while no save on @p rb runs. */
 ECS_API uint32_t ecs_rollback_count(const ecs_rollback_t *rb);
 
-/** True when the ring holds a snapshot of @p tick (false for NULL). */
+/** True when the ring holds a snapshot of @p tick (false for NULL).
+ *  Thread-safety: as ecs_rollback_count(). */
 ECS_API bool ecs_rollback_has(const ecs_rollback_t *rb, uint64_t tick);
 
-/** Frees the ring and its buffers. NULL is a no-op. */
+/** Frees the ring and its buffers. NULL is a no-op.
+ *  Thread-safety: world owner thread, no other call on @p rb running. */
 ECS_API void ecs_rollback_free(ecs_rollback_t *rb);
 
 ECS_EXTERN_C_END

@@ -21,7 +21,11 @@
  *    caller then uses get()). No insert/remove happens during a walk.
  *  - memory() reports bytes held, for metrics.
  *  - destroy() releases the instance's memory without running any dtor: the
- *    world destructs remaining values first (or moved them elsewhere). */
+ *    world destructs remaining values first (or moved them elsewhere).
+ *  - get(), count(), chunk() and memory() may be called from several threads
+ *    at once (systems during a tick), never concurrently with insert(),
+ *    remove() or destroy(): they must not change the state.
+ *  - name appears in error details; set it. */
 #ifndef ECS_STORAGE_H
 #define ECS_STORAGE_H
 
@@ -68,31 +72,37 @@ typedef struct ecs_storage_vtable_t {
 } ecs_storage_vtable_t;
 
 /** Registers a host-defined storage kind. The vtable is copied; every
- *  function must be set (user may be NULL).
+ *  function must be set (user may be NULL; the name string is not copied
+ *  and must outlive the world).
  *  @p out_kind receives the new kind (>= ECS_STORAGE_CUSTOM_BASE) to put in
- *  ecs_component_desc_t.storage.
- *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL or incomplete vtable),
- *          ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT, ECS_ERR_BUSY (during a tick).
+ *  ecs_component_desc_t.storage; kinds are numbered per world.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world, NULL or incomplete vtable,
+ *          NULL out_kind), ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT (64 host kinds),
+ *          ECS_ERR_BUSY (during a tick).
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t *vtable,
                                           ecs_storage_kind_t *out_kind);
 
 /** The built-in DENSE storage: sparse set with a packed value array and a
- *  paged sparse index. Exposed so a host storage can wrap it. */
+ *  paged sparse index. Exposed so a host storage can wrap it.
+ *  Ownership: a static vtable, valid for the process; never NULL.
+ *  Thread-safety: any thread. */
 ECS_API const ecs_storage_vtable_t *ecs_storage_dense_vtable(void);
 
 /** The built-in SPARSE storage: a hash map keyed by entity (one node per
- *  holder; walks yield one entity per chunk, in insertion order). */
+ *  holder; walks yield one entity per chunk, in insertion order).
+ *  Ownership and thread-safety as ecs_storage_dense_vtable(). */
 ECS_API const ecs_storage_vtable_t *ecs_storage_sparse_vtable(void);
 
 /** Moves component @p c to storage kind @p kind, keeping every value (moved
  *  with the move hook or memcpy; no ctor/dtor runs). All or nothing: on
  *  error the component stays where it was with all its values. Queries of
  *  the component follow it. Moving to the kind it already has is ECS_OK.
+ *  Ownership: pointers to @p c's values are invalid after a move.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world), ECS_ERR_UNKNOWN_COMPONENT,
  *          ECS_ERR_UNSUPPORTED (kind not available, or @p c is packed:
- *          see ecs_component_pack()), ECS_ERR_BUSY (during
- *          a tick), ECS_ERR_NO_MEMORY.
+ *          see ecs_component_pack()), ECS_ERR_BUSY (during a tick),
+ *          ECS_ERR_NO_MEMORY, or the new host storage's create() status.
  *  Thread-safety: owner thread, outside a tick; no iteration of @p c may be
  *  in progress. */
 ECS_API ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ecs_storage_kind_t kind);
@@ -115,6 +125,7 @@ ECS_API ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component
  *  snapshot load (it is sorted again after one). A component belongs to one
  *  pack at most; a packed component cannot change its storage kind.
  *  Packing the same set again (in any order) is ECS_OK and changes nothing.
+ *  Pointers to the members' values are invalid after a pack is made.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world or @p components, @p count
  *          outside 2..ECS_PACK_MAX_MEMBERS, a component named twice),
  *          ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_UNSUPPORTED (a member is not
@@ -125,10 +136,12 @@ ECS_API ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component
  *  may be in progress. */
 ECS_API ecs_status_t ecs_component_pack(ecs_world_t *world, const ecs_component_t *components, int32_t count);
 
-/** Storage kind of component @p c (ECS_STORAGE_DENSE for unknown ids). */
+/** Storage kind of component @p c (ECS_STORAGE_DENSE for unknown ids and a
+ *  NULL world). Thread-safety: as ecs_component_lookup(). */
 ECS_API ecs_storage_kind_t ecs_component_storage(const ecs_world_t *world, ecs_component_t c);
 
-/** Bytes held by component @p c's storage (0 for unknown ids). */
+/** Bytes held by component @p c's storage (0 for unknown ids and a NULL
+ *  world). Thread-safety: as ecs_component_count(). */
 ECS_API size_t ecs_component_memory(const ecs_world_t *world, ecs_component_t c);
 
 ECS_EXTERN_C_END

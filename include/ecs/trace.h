@@ -19,8 +19,9 @@
 
 ECS_EXTERN_C_BEGIN
 
-/** Starts tracing @p s into @p out (copied; it must stay valid until
- *  ecs_trace_end()). Writes the JSON header at once.
+/** Starts tracing @p s into @p out (the struct is copied; what its user
+ *  points to must stay valid until ecs_trace_end(), or ecs_scheduler_free()
+ *  which drops an unfinished trace). Writes the JSON header at once.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL), ECS_ERR_BUSY (already tracing,
  *  or during a tick), ECS_ERR_UNSUPPORTED (built with ECS_PROFILE=OFF),
  *  ECS_ERR_NO_MEMORY, or the writer's error.
@@ -36,10 +37,13 @@ ECS_API ecs_status_t ecs_trace_begin(ecs_scheduler_t *s, const ecs_writer_t *out
 ECS_API ecs_status_t ecs_trace_end(ecs_scheduler_t *s);
 
 /** Spans recorded and spans dropped (a thread beyond the trace's tracks, or
- *  out of memory) since ecs_trace_begin(); both 0 when not tracing. */
+ *  out of memory) since ecs_trace_begin(); both 0 when not tracing or for a
+ *  NULL @p s. Either output may be NULL.
+ *  Thread-safety: owner thread, or a system of @p s during a tick. */
 ECS_API void ecs_trace_counts(const ecs_scheduler_t *s, uint64_t *recorded, uint64_t *dropped);
 
-/** A host-code region inside a system; see ECS_TRACE_REGION. */
+/** A host-code region inside a system; see ECS_TRACE_REGION. Its fields
+ *  are the library's (done is set once the region is closed). */
 typedef struct ecs_trace_region_t {
   void *trace;
   const char *name;
@@ -47,12 +51,16 @@ typedef struct ecs_trace_region_t {
   int done;
 } ecs_trace_region_t;
 
-/** Opens a region on the calling thread's track. @p name must stay valid
- *  until the end of the tick (a string literal is best). No-op when the
- *  system's scheduler is not tracing. Thread-safety: inside a system. */
-ECS_API ecs_trace_region_t ecs_trace_region_begin(ecs_system_ctx_t *ctx, const char *name);
+/** Opens a region on the calling thread's track. @p name is not copied: it
+ *  must stay valid until the end of the tick (a string literal is best).
+ *  No-op when the system's scheduler is not tracing, @p ctx is NULL or not
+ *  from a scheduler. Thread-safety: inside a system or one of its
+ *  ecs_parallel_for slices, on any thread. */
+ECS_API ecs_trace_region_t ecs_trace_region_begin(const ecs_system_ctx_t *ctx, const char *name);
 
-/** Closes a region opened by ecs_trace_region_begin(). */
+/** Closes a region opened by ecs_trace_region_begin(), recording its span;
+ *  closing it again, or a NULL @p region, does nothing.
+ *  Thread-safety: the thread that opened it, before the system returns. */
 ECS_API void ecs_trace_region_end(ecs_trace_region_t *region);
 
 /** Traces the statement or block that follows as a region named @p name:

@@ -40,8 +40,9 @@ typedef struct ecs_world_desc_t {
 
 /** Creates a world. @p desc may be NULL (all defaults).
  *  Ownership: the caller owns the world; free it with ecs_world_free().
- *  Errors: returns NULL when @p desc is invalid (an allocator given in part)
- *          or memory runs out; use ecs_world_create() to learn which.
+ *  Errors: returns NULL when @p desc is invalid (an allocator given in part,
+ *          a log level out of range) or memory runs out; use
+ *          ecs_world_create() to learn which.
  *  Thread-safety: any thread; the calling thread becomes the owner. */
 ECS_API ecs_world_t *ecs_world_new(const ecs_world_desc_t *desc);
 
@@ -52,20 +53,26 @@ ECS_API ecs_world_t *ecs_world_new(const ecs_world_desc_t *desc);
  *  Thread-safety: any thread. */
 ECS_API ecs_status_t ecs_world_create(const ecs_world_desc_t *desc, ecs_world_t **out);
 
-/** Frees the world: runs the dtor hook of every live component value, frees
- *  every storage and every query the world still owns. NULL is a no-op.
- *  Every pointer into the world is invalid afterwards.
- *  Thread-safety: owner thread; no other call on the world may run. */
+/** Frees the world: runs every loaded plugin's fini (plugin.h), then the
+ *  dtor hook of every live component value and resource, and frees every
+ *  storage, query and host metric the world owns. NULL is a no-op. Every
+ *  pointer into the world, and every handle it owns, is invalid afterwards.
+ *  Ownership: schedulers, builders, command buffers and rollback rings made
+ *             for the world are the host's: free them first.
+ *  Thread-safety: owner thread, outside a tick; no other call on the world
+ *  may run. */
 ECS_API void ecs_world_free(ecs_world_t *world);
 
 /** Detail of the last error on @p world ("entity 5v2 is stale"), or "" if
- *  the last fallible call succeeded. Valid until the next call on the world.
+ *  the last fallible call succeeded. Calls made from systems and observers
+ *  do not update it (ecs.h). Valid until the next call on the world.
  *  Returns a static message for a NULL world.
  *  Thread-safety: owner thread. */
 ECS_API const char *ecs_last_error(const ecs_world_t *world);
 
-/** Status of the last fallible call on @p world (ECS_OK if it succeeded);
- *  ECS_ERR_INVALID_ARGUMENT for a NULL world. Thread-safety: owner thread. */
+/** Status of the last fallible call on @p world (ECS_OK if it succeeded),
+ *  updated as ecs_last_error(); ECS_ERR_INVALID_ARGUMENT for a NULL world.
+ *  Thread-safety: owner thread. */
 ECS_API ecs_status_t ecs_last_status(const ecs_world_t *world);
 
 /** A 64-bit FNV-1a hash of the world's whole state: entity slots with
