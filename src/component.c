@@ -255,20 +255,26 @@ ecs_status_t ecs__track_reserve(ecs_world_t *w, ecs__component_t *c, uint32_t sl
   while (cap <= slot) {
     cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
   }
-  uint64_t *ch = ecs__realloc(w, c->changed_at, (size_t)c->track_cap * sizeof *ch, (size_t)cap * sizeof *ch);
-  if (!ch) {
-    return ECS_ERR_NO_MEMORY;
-  }
-  c->changed_at = ch;
-  uint64_t *ad = ecs__realloc(w, c->added_at, (size_t)c->track_cap * sizeof *ad, (size_t)cap * sizeof *ad);
+  /* both arrays move or neither does: they share track_cap, which is the
+   * size their realloc and free are given */
+  const size_t old_bytes = (size_t)c->track_cap * sizeof(uint64_t);
+  const size_t new_bytes = (size_t)cap * sizeof(uint64_t);
+  uint64_t *ch = ecs__alloc(w, new_bytes);
+  uint64_t *ad = ch ? ecs__alloc(w, new_bytes) : NULL;
   if (!ad) {
-    /* keep both arrays the same size: shrink back is not needed, the extra
-     * room of changed_at is harmless until the next growth */
+    ecs__free(w, ch, new_bytes);
     return ECS_ERR_NO_MEMORY;
   }
+  if (old_bytes > 0) {
+    memcpy(ch, c->changed_at, old_bytes);
+    memcpy(ad, c->added_at, old_bytes);
+  }
+  memset(ch + c->track_cap, 0, new_bytes - old_bytes);
+  memset(ad + c->track_cap, 0, new_bytes - old_bytes);
+  ecs__free(w, c->changed_at, old_bytes);
+  ecs__free(w, c->added_at, old_bytes);
+  c->changed_at = ch;
   c->added_at = ad;
-  memset(ch + c->track_cap, 0, (size_t)(cap - c->track_cap) * sizeof *ch);
-  memset(ad + c->track_cap, 0, (size_t)(cap - c->track_cap) * sizeof *ad);
   c->track_cap = cap;
   return ECS_OK;
 }

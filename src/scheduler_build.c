@@ -11,9 +11,11 @@ ecs_scheduler_builder_t *ecs_scheduler_builder_new(ecs_world_t *world) {
     return NULL;
   }
   ecs_scheduler_builder_t *b = ecs__calloc(world, sizeof *b);
-  if (b) {
-    b->world = world;
+  if (!b) {
+    ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot allocate a scheduler builder");
+    return NULL;
   }
+  b->world = world;
   return b;
 }
 
@@ -480,6 +482,9 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
   s->systems = ecs__calloc(w, s->system_cap * sizeof *s->systems);
   ecs_status_t st = ECS_OK;
   if (!order || !src || !s->groups || !s->stats || !s->systems) {
+    /* ecs_scheduler_free() walks the counts: there is nothing to walk */
+    s->group_count = 0;
+    s->system_count = 0;
     st = ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate scheduler");
     goto out_free;
   }

@@ -277,8 +277,11 @@ static bool table_reserve(ecs__arch_set_t *s, arch_table_t *t) {
   return table_reserve_n(s, t, 1);
 }
 
+/* A row's value in a column; NULL in a tag column (no data: no arithmetic
+ * on a NULL pointer, which C leaves undefined even for an offset of 0). */
 static void *cell(const arch_table_t *t, uint32_t col, uint32_t row) {
-  return t->cols[col].data + (size_t)row * t->cols[col].stride;
+  char *data = t->cols[col].data;
+  return data ? data + (size_t)row * t->cols[col].stride : NULL;
 }
 
 /* Relocates one value between rows of columns of the same component: the

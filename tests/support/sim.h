@@ -102,8 +102,9 @@ typedef struct sim_mode_t {
   ecs_storage_kind_t pos_kind, vel_kind, energy_kind;
 } sim_mode_t;
 
-static void sim_init(sim_t *sim, uint64_t seed, sim_mode_t mode) {
-  sim->world = ecs_world_new(NULL);
+/* desc: the world's options (NULL: defaults), e.g. a test allocator. */
+static inline void sim_init_with(sim_t *sim, uint64_t seed, sim_mode_t mode, const ecs_world_desc_t *desc) {
+  sim->world = ecs_world_new(desc);
   assert_non_null(sim->world);
   sim->pos = ecs_component_register(
       sim->world, &(ecs_component_desc_t){.name = "Pos", .size = sizeof(Pos), .storage = mode.pos_kind});
@@ -145,6 +146,10 @@ static void sim_init(sim_t *sim, uint64_t seed, sim_mode_t mode) {
                                                                .user = sim}),
                    ECS_OK);
   assert_int_equal(ecs_scheduler_build(b, &sim->sched), ECS_OK);
+}
+
+static inline void sim_init(sim_t *sim, uint64_t seed, sim_mode_t mode) {
+  sim_init_with(sim, seed, mode, NULL);
 }
 
 static void sim_fini(sim_t *sim) {
