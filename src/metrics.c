@@ -88,6 +88,9 @@ ecs_metric_t *ecs_metric_register(ecs_world_t *world, ecs_metric_kind_t kind, co
   if (!world) {
     return NULL;
   }
+  if (world->in_tick) {
+    return NULL; /* the metric list is not for systems to change (no detail: see ecs__ok) */
+  }
   if ((unsigned)kind > (unsigned)ECS_METRIC_HISTOGRAM || !valid_name(name) || strncmp(name, "ecs_", 4) == 0 ||
       (help && strchr(help, '\n'))) {
     ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "metric name '%s' is invalid or reserved (or help has a newline)",

@@ -548,7 +548,15 @@ ecs_status_t ecs_scheduler_build(ecs_scheduler_builder_t *b, ecs_scheduler_t **o
   if (!b) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
-  ecs_status_t st = out ? build(b, out) : ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "out is NULL");
+  ecs_status_t st;
+  if (!out) {
+    st = ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "out is NULL");
+  } else if (b->world->in_tick) {
+    /* systems' queries cannot be created while the world's structure is frozen */
+    st = ecs__fail(b->world, ECS_ERR_BUSY, "ecs_scheduler_build during a tick");
+  } else {
+    st = build(b, out);
+  }
   ecs_scheduler_builder_free(b);
   return st;
 }

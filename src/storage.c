@@ -44,7 +44,8 @@ const ecs_storage_vtable_t *ecs__storage_kind(const ecs_world_t *w, ecs_storage_
 }
 
 static bool vtable_complete(const ecs_storage_vtable_t *vt) {
-  return vt->create && vt->destroy && vt->insert && vt->remove && vt->get && vt->count && vt->chunk && vt->memory;
+  return vt->name && vt->create && vt->destroy && vt->insert && vt->remove && vt->get && vt->count && vt->chunk &&
+         vt->memory;
 }
 
 ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t *vtable,
@@ -56,7 +57,7 @@ ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t
     return ECS_ERR_BUSY;
   }
   if (!vtable || !out_kind || !vtable_complete(vtable)) {
-    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "storage vtable is NULL or has a NULL function");
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "storage vtable is NULL or has a NULL name or function");
   }
   if (world->kind_count >= ECS_STORAGE_CUSTOM_BASE + ECS__MAX_CUSTOM_KINDS) {
     return ecs__fail(world, ECS_ERR_LIMIT, "at most %u host storage kinds", ECS__MAX_CUSTOM_KINDS);

@@ -397,13 +397,28 @@ typedef struct late_t {
   ecs_component_t pos;
   ecs_query_t *query;
   ecs_status_t storage;
+  ecs_status_t build;
+  ecs_scheduler_t *built;
+  bool metric_refused;
 } late_t;
+
+static ecs_status_t sys_nop(ecs_system_ctx_t *ctx) {
+  (void)ctx;
+  return ECS_OK;
+}
 
 static ecs_status_t sys_late(ecs_system_ctx_t *ctx) {
   late_t *l = ctx->user;
   l->query = ecs_query_new(ctx->world, &(ecs_query_desc_t){.terms = {{l->pos, ECS_ACCESS_READ}}});
   ecs_storage_kind_t kind;
   l->storage = ecs_storage_register(ctx->world, ecs_storage_dense_vtable(), &kind);
+  /* a schedule's systems need queries: building one is refused too */
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(ctx->world);
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "inner"});
+  ecs_builder_add_system(
+      b, g, &(ecs_system_desc_t){.name = "q", .callback = sys_nop, .query = {{{l->pos, ECS_ACCESS_READ}}}});
+  l->build = ecs_scheduler_build(b, &l->built);
+  l->metric_refused = ecs_metric_register(ctx->world, ECS_METRIC_COUNTER, "late_total", NULL) == NULL;
   return ECS_OK;
 }
 
@@ -420,6 +435,17 @@ static void test_no_registration_during_tick(void **state) {
   assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
   assert_null(l.query);
   assert_int_equal(l.storage, ECS_ERR_BUSY);
+  assert_int_equal(l.build, ECS_ERR_BUSY);
+  assert_null(l.built);
+  assert_true(l.metric_refused);
+  /* outside the tick the same calls work */
+  ecs_scheduler_builder_t *b2 = ecs_scheduler_builder_new(w);
+  ecs_group_t g2 = ecs_builder_add_group(b2, &(ecs_group_desc_t){.name = "inner"});
+  ecs_builder_add_system(b2, g2,
+                         &(ecs_system_desc_t){.name = "q", .callback = sys_nop, .query = {{{l.pos, ECS_ACCESS_READ}}}});
+  ecs_scheduler_t *s2 = NULL;
+  assert_int_equal(ecs_scheduler_build(b2, &s2), ECS_OK);
+  ecs_scheduler_free(s2);
   ecs_scheduler_free(s);
   ecs_world_free(w);
 }

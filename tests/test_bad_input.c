@@ -90,6 +90,13 @@ static int64_t register_vtable_without_get(fx_t *f) {
   return ecs_storage_register(f->w, &vt, &kind);
 }
 
+static int64_t register_vtable_without_name(fx_t *f) {
+  ecs_storage_vtable_t vt = *ecs_storage_dense_vtable();
+  vt.name = NULL;
+  ecs_storage_kind_t kind;
+  return ecs_storage_register(f->w, &vt, &kind);
+}
+
 static const position_t origin = {0, 0};
 static ecs_storage_kind_t out_kind;
 
@@ -170,6 +177,7 @@ static ecs_storage_kind_t out_kind;
   X(storage_register_null_out, ecs_storage_register(f->w, ecs_storage_dense_vtable(), NULL), ECS_ERR_INVALID_ARGUMENT, \
     ECS_ERR_INVALID_ARGUMENT)                                                                                          \
   X(storage_register_incomplete, register_vtable_without_get(f), ECS_ERR_INVALID_ARGUMENT, ECS_ERR_INVALID_ARGUMENT)   \
+  X(storage_register_no_name, register_vtable_without_name(f), ECS_ERR_INVALID_ARGUMENT, ECS_ERR_INVALID_ARGUMENT)     \
   X(set_storage_null_world, ecs_component_set_storage(NULL, f->pos, ECS_STORAGE_DENSE), ECS_ERR_INVALID_ARGUMENT,      \
     ECS_OK)                                                                                                            \
   X(set_storage_unknown, ecs_component_set_storage(f->w, UNKNOWN_C, ECS_STORAGE_DENSE), ECS_ERR_UNKNOWN_COMPONENT,     \

@@ -35,8 +35,9 @@ typedef struct ecs_metric_t ecs_metric_t;
  *  is one line (NULL: the name). Both are copied.
  *  Ownership: the world owns the metric; the pointer is valid until
  *             ecs_world_free().
- *  Errors: NULL for a NULL world, else with the last error:
- *  ECS_ERR_INVALID_ARGUMENT (bad name or kind, a newline in @p help),
+ *  Errors: NULL for a NULL world or during a tick (nothing recorded), else
+ *  with the last error: ECS_ERR_INVALID_ARGUMENT (bad name or kind, a
+ *  newline in @p help),
  *  ECS_ERR_DUPLICATE (name taken), ECS_ERR_NO_MEMORY, ECS_ERR_UNSUPPORTED
  *  (ECS_PROFILE=OFF).
  *  Thread-safety: owner thread, outside a tick. */

@@ -244,7 +244,8 @@ ECS_API ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_grou
  *  (ecs_last_error names the cycle, "a -> b -> a"); ECS_ERR_CONFLICT (two
  *  systems of an ASYNC group conflict under ECS_CONFLICT_REJECT:
  *  ecs_last_error names both systems, the component or resource and each
- *  one's access); ECS_ERR_NO_MEMORY, or a pool creation error. On error
+ *  one's access); ECS_ERR_BUSY (called during a tick, from a system);
+ *  ECS_ERR_NO_MEMORY, or a pool creation error. On error
  *  *out is NULL and the world is unchanged.
  *  Thread-safety: owner thread, outside a tick (not from a system). */
 ECS_API ecs_status_t ecs_scheduler_build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out);

@@ -71,9 +71,9 @@ typedef struct ecs_storage_vtable_t {
   void *user; /**< handed to every instance as params.kind_user (state shared by a kind) */
 } ecs_storage_vtable_t;
 
-/** Registers a host-defined storage kind. The vtable is copied; every
- *  function must be set (user may be NULL; the name string is not copied
- *  and must outlive the world).
+/** Registers a host-defined storage kind. The vtable is copied; the name
+ *  and every function must be set (user may be NULL; the name string is
+ *  not copied and must outlive the world).
  *  @p out_kind receives the new kind (>= ECS_STORAGE_CUSTOM_BASE) to put in
  *  ecs_component_desc_t.storage; kinds are numbered per world.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world, NULL or incomplete vtable,
