@@ -165,8 +165,36 @@ static void submit_system(s_system_t *sys) {
   }
 }
 
+/* Whether an ASYNC group's systems go to the pool this run. A group that
+ * ran in less than inline_below_ns stays on the ticking thread. Above it,
+ * the group runs the way that has been faster, inline (declared order) or
+ * dispatched, each measured as a smoothed run time; every 32nd run tries
+ * the other way again, since loads change. inline_below_ns == 1 always
+ * dispatches. The results are the same either way. */
+#define ECS__PROBE_EVERY 32u
+static bool group_dispatch(const ecs_scheduler_t *s, s_group_t *g) {
+  if (g->mode != ECS_GROUP_ASYNC || !s->pool) {
+    return false;
+  }
+  if (s->inline_below_ns <= 1) {
+    return true;
+  }
+  if (g->last_ns != 0 && g->last_ns < s->inline_below_ns) {
+    return false;
+  }
+  if (!g->avg_ns[1] || !g->avg_ns[0]) {
+    return !g->avg_ns[1]; /* measure dispatching first, then inline */
+  }
+  bool faster = g->avg_ns[1] < g->avg_ns[0];
+  if (++g->since_probe >= ECS__PROBE_EVERY) {
+    g->since_probe = 0;
+    return !faster;
+  }
+  return faster;
+}
+
 /* Runs the systems of group g; returns false when the tick must stop. */
-static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
+static bool run_group(ecs_scheduler_t *s, s_group_t *g) {
   s_system_t *first = &s->systems[g->first];
   for (uint32_t i = 0; i < g->count; ++i) {
     first[i].ran = false;
@@ -175,9 +203,10 @@ static bool run_group(ecs_scheduler_t *s, const s_group_t *g) {
     first[i].run_ns = 0;
     first[i].over_budget_now = false;
   }
-  /* a group too small to pay for dispatch runs here, in declared order (a
-   * valid order: serialized pairs always point forward) */
-  bool dispatch = g->mode == ECS_GROUP_ASYNC && s->pool && (g->last_ns == 0 || g->last_ns >= s->inline_below_ns);
+  /* a group that does not gain from dispatch runs here, in declared order
+   * (a valid order: serialized pairs always point forward) */
+  bool dispatch = group_dispatch(s, g);
+  g->dispatched = dispatch;
   if (dispatch) {
     for (uint32_t i = 0; i < g->count; ++i) {
       atomic_store(&first[i].pending, first[i].pred_count);
@@ -298,7 +327,7 @@ static uint32_t group_steps(ecs_scheduler_t *s, s_group_t *g, double dt, ecs_tic
  * false when the tick must stop. */
 static bool run_stage(ecs_scheduler_t *s, uint32_t gi, double dt, ecs_tick_result_t *r, ecs_status_t *apply_error) {
   ecs_world_t *w = s->world;
-  const s_group_t *g = &s->groups[gi];
+  s_group_t *g = &s->groups[gi];
   ecs_group_stats_t *gs = &s->stats[gi];
   s->dt = dt;
   for (uint32_t i = 0; i < g->count; ++i) {
@@ -318,7 +347,9 @@ static bool run_stage(ecs_scheduler_t *s, uint32_t gi, double dt, ecs_tick_resul
   uint64_t g2 = ecs__now_ns();
   gs->runs++;
   gs->run_ns += g1 - g0;
-  s->groups[gi].last_ns = g1 - g0;
+  g->last_ns = g1 - g0;
+  uint64_t *avg = &g->avg_ns[g->dispatched];
+  *avg = *avg ? (*avg * 7 + g->last_ns) / 8 : g->last_ns;
   gs->apply_ns += g2 - g1;
   if (g->budget_ns && g1 - g0 > g->budget_ns) {
     r->budget_overruns++;

@@ -154,8 +154,11 @@ typedef struct s_group_t {
   ecs_run_if_fn run_if;
   void *run_if_user;
   double fixed_dt;
-  double accumulator; /* fixed-step time owed */
-  uint64_t last_ns;   /* its previous run, to decide whether dispatch pays */
+  double accumulator;   /* fixed-step time owed */
+  uint64_t last_ns;     /* its previous run, to decide whether dispatch pays */
+  uint64_t avg_ns[2];   /* smoothed run time inline [0] and dispatched [1]; 0: not measured yet */
+  uint32_t since_probe; /* runs since the slower way was last measured again */
+  bool dispatched;      /* how its latest run went */
   uint32_t max_steps;
   uint32_t every_n_ticks;
   uint64_t over_budget_total;

@@ -157,7 +157,9 @@ typedef struct ecs_scheduler_desc_t {
   /** An ASYNC group whose previous run took less than this many
    *  nanoseconds runs its systems on the ticking thread instead, in
    *  declared order (handing tiny systems to workers costs more than it
-   *  saves; the results are the same either way). 0: 20 microseconds;
+   *  saves; the results are the same either way). A longer group runs the
+   *  way that has been faster for it, dispatched or inline (smoothed run
+   *  times), and tries the other way every 32nd run. 0: 20 microseconds;
    *  1: always dispatch. ecs_parallel_for still uses the pool. */
   uint64_t inline_below_ns;
 } ecs_scheduler_desc_t;
