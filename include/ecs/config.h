@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 /** The version of these headers (ecs_version() gives the library's). */
-#define ECS_VERSION_MAJOR 0
-#define ECS_VERSION_MINOR 1
+#define ECS_VERSION_MAJOR 1
+#define ECS_VERSION_MINOR 0
 #define ECS_VERSION_PATCH 0
 
 /** ECS_API marks every exported declaration; the library is built with
