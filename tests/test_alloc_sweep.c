@@ -348,6 +348,14 @@ static void expect_usable(at_t at, ops_fx_t *fx) {
   expect_values_owned(at, fx, 0);
 }
 
+/* The end of a sweep's round: the world consistent, usable, torn down. */
+static void round_done(at_t at, ops_fx_t *fx) {
+  expect_consistent(at, fx->w, fx->comps, 4);
+  expect_values_owned(at, fx, 0);
+  expect_usable(at, fx);
+  ops_teardown(at, fx);
+}
+
 typedef enum op_t {
   OP_CREATE_REUSE, /* a free slot: allocates nothing */
   OP_CREATE_GROW,  /* the registry is full */
@@ -540,10 +548,7 @@ static size_t sweep_op(op_t op, ecs_storage_kind_t kind, bool changes, bool obse
       EXPECT_STATUS(at, op_run(&fx, op), ECS_OK);
       op_check(at, &fx, op);
     }
-    expect_consistent(at, fx.w, fx.comps, 4);
-    expect_values_owned(at, &fx, 0);
-    expect_usable(at, &fx);
-    ops_teardown(at, &fx);
+    round_done(at, &fx);
     if (!injected) {
       return n - 1;
     }
@@ -679,10 +684,7 @@ static size_t sweep_record(cmd_op_t op, bool full) {
     EXPECT_STATUS(at, ecs_cmd_buffer_apply(fx.buf, &stats), ECS_OK);
     EXPECT(at, stats.applied == count + 1 && stats.failed == 0 && stats.skipped == 0);
     cmd_check(at, &fx, op);
-    expect_consistent(at, fx.w, fx.comps, 4);
-    expect_values_owned(at, &fx, 0);
-    expect_usable(at, &fx);
-    ops_teardown(at, &fx);
+    round_done(at, &fx);
     if (!injected) {
       return n - 1;
     }
@@ -810,10 +812,7 @@ static size_t sweep_apply(ecs_storage_kind_t kind, bool observers) {
       EXPECT(at, ecs_has(fx.w, e, fx.seen) == observers);
     }
     EXPECT(at, !ecs_has(fx.w, fx.e[1], fx.val) && payload_of(fx.w, fx.e[3], fx.own) == 777);
-    expect_consistent(at, fx.w, fx.comps, 4);
-    expect_values_owned(at, &fx, 0);
-    expect_usable(at, &fx);
-    ops_teardown(at, &fx);
+    round_done(at, &fx);
     if (!injected) {
       return n - 1;
     }

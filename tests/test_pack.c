@@ -244,35 +244,44 @@ static void pack_members(const model_t *m) {
   assert_int_equal(ecs_component_pack(m->w, m->ids, MEMBERS), ECS_OK);
 }
 
+/* A model over a fresh world with default options. */
+static void model_new(model_t *m) {
+  ecs_world_t *w = ecs_world_new(NULL);
+  assert_non_null(w);
+  model_init(m, w);
+}
+
+/* steps random steps; with a query, the model is checked after each. */
+static void model_run(model_t *m, unsigned *seed, int steps, ecs_query_t *check, bool columns) {
+  for (int step = 0; step < steps; ++step) {
+    model_step(m, seed);
+    if (check) {
+      model_check_query(m, check, columns);
+    }
+  }
+}
+
 static void random_sequences_keep_the_pack(void **state) {
   (void)state;
   for (unsigned round = 0; round < 4; ++round) {
-    ecs_world_t *w = ecs_world_new(NULL);
-    assert_non_null(w);
     model_t m;
-    model_init(&m, w);
+    model_new(&m);
     pack_members(&m);
     ecs_query_t *q = pack_query(&m);
     unsigned seed = 7u + round;
-    for (int step = 0; step < 1500; ++step) {
-      model_step(&m, &seed);
-      model_check(&m, q);
-    }
-    ecs_world_free(w);
+    model_run(&m, &seed, 1500, q, true);
+    ecs_world_free(m.w);
   }
 }
 
 /* Packing a world that already holds values sorts them once. */
 static void packing_sorts_existing_values(void **state) {
   (void)state;
-  ecs_world_t *w = ecs_world_new(NULL);
-  assert_non_null(w);
   model_t m;
-  model_init(&m, w);
+  model_new(&m);
+  ecs_world_t *w = m.w;
   unsigned seed = 99;
-  for (int step = 0; step < 600; ++step) {
-    model_step(&m, &seed);
-  }
+  model_run(&m, &seed, 600, NULL, false);
   ecs_query_t *q = pack_query(&m);
   pack_members(&m);
   model_check(&m, q);
@@ -287,16 +296,13 @@ static void packing_sorts_existing_values(void **state) {
  * WITHOUT, OPTIONAL, a change filter. Each counts what the model says. */
 static void other_queries_over_packed_components(void **state) {
   (void)state;
-  ecs_world_t *w = ecs_world_new(NULL);
-  assert_non_null(w);
   model_t m;
-  model_init(&m, w);
+  model_new(&m);
+  ecs_world_t *w = m.w;
   ecs_component_t ab[2] = {m.ids[0], m.ids[1]};
   assert_int_equal(ecs_component_pack(w, ab, 2), ECS_OK);
   unsigned seed = 5;
-  for (int step = 0; step < 800; ++step) {
-    model_step(&m, &seed);
-  }
+  model_run(&m, &seed, 800, NULL, false);
   ecs_query_t *with_c = ecs_query_new(
       w, &(ecs_query_desc_t){{{m.ids[0], ECS_ACCESS_READ}, {m.ids[1], ECS_ACCESS_READ}, {m.ids[2], ECS_ACCESS_READ}}});
   ecs_query_t *without = ecs_query_new(w, &(ecs_query_desc_t){{{m.ids[1], ECS_ACCESS_READ},
@@ -361,10 +367,9 @@ static void other_queries_over_packed_components(void **state) {
 
 static void bad_packs_are_refused(void **state) {
   (void)state;
-  ecs_world_t *w = ecs_world_new(NULL);
-  assert_non_null(w);
   model_t m;
-  model_init(&m, w);
+  model_new(&m);
+  ecs_world_t *w = m.w;
   ecs_component_t sparse = ecs_component_register(
       w, &(ecs_component_desc_t){.name = "S", .size = sizeof(int32_t), .storage = ECS_STORAGE_SPARSE});
   ecs_component_t arch = ecs_component_register(
@@ -404,10 +409,7 @@ static void bad_packs_are_refused(void **state) {
   assert_int_equal(ecs_component_pack(w, ct, 2), ECS_OK);
   ecs_query_t *q = pack_query(&m);
   unsigned seed = 3;
-  for (int step = 0; step < 300; ++step) {
-    model_step(&m, &seed);
-    model_check_query(&m, q, false);
-  }
+  model_run(&m, &seed, 300, q, false);
   ecs_world_free(w);
 }
 
@@ -429,16 +431,13 @@ static int walk_order(ecs_query_t *q, ecs_entity_t *out) {
  * the walk had when the snapshot was saved. */
 static void snapshot_load_keeps_the_pack(void **state) {
   (void)state;
-  ecs_world_t *w = ecs_world_new(NULL);
-  assert_non_null(w);
   model_t m;
-  model_init(&m, w);
+  model_new(&m);
+  ecs_world_t *w = m.w;
   pack_members(&m);
   ecs_query_t *q = pack_query(&m);
   unsigned seed = 11;
-  for (int step = 0; step < 700; ++step) {
-    model_step(&m, &seed);
-  }
+  model_run(&m, &seed, 700, NULL, false);
   model_t saved = m;
   ecs_entity_t before[SLOTS];
   int n_before = walk_order(q, before);
@@ -446,9 +445,7 @@ static void snapshot_load_keeps_the_pack(void **state) {
   ecs_membuf_t buf = {0};
   ecs_writer_t out = ecs_membuf_writer(&buf);
   assert_int_equal(ecs_snapshot_save(w, &out), ECS_OK);
-  for (int step = 0; step < 300; ++step) {
-    model_step(&m, &seed);
-  }
+  model_run(&m, &seed, 300, NULL, false);
   ecs_memsrc_t src = {buf.data, buf.size, 0};
   ecs_reader_t in = ecs_memreader(&src);
   assert_int_equal(ecs_snapshot_load(w, &in), ECS_OK);
@@ -457,10 +454,7 @@ static void snapshot_load_keeps_the_pack(void **state) {
   assert_memory_equal(after, before, (size_t)n_before * sizeof *before);
   m = saved;
   model_check(&m, q);
-  for (int step = 0; step < 300; ++step) {
-    model_step(&m, &seed);
-    model_check(&m, q);
-  }
+  model_run(&m, &seed, 300, q, true);
   ecs_membuf_free(&buf);
   ecs_world_free(w);
 }
@@ -473,9 +467,7 @@ static void packing_out_of_memory_changes_nothing(void **state) {
   model_t m;
   model_init(&m, w);
   unsigned seed = 21;
-  for (int step = 0; step < 200; ++step) {
-    model_step(&m, &seed);
-  }
+  model_run(&m, &seed, 200, NULL, false);
   ecs_query_t *q = pack_query(&m);
   size_t n = ecs_query_count(q);
   int failures = 0;
