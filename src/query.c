@@ -1,7 +1,9 @@
 /* Queries: a term list resolved to component records. A query whose terms
  * are all archetype-stored walks its cached list of matching tables, with a
- * contiguous column per term (the fast path). Any other query walks the
- * smallest storage among its required terms and probes the others. */
+ * contiguous column per term (the fast path). A query requiring every
+ * member of a DENSE pack walks the pack's front part, with a contiguous
+ * column per member, probing only its other terms. Any other query walks
+ * the smallest storage among its required terms and probes the others. */
 #include "private.h"
 #include "storage/archetype.h"
 #include "storage/pack.h"
