@@ -7,7 +7,6 @@
 #include "util/time.h"
 
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,23 +70,6 @@ struct ecs_pool_t {
   uint32_t queue_high_water;
 };
 
-static void *libc_alloc(void *user, size_t size) {
-  (void)user;
-  return malloc(size);
-}
-
-static void *libc_realloc(void *user, void *ptr, size_t old_size, size_t new_size) {
-  (void)user;
-  (void)old_size;
-  return realloc(ptr, new_size);
-}
-
-static void libc_free(void *user, void *ptr, size_t size) {
-  (void)user;
-  (void)size;
-  free(ptr);
-}
-
 static int32_t default_threads(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
   if (n < 1) {
@@ -101,13 +83,8 @@ static ecs_status_t pool_desc_resolve(const ecs_pool_desc_t *desc, ecs_pool_desc
   if (desc) {
     d = *desc;
   }
-  const ecs_allocator_t *a = &d.allocator;
-  int set = (a->alloc != NULL) + (a->realloc != NULL) + (a->free != NULL);
-  if (set != 0 && set != 3) {
+  if (!ecs__allocator_resolve(&d.allocator)) {
     return ECS_ERR_INVALID_ARGUMENT;
-  }
-  if (set == 0) {
-    d.allocator = (ecs_allocator_t){libc_alloc, libc_realloc, libc_free, NULL};
   }
   if (d.threads < ECS_POOL_INLINE || d.threads > ECS_POOL_MAX_THREADS) {
     return ECS_ERR_INVALID_ARGUMENT;

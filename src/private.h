@@ -136,6 +136,9 @@ struct ecs_world_t {
 };
 
 /* memory */
+/* An allocator from a descriptor: all three functions or none (then the C
+ * library's, filled in); false when only some are set. */
+bool ecs__allocator_resolve(ecs_allocator_t *a);
 void *ecs__alloc(ecs_world_t *w, size_t size);
 void *ecs__calloc(ecs_world_t *w, size_t size);
 void *ecs__realloc(ecs_world_t *w, void *ptr, size_t old_size, size_t new_size);

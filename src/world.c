@@ -29,6 +29,14 @@ static void libc_free(void *user, void *ptr, size_t size) {
   free(ptr);
 }
 
+bool ecs__allocator_resolve(ecs_allocator_t *a) {
+  int set = (a->alloc != NULL) + (a->realloc != NULL) + (a->free != NULL);
+  if (set == 0) {
+    *a = (ecs_allocator_t){libc_alloc, libc_realloc, libc_free, NULL};
+  }
+  return set == 0 || set == 3;
+}
+
 void *ecs__alloc(ecs_world_t *w, size_t size) {
   return w->alloc.alloc(w->alloc.user, size);
 }
@@ -113,13 +121,8 @@ static ecs_status_t world_desc_resolve(const ecs_world_desc_t *desc, ecs_world_d
   if (desc) {
     d = *desc;
   }
-  const ecs_allocator_t *a = &d.allocator;
-  int set = (a->alloc != NULL) + (a->realloc != NULL) + (a->free != NULL);
-  if (set != 0 && set != 3) {
+  if (!ecs__allocator_resolve(&d.allocator)) {
     return ECS_ERR_INVALID_ARGUMENT;
-  }
-  if (set == 0) {
-    d.allocator = (ecs_allocator_t){libc_alloc, libc_realloc, libc_free, NULL};
   }
   if (!d.log) {
     d.log = ecs_log_stderr;
