@@ -20,6 +20,7 @@ struct ecs_query_t {
   ecs_query_t *next;
   int32_t term_count;
   bool changes;                          /* some term filters on changes: rows are probed, driver included */
+  uint32_t checked;                      /* terms that can reject a row (all but OPTIONAL), a bit each */
   uint32_t filters[ECS_QUERY_MAX_TERMS]; /* ECS__ACCESS_CHANGED_BIT / _ADDED_BIT per term */
   uint64_t last_tick;                    /* change tick of the previous iteration */
   ecs_term_t terms[ECS_QUERY_MAX_TERMS];
@@ -91,6 +92,7 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
     return NULL;
   }
   for (int32_t i = 0; i < q.term_count; ++i) {
+    q.checked |= (uint32_t)(q.terms[i].access != ECS_ACCESS_OPTIONAL) << i;
     if (q.filters[i]) {
       q.changes = true;
       if (ecs__track_enable(world, q.comps[i]) != ECS_OK) {
@@ -264,11 +266,7 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   }
   it.priv.known = 1u << it.priv.driver;
   iter_use_pack(query, &it);
-  uint32_t checked = 0; /* terms that can reject a row */
-  for (int32_t i = 0; i < query->term_count; ++i) {
-    checked |= (uint32_t)(query->terms[i].access != ECS_ACCESS_OPTIONAL) << i;
-  }
-  it.priv.filtered = query->changes || (checked & ~it.priv.known) != 0;
+  it.priv.filtered = query->changes || (query->checked & ~it.priv.known) != 0;
   return it;
 }
 

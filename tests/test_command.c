@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "support/counting_alloc.h"
 #include "support/owned.h"
 
 typedef struct pos_t {
@@ -360,27 +361,6 @@ static void test_null_buffer(void **state) {
   ecs_cmd_buffer_free(NULL);
 }
 
-typedef struct counting_alloc_t {
-  size_t allocs, reallocs, frees;
-} counting_alloc_t;
-
-static void *ca_alloc(void *user, size_t size) {
-  ((counting_alloc_t *)user)->allocs++;
-  return malloc(size);
-}
-
-static void *ca_realloc(void *user, void *ptr, size_t old_size, size_t new_size) {
-  (void)old_size;
-  ((counting_alloc_t *)user)->reallocs++;
-  return realloc(ptr, new_size);
-}
-
-static void ca_free(void *user, void *ptr, size_t size) {
-  (void)size;
-  ((counting_alloc_t *)user)->frees++;
-  free(ptr);
-}
-
 enum { ROUND_N = 1000 };
 
 /* 64 bytes: one round of values fills most of an arena block, so a round
@@ -409,8 +389,8 @@ static void test_steady_state_allocates_nothing(void **state) {
   (void)state;
   for (int create = 0; create < 2; ++create) {
     print_message("create=%d\n", create);
-    counting_alloc_t ca = {0};
-    ecs_world_desc_t desc = {.allocator = {ca_alloc, ca_realloc, ca_free, &ca}};
+    counting_t ca = {0};
+    ecs_world_desc_t desc = {.allocator = counting_allocator(&ca)};
     ecs_world_t *w = ecs_world_new(&desc);
     assert_non_null(w);
     ecs_component_t blob = ECS_COMPONENT(w, blob_t);
