@@ -324,10 +324,20 @@ ecs_status_t ecs_pool_submit(ecs_pool_t *p, ecs_task_fn fn, void *arg) {
   }
   pthread_mutex_lock(&p->mutex);
   if (p->thread_count == 0) {
+    /* A task that submits on an inline pool sits in this call until the new
+     * task returns: it is suspended meanwhile, like a task in a helping
+     * submit, so a wait inside the new task does not wait for it. */
+    bool nested = in_task_locked(p);
     pool_task_t t = {fn, arg, p->next_id++};
     p->in_flight++;
     p->tasks_submitted++;
+    if (nested) {
+      p->suspended++;
+    }
     run_caller_locked(p, t, true);
+    if (nested) {
+      p->suspended--;
+    }
     pthread_mutex_unlock(&p->mutex);
     return ECS_OK;
   }

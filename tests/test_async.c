@@ -14,6 +14,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct pos_t {
   int32_t x, y;
@@ -510,6 +511,67 @@ static void test_tiny_groups_run_inline(void **state) {
   ecs_world_free(w);
 }
 
+/* An inline pool, an ASYNC group with SERIALIZE, a reader then a writer
+ * whose callback calls ecs_parallel_for: the writer's task waits inside the
+ * reader-then-writer chain. This hung on the first tick; the alarm turns a
+ * hang into a failure. */
+static ecs_status_t sys_read_only(ecs_system_ctx_t *ctx) {
+  while (ecs_iter_next(&ctx->it)) {
+  }
+  return ECS_OK;
+}
+
+static ecs_status_t bump_slice(ecs_iter_t *chunk, ecs_cmd_buffer_t *commands, void *user) {
+  (void)commands;
+  (void)user;
+  pos_t *p = ecs_field(chunk, 0);
+  for (int32_t i = 0; i < chunk->count; ++i) {
+    pos_t *v = p ? &p[i] : ecs_field_at(chunk, 0, i);
+    v->y += 1;
+  }
+  return ECS_OK;
+}
+
+static ecs_status_t sys_bump_parallel(ecs_system_ctx_t *ctx) {
+  return ecs_parallel_for(ctx, 4, bump_slice, NULL);
+}
+
+static void test_inline_pool_serialized_parallel_for(void **state) {
+  (void)state;
+  alarm(20);
+  const int32_t threads[] = {ECS_POOL_INLINE, 1, 2};
+  for (size_t t = 0; t < sizeof threads / sizeof threads[0]; ++t) {
+    ecs_component_t pos;
+    ecs_world_t *w = world_with_entities(&pos, 20);
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+    ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads[t], .on_conflict = ECS_CONFLICT_SERIALIZE});
+    ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = ECS_GROUP_ASYNC});
+    ecs_builder_add_system(
+        b, g,
+        &(ecs_system_desc_t){.name = "reader", .query = {.terms = {{pos, ECS_ACCESS_READ}}}, .callback = sys_read_only});
+    ecs_builder_add_system(
+        b, g,
+        &(ecs_system_desc_t){
+            .name = "writer", .query = {.terms = {{pos, ECS_ACCESS_WRITE}}}, .callback = sys_bump_parallel});
+    ecs_scheduler_t *s = NULL;
+    assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+    for (int k = 0; k < 3; ++k) {
+      assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
+    }
+    ecs_iter_t it = ecs_query_iter(ecs_query_new(w, &(ecs_query_desc_t){.terms = {{pos, ECS_ACCESS_READ}}}));
+    int32_t rows = 0;
+    while (ecs_iter_next(&it)) {
+      for (int32_t i = 0; i < it.count; ++i, ++rows) {
+        assert_int_equal(((const pos_t *)ecs_field_at(&it, 0, i))->y, 3);
+      }
+    }
+    assert_int_equal(rows, 20);
+    ecs_scheduler_free(s);
+    ecs_world_free(w);
+  }
+  alarm(0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conflict_rejected_by_default),
@@ -522,6 +584,7 @@ int main(void) {
       cmocka_unit_test(test_log_fields),
       cmocka_unit_test(test_tiny_groups_run_inline),
       cmocka_unit_test(test_no_registration_during_tick),
+      cmocka_unit_test(test_inline_pool_serialized_parallel_for),
   };
   return cmocka_run_group_tests_name("async", tests, NULL, NULL);
 }

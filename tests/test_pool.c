@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ecs/pool.h"
 
@@ -665,6 +666,60 @@ static void test_nested_wait(void **state) {
   }
 }
 
+/* Three levels: main submits a, a submits b, b submits a leaf and waits for
+ * it. b's wait must not wait for a (a is suspended in its submit while b
+ * runs, on an inline pool on the very same stack). This hung on an inline
+ * pool; the alarm turns a hang into a failure instead of a stuck suite. */
+typedef struct chain_t {
+  ecs_pool_t *pool;
+  atomic_int leaves;
+  atomic_int b_saw_leaf;
+  atomic_int failures;
+} chain_t;
+
+static void chain_leaf(void *arg) {
+  atomic_fetch_add(&((chain_t *)arg)->leaves, 1);
+}
+
+static void chain_b(void *arg) {
+  chain_t *c = arg;
+  if (ecs_pool_submit(c->pool, chain_leaf, c) != ECS_OK || ecs_pool_wait(c->pool) != ECS_OK) {
+    atomic_fetch_add(&c->failures, 1);
+  }
+  if (atomic_load(&c->leaves) >= 1) {
+    atomic_fetch_add(&c->b_saw_leaf, 1);
+  }
+}
+
+static void chain_a(void *arg) {
+  chain_t *c = arg;
+  if (ecs_pool_submit(c->pool, chain_b, c) != ECS_OK) {
+    atomic_fetch_add(&c->failures, 1);
+  }
+}
+
+static void test_nested_wait_three_levels(void **state) {
+  (void)state;
+  alarm(20);
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
+    chain_t c = {.pool = pool_new(&(ecs_pool_desc_t){.threads = shapes[s].threads, .queue_depth = shapes[s].depth})};
+    atomic_init(&c.leaves, 0);
+    atomic_init(&c.b_saw_leaf, 0);
+    atomic_init(&c.failures, 0);
+    assert_int_equal(ecs_pool_submit(c.pool, chain_a, &c), ECS_OK);
+    assert_int_equal(ecs_pool_wait(c.pool), ECS_OK);
+    if (atomic_load(&c.leaves) != 1 || atomic_load(&c.b_saw_leaf) != 1 || atomic_load(&c.failures) != 0) {
+      fail_msg("threads %d depth %u: leaves %d, b saw its leaf %d, failures %d", shapes[s].threads, shapes[s].depth,
+               atomic_load(&c.leaves), atomic_load(&c.b_saw_leaf), atomic_load(&c.failures));
+    }
+    ecs_pool_stats_t st;
+    ecs_pool_stats(c.pool, &st);
+    assert_int_equal(st.tasks_run, 3);
+    ecs_pool_free(c.pool);
+  }
+  alarm(0);
+}
+
 /* ---- allocator ---- */
 
 typedef struct counting_alloc_t {
@@ -762,6 +817,7 @@ int main(void) {
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_nested_submit_single_wait),
       cmocka_unit_test(test_nested_wait),
+      cmocka_unit_test(test_nested_wait_three_levels),
       cmocka_unit_test(test_custom_allocator),
   };
   return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
