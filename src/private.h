@@ -122,9 +122,11 @@ struct ecs_world_t {
   bool in_tick;               /* a scheduler tick runs: structure is frozen */
   atomic_uint next_buffer_id; /* command buffer ids, for provisional handles */
 
-  struct ecs_scheduler_t **schedulers; /* built on this world, for metrics */
+  struct ecs_scheduler_t **schedulers; /* built on this world, for metrics and snapshots */
   uint32_t scheduler_count;
   uint32_t scheduler_cap;
+  /* scheduler state of the last snapshot load that no scheduler took yet */
+  struct ecs__sched_state_t *sched_pending;
   struct ecs_metric_t *metrics;    /* host metrics, a list */
   _Atomic uint64_t change_counter; /* change-detection ticks, unique per use */
   ecs_cmd_buffer_t *obs[2];        /* commands queued by observers, used in turn */
@@ -252,6 +254,15 @@ void ecs__query_free_all(ecs_world_t *w);
 void ecs__metrics_fini(ecs_world_t *w);
 ecs_status_t ecs__world_add_scheduler(ecs_world_t *w, struct ecs_scheduler_t *s);
 void ecs__world_remove_scheduler(ecs_world_t *w, const struct ecs_scheduler_t *s);
+
+/* scheduler state in snapshots (scheduler_state.c): the section body of
+ * every scheduler of w; a parse that changes nothing (*out NULL when the
+ * section lists no scheduler); a commit that cannot fail and takes st */
+typedef struct ecs__sched_state_t ecs__sched_state_t;
+ecs_status_t ecs__sched_state_save(ecs_world_t *w, const ecs_writer_t *out);
+ecs_status_t ecs__sched_state_parse(ecs_world_t *w, const uint8_t *bytes, size_t n, ecs__sched_state_t **out);
+void ecs__sched_state_commit(ecs_world_t *w, ecs__sched_state_t *st);
+void ecs__sched_state_free(ecs_world_t *w, ecs__sched_state_t *st);
 
 /* plugins: runs every fini in reverse load order and frees the registry */
 void ecs__plugins_fini(ecs_world_t *w);

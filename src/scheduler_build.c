@@ -528,6 +528,7 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
     st = ecs__fail(w, st, "cannot register the scheduler with its world");
     goto out_free;
   }
+  ecs__sched_state_adopt(s);
   ecs__free(w, order, s->group_cap * sizeof *order);
   ecs__free(w, src, s->system_cap * sizeof *src);
   *out = s;

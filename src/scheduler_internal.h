@@ -191,4 +191,8 @@ struct ecs_scheduler_t {
   uint32_t group_edge_count;
 };
 
+/* A new scheduler takes the state a snapshot load left for it, if any
+ * matches its groups and systems (scheduler_state.c). */
+void ecs__sched_state_adopt(ecs_scheduler_t *s);
+
 #endif /* ECS_SCHEDULER_INTERNAL_H */

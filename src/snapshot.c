@@ -94,10 +94,11 @@ ecs_status_t ecs__snap_read(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_bl
     return corrupt(w, "not a snapshot (bad magic)");
   }
   uint16_t version = ecs__le16(h + 8);
-  if (version != ECS_SNAPSHOT_FORMAT_VERSION) {
-    return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "snapshot format version %u; this library reads version %d", version,
-                     ECS_SNAPSHOT_FORMAT_VERSION);
+  if (version < ECS__SNAP_OLDEST_VERSION || version > ECS_SNAPSHOT_FORMAT_VERSION) {
+    return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "snapshot format version %u; this library reads versions %u to %d",
+                     version, ECS__SNAP_OLDEST_VERSION, ECS_SNAPSHOT_FORMAT_VERSION);
   }
+  b->version = version;
   if (ecs__crc32(0, h, 28) != ecs__le32(h + 28)) {
     return corrupt(w, "header checksum mismatch");
   }
@@ -355,6 +356,17 @@ static void save_resources(save_t *s) {
   section_end(s, start);
 }
 
+/* What decides the next ticks besides the world: scheduler state. */
+static void save_schedulers(save_t *s) {
+  size_t start = section_begin(s, ECS__SNAP_SCHEDULERS);
+  flush(s);
+  if (s->st == ECS_OK) {
+    s->st = ecs__sched_state_save(s->w, &s->out);
+    s->reported = s->st != ECS_OK && s->st != ECS_ERR_NO_MEMORY ? true : s->reported;
+  }
+  section_end(s, start);
+}
+
 /* Appends a whole snapshot to buf; on error buf is as it was. */
 static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
   save_t state = {.w = w, .buf = buf, .out = ecs_membuf_writer(buf), .st = ECS_OK};
@@ -367,6 +379,7 @@ static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
   save_tables(s);
   save_values(s);
   save_resources(s);
+  save_schedulers(s);
   flush(s);
   if (s->st != ECS_OK) {
     buf->size = start;

@@ -28,8 +28,12 @@ enum {
   ECS__SNAP_TABLES = 3,
   ECS__SNAP_VALUES = 4,
   ECS__SNAP_RESOURCES = 5,
-  ECS__SNAP_SECTION_COUNT = 5
+  ECS__SNAP_SCHEDULERS = 6, /* since format version 2 */
+  ECS__SNAP_SECTION_COUNT = 6
 };
+
+/* The oldest format version this library still reads. */
+#define ECS__SNAP_OLDEST_VERSION 1u
 
 /* schema entry flags */
 #define ECS__SNAP_TRANSIENT 1u
@@ -82,6 +86,7 @@ typedef struct ecs__snap_blob_t {
   const uint8_t *payload;
   size_t payload_len;
   uint8_t order;  /* byte order of raw values */
+  uint16_t version;
   uint8_t *owned; /* the payload when read from a stream (world allocator) */
   size_t owned_cap;
 } ecs__snap_blob_t;

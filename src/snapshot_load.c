@@ -81,6 +81,7 @@ typedef struct stage_t {
   ecs__arch_set_t *arch;
   ecs_component_t *ids; /* a table type being built */
   uint32_t arch_count;  /* world components in ARCHETYPE storage */
+  ecs__sched_state_t *sched; /* scheduler state (format 2), NULL when none */
   void *scratch;        /* one value under construction */
   size_t scratch_size;
   size_t scratch_align;
@@ -107,7 +108,8 @@ static bool transient(const ecs__component_t *c) {
 
 static ecs_status_t split_sections(stage_t *s) {
   cur_t c = {s->blob.payload, s->blob.payload_len, 0, false};
-  for (uint32_t k = 0; k < ECS__SNAP_SECTION_COUNT; ++k) {
+  uint32_t sections = s->blob.version >= 2 ? ECS__SNAP_SECTION_COUNT : ECS__SNAP_RESOURCES;
+  for (uint32_t k = 0; k < sections; ++k) {
     uint32_t id = get32(&c);
     uint64_t len = get64(&c);
     if (c.bad || id != k + 1 || len > left(&c)) {
@@ -630,6 +632,8 @@ static void commit(stage_t *s) {
   w->alive_count = s->alive;
   s->records = NULL;
   ecs__packs_reattach(w); /* packs follow their members to the new instances */
+  ecs__sched_state_commit(w, s->sched);
+  s->sched = NULL;
 }
 
 static void stage_free(stage_t *s) {
@@ -666,6 +670,7 @@ static void stage_free(stage_t *s) {
   ecs__free(w, s->records, (size_t)s->record_cap * sizeof *s->records);
   ecs__free(w, s->mark, s->slot_count);
   ecs__free(w, s->comps, (size_t)s->comp_count * sizeof *s->comps);
+  ecs__sched_state_free(w, s->sched);
   ecs__snap_blob_free(w, &s->blob);
 }
 
@@ -693,6 +698,10 @@ static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
   if ((st = parse_schema(s)) != ECS_OK || (st = parse_entities(s)) != ECS_OK || (st = create_storages(s)) != ECS_OK ||
       (st = load_values(s)) != ECS_OK || (st = load_resources(s)) != ECS_OK || (st = load_tables(s)) != ECS_OK) {
     return st;
+  }
+  if (s->blob.version >= 2) {
+    const cur_t *c = &s->sec[ECS__SNAP_SCHEDULERS - 1];
+    return ecs__sched_state_parse(w, c->p, c->n, &s->sched);
   }
   return ECS_OK;
 }

@@ -56,7 +56,7 @@ static void test_header_checks(void **state) {
     ecs_status_t want;
   } cases[] = {
       {0, 1, 'X', ECS_ERR_SNAPSHOT_CORRUPT},                /* magic */
-      {8, 2, 2, ECS_ERR_SNAPSHOT_VERSION},                  /* format version 2 */
+      {8, 2, 3, ECS_ERR_SNAPSHOT_VERSION},                  /* format version 3 (newer) */
       {8, 2, 0, ECS_ERR_SNAPSHOT_VERSION},                  /* format version 0 */
       {10, 1, 3, ECS_ERR_SNAPSHOT_CORRUPT},                 /* byte order */
       {11, 1, 1, ECS_ERR_SNAPSHOT_CORRUPT},                 /* reserved */
@@ -196,6 +196,107 @@ static ecs_status_t u64_deserialize(void *dst, const void *data, size_t size, vo
 static ecs_status_t u64_serialize(const void *value, const ecs_writer_t *out, void *user) {
   (void)user;
   return ecs_write(out, value, 8);
+}
+
+static ecs_status_t noop_system(ecs_system_ctx_t *ctx) {
+  (void)ctx;
+  return ECS_OK;
+}
+
+/* Format versions: a version 1 snapshot (no scheduler section) still loads;
+ * a section table that does not fit its version is corrupt; a bad scheduler
+ * section is corrupt and leaves world and scheduler as they were. */
+static void test_format_versions(void **state) {
+  (void)state;
+  target_t t;
+  target_init(&t, NULL);
+  assert_int_equal(ecs__le16(t.snap.data + 8), ECS_SNAPSHOT_FORMAT_VERSION);
+  const size_t sched = section_body(t.snap.data, 5);
+  assert_int_equal(sched + 4, t.snap.size); /* the target's source has no scheduler: u32 0 */
+  assert_int_equal(ecs__le32(t.snap.data + sched), 0);
+
+  /* version 1: the same bytes without section 6 */
+  size_t v1_size = sched - ECS__SNAP_SECTION_HEADER_SIZE;
+  uint8_t *v1 = malloc(t.snap.size);
+  assert_non_null(v1);
+  memcpy(v1, t.snap.data, v1_size);
+  v1[8] = 1;
+  ecs__put_le64(v1 + 16, v1_size - ECS__SNAP_HEADER_SIZE);
+  reseal(v1);
+  fx_t a;
+  fx_t b;
+  fx_init(&a, NULL);
+  fx_init(&b, NULL);
+  assert_int_equal(load_from(a.w, v1, v1_size), ECS_OK);
+  assert_int_equal(load_from(b.w, t.snap.data, t.snap.size), ECS_OK);
+  assert_same_state(&a, &b);
+  fx_fini(&a);
+  fx_fini(&b);
+
+  /* version 1 header over version 2 sections, version 2 without section 6 */
+  uint8_t *s = malloc(t.snap.size);
+  assert_non_null(s);
+  memcpy(s, t.snap.data, t.snap.size);
+  s[8] = 1;
+  reseal(s);
+  expect_load(&t, s, t.snap.size, ECS_ERR_SNAPSHOT_CORRUPT, "version 1 with six sections", 0);
+  v1[8] = 2;
+  reseal(v1);
+  expect_load(&t, v1, v1_size, ECS_ERR_SNAPSHOT_CORRUPT, "version 2 with five sections", 0);
+  free(v1);
+
+  /* a scheduler section with one entry, edited behind valid checksums */
+  ecs_scheduler_builder_t *bld = ecs_scheduler_builder_new(t.f.w);
+  ecs_group_t g = ecs_builder_add_group(bld, &(ecs_group_desc_t){.name = "grp", .fixed_dt = 0.25});
+  ecs_builder_add_system(bld, g, &(ecs_system_desc_t){.name = "sys", .callback = noop_system});
+  ecs_scheduler_t *sch = NULL;
+  assert_int_equal(ecs_scheduler_build(bld, &sch), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick(sch, 0.3, NULL), ECS_OK); /* accumulator 0.05 */
+  t.checksum = ecs_world_checksum(t.f.w);
+  ecs_membuf_t good = snapshot_of(t.f.w);
+  free(s);
+  s = malloc(good.size);
+  assert_non_null(s);
+  const size_t body = section_body(good.data, 5);
+  /* u32 count, u64 tick, u32 groups, u16 3 "grp", u64 acc, u32 systems, u16 3 "sys", u32 streak, u32 flags */
+  assert_int_equal(good.size, body + 4 + 8 + 4 + 5 + 8 + 4 + 5 + 4 + 4);
+  const size_t acc = body + 4 + 8 + 4 + 5, flags = good.size - 4;
+  struct {
+    const char *what;
+    size_t at;
+    uint64_t value;
+    size_t width;
+  } edits[] = {
+      {"entry count", body, 2, 4},
+      {"group count", body + 12, 5, 4},
+      {"group name length", body + 16, 0, 2},
+      {"accumulator NaN", acc, 0x7ff8000000000000ull, 8},
+      {"accumulator negative", acc, 0xbff0000000000000ull, 8},
+      {"accumulator infinite", acc, 0x7ff0000000000000ull, 8},
+      {"unknown system flag", flags, 2, 4},
+  };
+  for (size_t i = 0; i < sizeof edits / sizeof edits[0]; ++i) {
+    memcpy(s, good.data, good.size);
+    for (size_t k = 0; k < edits[i].width; ++k) {
+      s[edits[i].at + k] = (uint8_t)(edits[i].value >> (8 * k));
+    }
+    reseal(s);
+    expect_load(&t, s, good.size, ECS_ERR_SNAPSHOT_CORRUPT, edits[i].what, i);
+    assert_int_equal(ecs_scheduler_tick_count(sch), 1);
+  }
+  /* the good one restores the state: tick count and accumulator */
+  assert_int_equal(ecs_scheduler_tick(sch, 0.0, NULL), ECS_OK);
+  assert_int_equal(load_from(t.f.w, good.data, good.size), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick_count(sch), 1);
+  ecs_tick_result_t r;
+  assert_int_equal(ecs_scheduler_tick(sch, 0.2, &r), ECS_OK); /* 0.05 + 0.2 = one step */
+  assert_int_equal(r.groups[0].runs, 1);
+  assert_int_equal(load_from(t.f.w, good.data, good.size), ECS_OK);
+  t.checksum = ecs_world_checksum(t.f.w);
+  ecs_scheduler_free(sch);
+  ecs_membuf_free(&good);
+  free(s);
+  target_fini(&t);
 }
 
 static void test_schema_mismatches(void **state) {
@@ -408,6 +509,7 @@ int main(void) {
       cmocka_unit_test(test_every_byte_flipped),
       cmocka_unit_test(test_header_checks),
       cmocka_unit_test(test_resealed_edits),
+      cmocka_unit_test(test_format_versions),
       cmocka_unit_test(test_schema_mismatches),
       cmocka_unit_test(test_hook_failures),
       cmocka_unit_test(test_out_of_memory_sweep),

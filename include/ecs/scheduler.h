@@ -369,8 +369,10 @@ ECS_API ecs_status_t ecs_scheduler_describe(const ecs_scheduler_t *s, const ecs_
  *  Thread-safety: any thread. */
 ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
 
-/** Sets the number of ticks run so far (the next tick is @p tick + 1), for
- *  a host restoring the world to an earlier tick (rollback).
+/** Sets the number of ticks run so far (the next tick is @p tick + 1).
+ *  Nothing else changes (fixed-step accumulators, quarantine): a snapshot
+ *  load or rollback restore already restores the whole scheduler state,
+ *  tick count included, so it needs no call to this.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL), ECS_ERR_BUSY (during a tick).
  *  Thread-safety: world owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_scheduler_set_tick(ecs_scheduler_t *s, uint64_t tick);

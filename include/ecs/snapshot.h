@@ -1,6 +1,7 @@
 /** @file ecs/snapshot.h
  *  Snapshots: the whole state of a world (entity registry with generations
- *  and free list, component values, resources) as a versioned, checksummed
+ *  and free list, component values, resources, and the state of its
+ *  schedulers that decides their next ticks) as a versioned, checksummed
  *  binary blob, written to any ecs_writer_t and read from any ecs_reader_t
  *  (io.h). docs/snapshot-format.md describes the bytes.
  *
@@ -22,9 +23,9 @@
 
 ECS_EXTERN_C_BEGIN
 
-/** The snapshot format version this library writes (and the only one it
- *  reads). */
-#define ECS_SNAPSHOT_FORMAT_VERSION 1
+/** The snapshot format version this library writes. It reads this one and
+ *  every older one (version 1: without scheduler state). */
+#define ECS_SNAPSHOT_FORMAT_VERSION 2
 
 /** Writes a snapshot of @p world through @p out: header, component schema,
  *  entity table, the archetype table layout, every non-transient component
@@ -59,7 +60,13 @@ ECS_API ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *o
  *  - resources of non-transient components are the snapshot's;
  *  - every loaded value counts as added and written by the load, for
  *    queries filtering with ECS_CHANGED()/ECS_ADDED();
- *  - no observer runs (a load restores a state, it makes no changes).
+ *  - no observer runs (a load restores a state, it makes no changes);
+ *  - each scheduler of the world takes the saved state of the scheduler
+ *    with the same group and system names (tick count, fixed-step
+ *    accumulators, failure streaks, quarantine); saved state no scheduler
+ *    took is kept for the next ecs_scheduler_build() on this world.
+ *    Snapshots of format version 1 carry none and leave schedulers as
+ *    they are.
  *  Components are matched by name; a snapshot component the world does not
  *  register is an error, unless it is transient. Archetype tables the
  *  world already has keep their order (queries stay valid), so loading
@@ -122,9 +129,9 @@ ECS_API ecs_rollback_t *ecs_rollback_new(ecs_world_t *world, uint32_t capacity);
 ECS_API ecs_status_t ecs_rollback_save(ecs_rollback_t *rb, uint64_t tick);
 
 /** Loads the snapshot of @p tick into the world (ecs_snapshot_load()). The
- *  ring is unchanged: later snapshots stay until saves replace them. A
- *  host driving a scheduler then calls ecs_scheduler_set_tick(s, tick) so
- *  that the next tick is @p tick + 1.
+ *  ring is unchanged: later snapshots stay until saves replace them. The
+ *  world's schedulers get back the state they had at the save (tick count
+ *  included), so the next tick is the saved one + 1.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL), ECS_ERR_NOT_FOUND (no snapshot
  *  of @p tick in the ring), otherwise as ecs_snapshot_load() (the world is
  *  then unchanged).

@@ -11,6 +11,8 @@
 
 #include "ecs.h"
 
+#include <string.h>
+
 #include "support/sim.h"
 
 static void run(sim_t *sim, uint64_t to, uint64_t *hashes) {
@@ -123,11 +125,158 @@ static void test_fresh_world_continues_alike(void **state) {
   }
 }
 
+/* ---- scheduler state travels with the snapshot ----
+ * A fixed-step group whose accumulator holds a remainder, a group run every
+ * third tick and a quarantining system with a failure streak: restoring a
+ * snapshot (same world, or a fresh one built before or after the load) and
+ * simulating on gives the first run's world after every tick. */
+typedef struct Steps {
+  int64_t fixed, every3, flaky_ok;
+} Steps;
+
+typedef struct sched_world_t {
+  ecs_world_t *world;
+  ecs_scheduler_t *sched;
+  ecs_component_t steps;
+} sched_world_t;
+
+static ecs_status_t count_fixed(ecs_system_ctx_t *ctx) {
+  Steps *st = ecs_system_resource_mut(ctx, *(const ecs_component_t *)ctx->user);
+  st->fixed = st->fixed * 3 + (int64_t)ctx->tick; /* order and tick both show */
+  return ECS_OK;
+}
+
+static ecs_status_t count_every3(ecs_system_ctx_t *ctx) {
+  Steps *st = ecs_system_resource_mut(ctx, *(const ecs_component_t *)ctx->user);
+  st->every3 += (int64_t)ctx->tick;
+  return ECS_OK;
+}
+
+/* fails on ticks 9..11 (quarantined after 3 in a row), else counts */
+static ecs_status_t flaky(ecs_system_ctx_t *ctx) {
+  if (ctx->tick >= 9 && ctx->tick <= 11) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  Steps *st = ecs_system_resource_mut(ctx, *(const ecs_component_t *)ctx->user);
+  st->flaky_ok += (int64_t)ctx->tick;
+  return ECS_OK;
+}
+
+static void sched_world_build(sched_world_t *sw) {
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(sw->world);
+  ecs_group_t fixed = ecs_builder_add_group(
+      b, &(ecs_group_desc_t){.name = "fixed", .fixed_dt = 1.0 / 60.0, .max_steps = 4});
+  ecs_group_t every3 = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "every3", .every_n_ticks = 3});
+  ecs_group_t other = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "other"});
+  assert_int_equal(ecs_builder_add_system(b, fixed,
+                                          &(ecs_system_desc_t){.name = "count_fixed",
+                                                               .writes = {sw->steps},
+                                                               .callback = count_fixed,
+                                                               .user = &sw->steps}),
+                   ECS_OK);
+  assert_int_equal(ecs_builder_add_system(b, every3,
+                                          &(ecs_system_desc_t){.name = "count_every3",
+                                                               .writes = {sw->steps},
+                                                               .callback = count_every3,
+                                                               .user = &sw->steps}),
+                   ECS_OK);
+  assert_int_equal(ecs_builder_add_system(b, other,
+                                          &(ecs_system_desc_t){.name = "flaky",
+                                                               .writes = {sw->steps},
+                                                               .callback = flaky,
+                                                               .user = &sw->steps,
+                                                               .on_error = ECS_ON_ERROR_QUARANTINE,
+                                                               .quarantine_after = 3}),
+                   ECS_OK);
+  assert_int_equal(ecs_scheduler_build(b, &sw->sched), ECS_OK);
+}
+
+static void sched_world_init(sched_world_t *sw, bool build) {
+  sw->world = ecs_world_new(NULL);
+  sw->steps = ECS_COMPONENT(sw->world, Steps);
+  assert_int_equal(ecs_resource_set(sw->world, sw->steps, &(Steps){0}), ECS_OK);
+  sw->sched = NULL;
+  if (build) {
+    sched_world_build(sw);
+  }
+}
+
+static void sched_world_fini(sched_world_t *sw) {
+  ecs_scheduler_free(sw->sched);
+  ecs_world_free(sw->world);
+}
+
+/* dt of tick t: uneven, so the fixed-step accumulator holds remainders */
+static double dt_of(uint64_t t) {
+  return (t % 3 == 0) ? 1.0 / 45.0 : 1.0 / 70.0;
+}
+
+static void run_sched(sched_world_t *sw, uint64_t to, uint64_t *hashes) {
+  for (uint64_t t = ecs_scheduler_tick_count(sw->sched) + 1; t <= to; ++t) {
+    ecs_tick_result_t r;
+    (void)ecs_scheduler_tick(sw->sched, dt_of(t), &r);
+    assert_int_equal(r.tick, t);
+    hashes[t] = ecs_world_checksum(sw->world);
+  }
+}
+
+static void test_scheduler_state_restored(void **state) {
+  (void)state;
+  enum { SAVE = 10, LAST = 40 };
+  uint64_t first[LAST + 1] = {0}, again[LAST + 1] = {0};
+  sched_world_t sw;
+  sched_world_init(&sw, true);
+  ecs_rollback_t *rb = ecs_rollback_new(sw.world, 2);
+  run_sched(&sw, SAVE, first);
+  assert_int_equal(ecs_rollback_save(rb, SAVE), ECS_OK);
+  ecs_membuf_t buf = {0};
+  ecs_writer_t out = ecs_membuf_writer(&buf);
+  assert_int_equal(ecs_snapshot_save(sw.world, &out), ECS_OK);
+  run_sched(&sw, LAST, first);
+  assert_false(ecs_scheduler_system_enabled(sw.sched, "flaky"));
+
+  /* the same world, rolled back: the tick comes back with the state */
+  assert_int_equal(ecs_rollback_restore(rb, SAVE), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick_count(sw.sched), SAVE);
+  assert_true(ecs_scheduler_system_enabled(sw.sched, "flaky"));
+  run_sched(&sw, LAST, again);
+  for (int t = SAVE + 1; t <= LAST; ++t) {
+    if (first[t] != again[t]) {
+      fail_msg("rollback: diverges at tick %d", t);
+    }
+  }
+
+  /* fresh worlds: the scheduler built before the load, and after it */
+  for (int after = 0; after < 2; ++after) {
+    sched_world_t copy;
+    sched_world_init(&copy, after == 0);
+    ecs_memsrc_t src = {buf.data, buf.size, 0};
+    ecs_reader_t in = ecs_memreader(&src);
+    assert_int_equal(ecs_snapshot_load(copy.world, &in), ECS_OK);
+    if (after) {
+      sched_world_build(&copy);
+    }
+    assert_int_equal(ecs_scheduler_tick_count(copy.sched), SAVE);
+    memset(again, 0, sizeof again);
+    run_sched(&copy, LAST, again);
+    for (int t = SAVE + 1; t <= LAST; ++t) {
+      if (first[t] != again[t]) {
+        fail_msg("fresh world (scheduler built %s the load): diverges at tick %d", after ? "after" : "before", t);
+      }
+    }
+    sched_world_fini(&copy);
+  }
+  ecs_membuf_free(&buf);
+  ecs_rollback_free(rb);
+  sched_world_fini(&sw);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_restore_and_resimulate),
       cmocka_unit_test(test_repeated_short_rollbacks),
       cmocka_unit_test(test_fresh_world_continues_alike),
+      cmocka_unit_test(test_scheduler_state_restored),
   };
   return cmocka_run_group_tests_name("rollback", tests, NULL, NULL);
 }
