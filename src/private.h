@@ -249,6 +249,13 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s);
 
 /* queries */
 void ecs__query_free_all(ecs_world_t *w);
+/* The contiguous column of a term at a row, NULL when the chunk has none;
+ * unlike ecs_field_at() it records no write (the host was handed nothing). */
+void *ecs__iter_column_at(const ecs_iter_t *it, int32_t term, int32_t row);
+/* Change detection: where a query's next iteration starts seeing changes,
+ * and putting it back (a failed system run must not consume changes). */
+uint64_t ecs__query_position(const ecs_query_t *q);
+void ecs__query_rewind(ecs_query_t *q, uint64_t position);
 
 /* metrics */
 void ecs__metrics_fini(ecs_world_t *w);

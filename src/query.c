@@ -411,6 +411,19 @@ void *ecs_field(const ecs_iter_t *it, int32_t term) {
   return it->priv.columns[term];
 }
 
+void *ecs__iter_column_at(const ecs_iter_t *it, int32_t term, int32_t row) {
+  const ecs__component_t *c = it->priv.query->comps[term];
+  return it->priv.columns[term] ? (char *)it->priv.columns[term] + (size_t)row * c->params.stride : NULL;
+}
+
+uint64_t ecs__query_position(const ecs_query_t *q) {
+  return q->last_tick;
+}
+
+void ecs__query_rewind(ecs_query_t *q, uint64_t position) {
+  q->last_tick = position;
+}
+
 void *ecs_field_at(const ecs_iter_t *it, int32_t term, int32_t row) {
   if (!it || !it->priv.query || term < 0 || term >= it->term_count || row < 0 || row >= it->count) {
     return NULL;

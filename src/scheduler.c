@@ -83,6 +83,9 @@ static uint64_t run_system(s_system_t *sys, uint64_t start) {
   const bool timed = ECS_PROFILE || sys->budget_ns != 0;
   uint64_t t0 = timed ? (start ? start : ecs__now_ns()) : 0;
   uint64_t t1 = 0;
+  /* a failed run leaves nothing behind, its change-detection position
+   * included: a retry or the next run sees the same changes again */
+  const uint64_t position = sys->query ? ecs__query_position(sys->query) : 0;
   for (uint32_t attempt = 0; attempt < sys->attempts; ++attempt) {
     if (sys->query) {
       ctx.it = ecs_query_iter(sys->query);
@@ -99,7 +102,10 @@ static uint64_t run_system(s_system_t *sys, uint64_t start) {
     if (st == ECS_OK) {
       break;
     }
-    discard_run(sys); /* a failed run leaves nothing behind */
+    discard_run(sys);
+    if (sys->query) {
+      ecs__query_rewind(sys->query, position);
+    }
   }
   sys->status = st;
   sys->ran = true;
@@ -133,6 +139,21 @@ static uint64_t run_system(s_system_t *sys, uint64_t start) {
     }
   }
   return t1;
+}
+
+/* A run condition's answer. It runs inside the tick's guard: the world is
+ * read-only for it, and a tick, load or structural change it attempts
+ * fails with ECS_ERR_BUSY (it may be called between two stages, where the
+ * guard is otherwise down for the barrier). */
+static bool run_if_allows(ecs_world_t *w, ecs_run_if_fn fn, void *user) {
+  if (!fn) {
+    return true;
+  }
+  bool was = w->in_tick;
+  w->in_tick = true;
+  bool yes = fn(w, user);
+  w->in_tick = was;
+  return yes;
 }
 
 /* Whether sys's outcome ends the tick after this group's barrier. */
@@ -267,8 +288,12 @@ static void count_group(ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_
       gs->systems_run++;
     } else {
       r->systems_failed++;
-      if (!r->failed_system) {
-        r->failed_system = sys->name;
+      if (!r->first_failed_system) {
+        r->first_failed_system = sys->name;
+        r->first_failed_status = sys->status;
+      }
+      if (!r->failed_system && stops_tick(sys)) {
+        r->failed_system = sys->name; /* the first, in declared order, that stopped the tick */
         r->failed_status = sys->status;
       }
     }
@@ -303,24 +328,33 @@ static uint32_t group_steps(ecs_scheduler_t *s, s_group_t *g, double dt, ecs_tic
   if (g->every_n_ticks > 1 && s->tick % g->every_n_ticks != 0) {
     return 0;
   }
-  if (g->run_if && !g->run_if(s->world, g->run_if_user)) {
+  if (!run_if_allows(s->world, g->run_if, g->run_if_user)) {
     return 0;
   }
   if (g->fixed_dt <= 0.0) {
     return 1;
   }
+  /* NaN and negative dt add no time (!(dt > 0) holds for NaN) */
   g->accumulator += dt > 0.0 ? dt : 0.0;
   double owed = g->accumulator / g->fixed_dt;
-  uint32_t steps = owed >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)owed;
-  if (steps > g->max_steps) {
-    /* drop what cannot be caught up instead of owing it to the next tick */
-    r->fixed_steps_dropped += steps - g->max_steps;
+  if (owed < (double)g->max_steps + 1.0) {
+    uint32_t steps = (uint32_t)owed;
     g->accumulator -= (double)steps * g->fixed_dt;
-    steps = g->max_steps;
-  } else {
-    g->accumulator -= (double)steps * g->fixed_dt;
+    if (g->accumulator < 0.0) { /* rounding: never owe negative time */
+      g->accumulator = 0.0;
+    }
+    return steps;
   }
-  return steps;
+  /* more than max_steps owed (an infinite dt too): run max_steps and drop
+   * the rest instead of owing it to the next tick; only the fraction of a
+   * step is carried, so one huge dt cannot poison later ticks */
+  double dropped = owed - (double)g->max_steps;
+  uint64_t total = (uint64_t)r->fixed_steps_dropped + (dropped < (double)UINT32_MAX ? (uint64_t)dropped : UINT32_MAX);
+  r->fixed_steps_dropped = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+  double whole = owed < 9.0e15 ? (double)(uint64_t)owed : owed; /* above 2^53 every double is whole */
+  double rest = g->accumulator - whole * g->fixed_dt;
+  g->accumulator = rest >= 0.0 && rest < g->fixed_dt ? rest : 0.0; /* NaN (inf - inf) too */
+  return g->max_steps;
 }
 
 /* One run of group g (a stage): its systems, then its barrier. Returns
@@ -332,7 +366,7 @@ static bool run_stage(ecs_scheduler_t *s, uint32_t gi, double dt, ecs_tick_resul
   s->dt = dt;
   for (uint32_t i = 0; i < g->count; ++i) {
     s_system_t *sys = &s->systems[g->first + i];
-    sys->not_due = sys->run_if && !sys->run_if(w, sys->run_if_user);
+    sys->not_due = !run_if_allows(w, sys->run_if, sys->run_if_user);
   }
   uint64_t g0 = ecs__now_ns();
   w->in_tick = true;
@@ -402,6 +436,10 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     r->commands_applied += s->stats[gi].commands_applied;
   }
   s->dt = dt;
+  if (!r->failed_system) { /* nothing stopped the tick: name the first failure */
+    r->failed_system = r->first_failed_system;
+    r->failed_status = r->first_failed_status;
+  }
   uint64_t t1 = ecs__now_ns();
   r->duration_ns = t1 - t0;
 #if ECS_PROFILE
@@ -540,7 +578,7 @@ static ecs_status_t add_slices(s_system_t *sys, const ecs_iter_t *it, int32_t ro
     sl->it.entities += start;
     sl->it.count = it->count - start < rows ? it->count - start : rows;
     for (int32_t t = 0; t < it->term_count; ++t) {
-      sl->it.priv.columns[t] = it->priv.columns[t] ? ecs_field_at(it, t, start) : NULL;
+      sl->it.priv.columns[t] = ecs__iter_column_at(it, t, start);
     }
     sl->it.priv.done = true; /* a view: ecs_iter_next() on it ends at once */
     sl->commands = buf;

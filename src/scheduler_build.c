@@ -608,6 +608,27 @@ uint64_t ecs_scheduler_tick_count(const ecs_scheduler_t *s) {
   return s ? s->tick : 0;
 }
 
+ecs_status_t ecs_scheduler_fixed_step(const ecs_scheduler_t *s, const char *group, ecs_fixed_step_t *out) {
+  if (!s || !group || !out) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  for (uint32_t i = 0; i < s->group_count; ++i) {
+    const s_group_t *g = &s->groups[i];
+    if (strcmp(g->name, group) != 0) {
+      continue;
+    }
+    if (g->fixed_dt <= 0.0) {
+      return ECS_ERR_INVALID_ARGUMENT;
+    }
+    double alpha = g->accumulator / g->fixed_dt;
+    out->fixed_dt = g->fixed_dt;
+    out->accumulator = g->accumulator;
+    out->alpha = alpha < 0.0 ? 0.0 : alpha < 1.0 ? alpha : 0x1.fffffffffffffp-1; /* below 1 whatever the rounding */
+    return ECS_OK;
+  }
+  return ECS_ERR_NOT_FOUND;
+}
+
 uint32_t ecs_scheduler_group_order(const ecs_scheduler_t *s, const char **names, uint32_t cap) {
   if (!s) {
     return 0;

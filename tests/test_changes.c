@@ -143,6 +143,157 @@ static void test_systems_see_changes_since_their_last_run(void **state) {
   ecs_world_free(w);
 }
 
+/* A failed run leaves the changes it saw for the next run: under RETRY the
+ * retry sees them, under SKIP the next run sees them and the newer ones,
+ * under QUARANTINE the run after re-enabling sees everything since the
+ * last successful run. Each case on every storage kind. */
+typedef struct flaky_t {
+  int fail_left; /* runs that still fail */
+  int seen_last; /* rows the last run saw */
+  int runs;
+} flaky_t;
+
+static ecs_status_t flaky_watcher(ecs_system_ctx_t *ctx) {
+  flaky_t *f = ctx->user;
+  f->runs++;
+  f->seen_last = 0;
+  while (ecs_iter_next(&ctx->it)) {
+    f->seen_last += ctx->it.count;
+  }
+  if (f->fail_left > 0) {
+    f->fail_left--;
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  return ECS_OK;
+}
+
+static void test_failed_run_keeps_changes(void **state) {
+  (void)state;
+  const ecs_storage_kind_t kinds[] = {ECS_STORAGE_DENSE, ECS_STORAGE_SPARSE, ECS_STORAGE_ARCHETYPE};
+  const ecs_error_policy_t policies[] = {ECS_ON_ERROR_RETRY, ECS_ON_ERROR_SKIP, ECS_ON_ERROR_QUARANTINE};
+  for (size_t k = 0; k < 3; ++k) {
+    for (size_t p = 0; p < 3; ++p) {
+      ecs_world_t *w = world_new();
+      ecs_component_t c = ecs_component_register(
+          w, &(ecs_component_desc_t){.name = "val", .size = sizeof(val_t), .storage = kinds[k]});
+      ecs_entity_t e[4];
+      for (int i = 0; i < 4; ++i) {
+        e[i] = ecs_entity_create(w);
+        ecs_set(w, e[i], c, &(val_t){i});
+      }
+      flaky_t f = {.fail_left = 1};
+      ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+      ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g"});
+      ecs_builder_add_system(b, g,
+                             &(ecs_system_desc_t){.name = "watch",
+                                                  .query = {.terms = {{c, ECS_CHANGED(ECS_ACCESS_READ)}}},
+                                                  .callback = flaky_watcher,
+                                                  .user = &f,
+                                                  .on_error = policies[p],
+                                                  .max_retries = 1,
+                                                  .quarantine_after = 1});
+      ecs_scheduler_t *s = NULL;
+      assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+      /* the first run sees the 4 new values and fails */
+      (void)ecs_scheduler_tick(s, 0.0, NULL);
+      if (policies[p] == ECS_ON_ERROR_RETRY) {
+        assert_int_equal(f.runs, 2);
+        if (f.seen_last != 4) {
+          fail_msg("kind %zu RETRY: the retry saw %d of 4 changes", k, f.seen_last);
+        }
+      } else {
+        assert_int_equal(f.runs, 1);
+        /* two more writes; a quarantined system misses two ticks */
+        ecs_set(w, e[0], c, &(val_t){10});
+        (void)ecs_scheduler_tick(s, 0.0, NULL);
+        ecs_set(w, e[1], c, &(val_t){11});
+        if (policies[p] == ECS_ON_ERROR_QUARANTINE) {
+          assert_false(ecs_scheduler_system_enabled(s, "watch"));
+          (void)ecs_scheduler_tick(s, 0.0, NULL);
+          assert_int_equal(f.runs, 1);
+          assert_int_equal(ecs_scheduler_enable_system(s, "watch"), ECS_OK);
+          assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
+          assert_int_equal(f.runs, 2);
+        } else {
+          assert_int_equal(f.runs, 2); /* tick 2 succeeded: saw the 4 and e0's write */
+          assert_int_equal(f.seen_last, 4);
+          assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
+          assert_int_equal(f.runs, 3);
+          assert_int_equal(f.seen_last, 1); /* e1 only: the successful run consumed the rest */
+          ecs_scheduler_free(s);
+          ecs_world_free(w);
+          continue;
+        }
+        if (f.seen_last != 4) {
+          fail_msg("kind %zu policy %zu: the run after the failure saw %d of 4 changed entities", k, p, f.seen_last);
+        }
+      }
+      ecs_scheduler_free(s);
+      ecs_world_free(w);
+    }
+  }
+}
+
+/* ecs_parallel_for records a write only where the host wrote through a
+ * field it was handed: slicing itself marks nothing. */
+typedef struct slice_writes_t {
+  int32_t write_row; /* -1: none */
+} slice_writes_t;
+
+static ecs_status_t slice_maybe_write(ecs_iter_t *chunk, ecs_cmd_buffer_t *commands, void *user) {
+  (void)commands;
+  const slice_writes_t *sw = user;
+  for (int32_t i = 0; i < chunk->count; ++i) {
+    if (ECS_ENTITY_INDEX(chunk->entities[i]) == (uint32_t)sw->write_row) {
+      ((val_t *)ecs_field_at(chunk, 0, i))->v++;
+    }
+  }
+  return ECS_OK;
+}
+
+static ecs_status_t sys_slices(ecs_system_ctx_t *ctx) {
+  return ecs_parallel_for(ctx, 10, slice_maybe_write, ctx->user);
+}
+
+static void test_parallel_for_marks_only_writes(void **state) {
+  (void)state;
+  const ecs_storage_kind_t kinds[] = {ECS_STORAGE_DENSE, ECS_STORAGE_SPARSE, ECS_STORAGE_ARCHETYPE};
+  for (size_t k = 0; k < 3; ++k) {
+    for (int32_t threads = ECS_POOL_INLINE; threads <= 2; threads += 3) {
+      ecs_world_t *w = world_new();
+      ecs_component_t c = ecs_component_register(
+          w, &(ecs_component_desc_t){.name = "val", .size = sizeof(val_t), .storage = kinds[k]});
+      for (int i = 0; i < 100; ++i) {
+        ecs_set(w, ecs_entity_create(w), c, &(val_t){i});
+      }
+      ecs_query_t *changed = ecs_query_new(w, &(ecs_query_desc_t){.terms = {{c, ECS_CHANGED(ECS_ACCESS_READ)}}});
+      uint64_t sum;
+      assert_int_equal(collect(changed, &sum), 100); /* the creations, once */
+      slice_writes_t sw = {.write_row = -1};
+      ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+      ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads});
+      ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g"});
+      ecs_builder_add_system(
+          b, g,
+          &(ecs_system_desc_t){
+              .name = "slices", .query = {.terms = {{c, ECS_ACCESS_WRITE}}}, .callback = sys_slices, .user = &sw});
+      ecs_scheduler_t *s = NULL;
+      assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+      assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
+      int n = collect(changed, &sum);
+      if (n != 0) {
+        fail_msg("kind %zu threads %d: %d entities look changed, none was written", k, threads, n);
+      }
+      sw.write_row = 37;
+      assert_int_equal(ecs_scheduler_tick(s, 0.0, NULL), ECS_OK);
+      assert_int_equal(collect(changed, &sum), 1);
+      assert_int_equal(sum, 37 * 1000003ull);
+      ecs_scheduler_free(s);
+      ecs_world_free(w);
+    }
+  }
+}
+
 static void test_bad_filters(void **state) {
   (void)state;
   ecs_world_t *w = world_new();
@@ -163,6 +314,8 @@ int main(void) {
       cmocka_unit_test(test_changed_and_added_queries),
       cmocka_unit_test(test_systems_see_changes_since_their_last_run),
       cmocka_unit_test(test_bad_filters),
+      cmocka_unit_test(test_failed_run_keeps_changes),
+      cmocka_unit_test(test_parallel_for_marks_only_writes),
   };
   return cmocka_run_group_tests_name("changes", tests, NULL, NULL);
 }

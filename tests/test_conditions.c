@@ -9,6 +9,8 @@
 #include "ecs.h"
 #include "support/owned.h"
 
+#include <math.h>
+
 typedef struct counter_t {
   int runs;
   double dt_sum;
@@ -151,11 +153,179 @@ static void test_bad_fixed_dt(void **state) {
   ecs_world_free(w);
 }
 
+/* One tick with a huge, infinite, NaN or negative dt: a huge or infinite
+ * one runs max_steps once and is forgotten; NaN and negative add nothing. */
+static void test_bad_dt_does_not_poison(void **state) {
+  (void)state;
+  const double bad[] = {1e300, INFINITY, -INFINITY, NAN, -1.0, 1e20};
+  const uint32_t expect_first[] = {4, 4, 0, 0, 0, 4};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
+    ecs_world_t *w = world_new();
+    counter_t physics = {0};
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+    ecs_group_t fixed =
+        ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "physics", .fixed_dt = 0.01, .max_steps = 4});
+    ecs_builder_add_system(b, fixed, &(ecs_system_desc_t){.name = "step", .callback = count_run, .user = &physics});
+    ecs_scheduler_t *s = NULL;
+    assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+    ecs_tick_result_t r;
+    assert_int_equal(ecs_scheduler_tick(s, 0.015, &r), ECS_OK); /* one step, 0.005 owed */
+    assert_int_equal(r.groups[0].runs, 1);
+    assert_int_equal(ecs_scheduler_tick(s, bad[k], &r), ECS_OK);
+    if (r.groups[0].runs != expect_first[k]) {
+      fail_msg("dt %g: %u steps, expected %u", bad[k], r.groups[0].runs, expect_first[k]);
+    }
+    assert_true(expect_first[k] == 0 ? r.fixed_steps_dropped == 0 : r.fixed_steps_dropped > 0);
+    ecs_fixed_step_t fs;
+    assert_int_equal(ecs_scheduler_fixed_step(s, "physics", &fs), ECS_OK);
+    assert_true(fs.accumulator >= 0.0 && fs.accumulator < 0.01 && fs.alpha >= 0.0 && fs.alpha < 1.0);
+    for (int t = 0; t < 3; ++t) {
+      assert_int_equal(ecs_scheduler_tick(s, 0.0, &r), ECS_OK);
+      if (r.groups[0].runs != 0 || r.fixed_steps_dropped != 0) {
+        fail_msg("dt %g: a later tick with dt 0 ran %u steps, dropped %u", bad[k], r.groups[0].runs,
+                 r.fixed_steps_dropped);
+      }
+    }
+    /* normal time runs normally again */
+    assert_int_equal(ecs_scheduler_tick(s, 0.02, &r), ECS_OK);
+    assert_true(r.groups[0].runs == 2 || r.groups[0].runs == 3);
+    ecs_scheduler_free(s);
+    ecs_world_free(w);
+  }
+}
+
+/* The interpolation factor between fixed steps, and its errors. */
+static void test_fixed_step_alpha(void **state) {
+  (void)state;
+  ecs_world_t *w = world_new();
+  counter_t physics = {0};
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_group_t fixed = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "physics", .fixed_dt = 0.25});
+  ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "render"});
+  ecs_builder_add_system(b, fixed, &(ecs_system_desc_t){.name = "step", .callback = count_run, .user = &physics});
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+  ecs_fixed_step_t fs;
+  assert_int_equal(ecs_scheduler_fixed_step(s, "physics", &fs), ECS_OK);
+  assert_true(fs.fixed_dt == 0.25 && fs.accumulator == 0.0 && fs.alpha == 0.0);
+  const double frames[] = {0.125, 0.25, 0.0625, 0.5};
+  const double alphas[] = {0.5, 0.5, 0.75, 0.75};
+  for (size_t i = 0; i < sizeof frames / sizeof frames[0]; ++i) {
+    assert_int_equal(ecs_scheduler_tick(s, frames[i], NULL), ECS_OK);
+    assert_int_equal(ecs_scheduler_fixed_step(s, "physics", &fs), ECS_OK);
+    assert_true(fs.alpha == alphas[i]);
+    assert_true(fs.accumulator == alphas[i] * 0.25);
+  }
+  assert_int_equal(physics.runs, 3);
+  assert_int_equal(ecs_scheduler_fixed_step(s, "render", &fs), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_scheduler_fixed_step(s, "nope", &fs), ECS_ERR_NOT_FOUND);
+  assert_int_equal(ecs_scheduler_fixed_step(NULL, "physics", &fs), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_scheduler_fixed_step(s, NULL, &fs), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_scheduler_fixed_step(s, "physics", NULL), ECS_ERR_INVALID_ARGUMENT);
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+}
+
+/* A system's run condition in a fixed-step group is asked once per step. */
+static bool count_calls(const ecs_world_t *world, void *user) {
+  (void)world;
+  ++*(int *)user;
+  return true;
+}
+
+static void test_system_condition_per_fixed_step(void **state) {
+  (void)state;
+  ecs_world_t *w = world_new();
+  counter_t physics = {0};
+  int system_calls = 0, group_calls = 0;
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_group_t fixed = ecs_builder_add_group(
+      b, &(ecs_group_desc_t){
+             .name = "physics", .fixed_dt = 0.25, .run_if = count_calls, .run_if_user = &group_calls});
+  ecs_builder_add_system(b, fixed,
+                         &(ecs_system_desc_t){.name = "step",
+                                              .callback = count_run,
+                                              .user = &physics,
+                                              .run_if = count_calls,
+                                              .run_if_user = &system_calls});
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick(s, 0.75, NULL), ECS_OK); /* three steps */
+  assert_int_equal(physics.runs, 3);
+  assert_int_equal(system_calls, 3);
+  assert_int_equal(group_calls, 1);
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+}
+
+/* Run conditions run inside the tick's guard: what they must not do fails
+ * with ECS_ERR_BUSY, and the tick goes on unharmed. */
+typedef struct meddler_t {
+  ecs_scheduler_t *s;
+  ecs_membuf_t snap;
+  ecs_status_t got[4];
+  int calls;
+} meddler_t;
+
+static bool meddle(const ecs_world_t *world, void *user) {
+  meddler_t *m = user;
+  ecs_world_t *w = (ecs_world_t *)(uintptr_t)world; /* what a careless host would do */
+  m->got[0] = ecs_scheduler_tick(m->s, 0.0, NULL);
+  ecs_memsrc_t src = {m->snap.data, m->snap.size, 0};
+  ecs_reader_t in = ecs_memreader(&src);
+  m->got[1] = ecs_snapshot_load(w, &in);
+  m->got[2] = ecs_scheduler_set_tick(m->s, 1000);
+  m->got[3] = ecs_entity_create(w) == ECS_ENTITY_NULL ? ECS_ERR_BUSY : ECS_OK;
+  m->calls++;
+  return true;
+}
+
+static void test_conditions_inside_tick_guard(void **state) {
+  (void)state;
+  for (int on_group = 0; on_group < 2; ++on_group) {
+    ecs_world_t *w = world_new();
+    meddler_t m = {0};
+    ecs_writer_t out = ecs_membuf_writer(&m.snap);
+    assert_int_equal(ecs_snapshot_save(w, &out), ECS_OK);
+    counter_t c = {0};
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+    ecs_group_t g = ecs_builder_add_group(
+        b, &(ecs_group_desc_t){.name = "g", .run_if = on_group ? meddle : NULL, .run_if_user = &m});
+    ecs_builder_add_system(b, g,
+                           &(ecs_system_desc_t){.name = "sys",
+                                                .callback = count_run,
+                                                .user = &c,
+                                                .run_if = on_group ? NULL : meddle,
+                                                .run_if_user = &m});
+    assert_int_equal(ecs_scheduler_build(b, &m.s), ECS_OK);
+    ecs_tick_result_t r;
+    assert_int_equal(ecs_scheduler_tick(m.s, 0.0, &r), ECS_OK);
+    assert_int_equal(m.calls, 1);
+    for (int i = 0; i < 4; ++i) {
+      if (m.got[i] != ECS_ERR_BUSY) {
+        fail_msg("%s condition, call %d: %s instead of ERR_BUSY", on_group ? "group" : "system", i,
+                 ecs_err_name(m.got[i]));
+      }
+    }
+    assert_int_equal(r.tick, 1);
+    assert_int_equal(ecs_scheduler_tick_count(m.s), 1);
+    assert_int_equal(c.runs, 1);
+    assert_int_equal(ecs_entity_count(w), 1); /* the system's command only */
+    ecs_scheduler_free(m.s);
+    ecs_membuf_free(&m.snap);
+    ecs_world_free(w);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_run_conditions),        cmocka_unit_test(test_fixed_timestep),
       cmocka_unit_test(test_spiral_of_death_guard), cmocka_unit_test(test_interval_groups),
       cmocka_unit_test(test_bad_fixed_dt),
+      cmocka_unit_test(test_bad_dt_does_not_poison),
+      cmocka_unit_test(test_fixed_step_alpha),
+      cmocka_unit_test(test_system_condition_per_fixed_step),
+      cmocka_unit_test(test_conditions_inside_tick_guard),
   };
   return cmocka_run_group_tests_name("conditions", tests, NULL, NULL);
 }

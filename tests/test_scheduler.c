@@ -664,6 +664,59 @@ static ecs_status_t sys_no_query(ecs_system_ctx_t *ctx) {
   return ECS_OK;
 }
 
+/* A SKIP and a QUARANTINE system fail before a FAIL system stops the tick:
+ * the result and the last error name the one that stopped it, and keep the
+ * first failure apart. In a SYNC and in an ASYNC group. */
+static ecs_status_t always_fails(ecs_system_ctx_t *ctx) {
+  (void)ctx;
+  return ECS_ERR_INVALID_ARGUMENT;
+}
+
+static ecs_status_t fails_io(ecs_system_ctx_t *ctx) {
+  (void)ctx;
+  return ECS_ERR_IO;
+}
+
+static void test_failure_report_names_the_stopper(void **state) {
+  (void)state;
+  for (int mode = 0; mode < 2; ++mode) {
+    ecs_world_t *w = world_new();
+    ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+    ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 1, .inline_below_ns = 1});
+    ecs_group_t g = ecs_builder_add_group(
+        b, &(ecs_group_desc_t){.name = "g", .mode = mode ? ECS_GROUP_ASYNC : ECS_GROUP_SYNC});
+    ecs_builder_add_system(
+        b, g, &(ecs_system_desc_t){.name = "skip1", .callback = always_fails, .on_error = ECS_ON_ERROR_SKIP});
+    ecs_builder_add_system(
+        b, g, &(ecs_system_desc_t){.name = "quar3", .callback = always_fails, .on_error = ECS_ON_ERROR_QUARANTINE});
+    ecs_builder_add_system(b, g, &(ecs_system_desc_t){.name = "fatal", .callback = fails_io});
+    ecs_scheduler_t *s = build_ok(b);
+    ecs_tick_result_t r;
+    assert_int_equal(ecs_scheduler_tick(s, 0.0, &r), ECS_ERR_SYSTEM_FAILED);
+    assert_int_equal(r.systems_failed, 3);
+    assert_string_equal(r.failed_system, "fatal");
+    assert_int_equal(r.failed_status, ECS_ERR_IO);
+    assert_string_equal(r.first_failed_system, "skip1");
+    assert_int_equal(r.first_failed_status, ECS_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(ecs_last_error(w), "'fatal'"));
+    ecs_scheduler_free(s);
+    ecs_world_free(w);
+  }
+  /* nothing stopped the tick: the first failure is the one named */
+  ecs_world_t *w = world_new();
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g"});
+  ecs_builder_add_system(
+      b, g, &(ecs_system_desc_t){.name = "skip1", .callback = always_fails, .on_error = ECS_ON_ERROR_SKIP});
+  ecs_scheduler_t *s = build_ok(b);
+  ecs_tick_result_t r;
+  assert_int_equal(ecs_scheduler_tick(s, 0.0, &r), ECS_OK);
+  assert_string_equal(r.failed_system, "skip1");
+  assert_string_equal(r.first_failed_system, "skip1");
+  ecs_scheduler_free(s);
+  ecs_world_free(w);
+}
+
 static void test_set_tick(void **state) {
   (void)state;
   ecs_world_t *w = world_new();
@@ -789,6 +842,7 @@ int main(void) {
       cmocka_unit_test(test_error_policies),
       cmocka_unit_test(test_system_context),
       cmocka_unit_test(test_set_tick),
+      cmocka_unit_test(test_failure_report_names_the_stopper),
       cmocka_unit_test(test_tick_logs),
   };
   return cmocka_run_group_tests_name("scheduler", tests, NULL, NULL);

@@ -43,9 +43,14 @@ typedef enum ecs_group_mode_t {
   ECS__GROUP_FORCE_U32 = 0x7fffffff
 } ecs_group_mode_t;
 
-/** A run condition: evaluated once per tick on the ticking thread, before
- *  the group or system it guards; false skips it for this tick. It must be
- *  pure and only read the world (it decides, it does not act). */
+/** A run condition: evaluated on the ticking thread before the group or
+ *  system it guards; false skips it. A group's condition is evaluated once
+ *  per tick (a fixed-step group that is not allowed to run accumulates no
+ *  time); a system's once per run of its group: once per tick, or once per
+ *  fixed step in a fixed-step group. It must be pure and only read the
+ *  world (it decides, it does not act): it runs inside the tick, so
+ *  ecs_scheduler_tick(), ecs_scheduler_set_tick(), snapshot loads and
+ *  structural changes called from it fail with ECS_ERR_BUSY. */
 typedef bool (*ecs_run_if_fn)(const ecs_world_t *world, void *user);
 
 /** A work group. Zero-initialise; names in after/before end at the first
@@ -60,11 +65,17 @@ typedef struct ecs_group_desc_t {
   void *run_if_user;
   /** Fixed timestep in seconds (0: none): the group runs 0..N times per
    *  tick, each run with ctx->dt = fixed_dt and its own barrier, from an
-   *  accumulator fed by the tick's dt. */
+   *  accumulator fed by the tick's dt. A dt that is negative or NaN adds
+   *  no time; an infinite one owes more than max_steps (below).
+   *  ecs_scheduler_fixed_step() tells how far the accumulator is into the
+   *  next step, for interpolating what is rendered. */
   double fixed_dt;
   /** Most fixed steps in one tick (0: 8). Time beyond that is dropped (and
-   *  counted) rather than carried: the guard against the spiral of death,
-   *  where each slow tick owes more steps and becomes slower. */
+   *  counted in ecs_tick_result_t.fixed_steps_dropped, saturating) rather
+   *  than carried: only the fraction of a step stays in the accumulator.
+   *  The guard against the spiral of death, where each slow tick owes more
+   *  steps and becomes slower; one huge or infinite dt costs one tick of
+   *  max_steps and nothing after it. */
   uint32_t max_steps;
   /** Run only every N-th tick (tick % N == 0); 0 or 1: every tick. */
   uint32_t every_n_ticks;
@@ -187,7 +198,10 @@ typedef struct ecs_tick_result_t {
   size_t commands_applied;
   size_t commands_skipped; /**< on entities dead at apply time */
   uint64_t duration_ns;
-  const char *failed_system;       /**< first failing system, or NULL */
+  /** The system that stopped the tick (FAIL, or RETRY out of retries; the
+   *  first in declared order); when none did, the first that failed
+   *  (SKIP, QUARANTINE); NULL when none failed. */
+  const char *failed_system;
   ecs_status_t failed_status;      /**< what it returned */
   uint32_t access_violations;      /**< undeclared accesses refused by the checks */
   uint32_t systems_quarantined;    /**< disabled by ECS_ON_ERROR_QUARANTINE, not run */
@@ -196,6 +210,8 @@ typedef struct ecs_tick_result_t {
   uint32_t budget_overruns;        /**< system and group runs over their budget */
   const ecs_group_stats_t *groups; /**< in run order; valid until the next tick */
   uint32_t group_count;
+  const char *first_failed_system;  /**< the first system that failed this tick, whatever its policy, or NULL */
+  ecs_status_t first_failed_status; /**< what it returned */
 } ecs_tick_result_t;
 
 /** Starts a schedule for @p world. NULL on a NULL world or out of memory.
@@ -380,6 +396,24 @@ ECS_API ecs_status_t ecs_scheduler_set_tick(ecs_scheduler_t *s, uint64_t tick);
 /** Number of ticks run so far (0 for NULL). Thread-safety: owner thread, or
  *  a system of @p s during its tick (ctx->tick is the same number). */
 ECS_API uint64_t ecs_scheduler_tick_count(const ecs_scheduler_t *s);
+
+/** Where a fixed-step group stands between two steps. */
+typedef struct ecs_fixed_step_t {
+  double fixed_dt;    /**< the group's step, seconds */
+  double accumulator; /**< time owed to the next step, seconds, in [0, fixed_dt) */
+  /** accumulator / fixed_dt, in [0, 1): how far the present is from the
+   *  last step towards the next. A renderer draws
+   *  previous + (current - previous) * alpha to move smoothly at any frame
+   *  rate (docs/scheduler.md, "Your main loop"). */
+  double alpha;
+} ecs_fixed_step_t;
+
+/** Fills @p out for the fixed-step group named @p group, as of the end of
+ *  the last tick (all zero but fixed_dt before the first).
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (a NULL argument, or the group has no
+ *  fixed_dt), ECS_ERR_NOT_FOUND (no such group).
+ *  Thread-safety: owner thread, outside a tick of @p s. */
+ECS_API ecs_status_t ecs_scheduler_fixed_step(const ecs_scheduler_t *s, const char *group, ecs_fixed_step_t *out);
 
 /** Group names in run order, for display: writes up to @p cap names into
  *  @p names (which may be NULL to count) and returns the number of groups
