@@ -5,9 +5,9 @@
  * move (so values with move hooks need no relocation) and are reused after
  * each apply. Steady-state recording therefore allocates nothing.
  *
- * A provisional handle packs: index = the create's ordinal in this recording
- * round; generation = bit 31 | buffer id (15 bits) << 16 | round (16 bits).
- * The round catches a provisional handle kept past its apply. */
+ * A provisional handle packs the create's ordinal in its recording round
+ * and a stamp the world hands out once for the (buffer, round): a handle of
+ * another buffer, or kept past its apply, never matches (private.h). */
 #include "private.h"
 
 #include <stdarg.h>
@@ -35,8 +35,7 @@ typedef struct cmd_block_t {
 
 struct ecs_cmd_buffer_t {
   ecs_world_t *world;
-  uint32_t id;    /* 15 bits */
-  uint32_t round; /* 16 bits */
+  uint64_t stamp; /* of this round's provisional handles; 0: none issued yet */
   cmd_t *cmds;
   uint32_t count;
   uint32_t cap;
@@ -48,7 +47,7 @@ struct ecs_cmd_buffer_t {
   ecs_entity_t *resolved; /* provisional ordinal -> real entity, last apply */
   uint32_t resolved_count;
   uint32_t resolved_cap;
-  uint32_t resolved_round;
+  uint64_t resolved_stamp;
   char error[ECS_ERROR_MAX];
 };
 
@@ -70,7 +69,6 @@ ecs_cmd_buffer_t *ecs_cmd_buffer_new(ecs_world_t *world) {
     return NULL;
   }
   b->world = world;
-  b->id = (atomic_fetch_add(&world->next_buffer_id, 1u) + 1u) & 0x7fffu;
   return b;
 }
 
@@ -93,7 +91,7 @@ static void reset(ecs_cmd_buffer_t *b) {
   }
   b->block_cur = 0;
   b->creates = 0;
-  b->round = (b->round + 1u) & 0xffffu;
+  b->stamp = 0; /* a new round: the next create takes a new stamp */
 }
 
 void ecs_cmd_buffer_clear(ecs_cmd_buffer_t *buf) {
@@ -127,8 +125,17 @@ const char *ecs_cmd_buffer_last_error(const ecs_cmd_buffer_t *buf) {
   return buf ? buf->error : "command buffer is NULL";
 }
 
-static uint32_t prov_generation(const ecs_cmd_buffer_t *b, uint32_t round) {
-  return 0x80000000u | (b->id << 16) | (round & 0xffffu);
+static ecs_entity_t prov_make(uint64_t stamp, uint32_t ordinal) {
+  uint32_t index = ordinal | (uint32_t)(stamp & 0xffu) << ECS__PROV_ORDINAL_BITS;
+  return ECS_ENTITY_MAKE(index, 0x80000000u | (uint32_t)(stamp >> 8));
+}
+
+static uint64_t prov_stamp(ecs_entity_t e) {
+  return (uint64_t)(ECS_ENTITY_GENERATION(e) & 0x7fffffffu) << 8 | ECS_ENTITY_INDEX(e) >> ECS__PROV_ORDINAL_BITS;
+}
+
+static uint32_t prov_ordinal(ecs_entity_t e) {
+  return ECS_ENTITY_INDEX(e) & ECS__PROV_ORDINAL_MAX;
 }
 
 /* Memory for one value in the arena; blocks are never moved or freed until
@@ -163,9 +170,9 @@ static void *arena_alloc(ecs_cmd_buffer_t *b, size_t size, size_t align) {
 
 static ecs_status_t check_entity(ecs_cmd_buffer_t *b, ecs_entity_t e) {
   if (ECS_ENTITY_IS_PROVISIONAL(e)) {
-    if (ECS_ENTITY_GENERATION(e) != prov_generation(b, b->round) || ECS_ENTITY_INDEX(e) >= b->creates) {
+    if (b->stamp == 0 || prov_stamp(e) != b->stamp || prov_ordinal(e) >= b->creates) {
       return buf_fail(b, ECS_ERR_STALE_ENTITY, "provisional entity %u belongs to another buffer or an applied round",
-                      ECS_ENTITY_INDEX(e));
+                      prov_ordinal(e));
     }
     return ECS_OK;
   }
@@ -190,11 +197,20 @@ ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf) {
   if (!buf) {
     return ECS_ENTITY_NULL;
   }
-  if (buf->creates == UINT32_MAX) {
-    buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round");
+  if (buf->creates > ECS__PROV_ORDINAL_MAX) {
+    buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
     return ECS_ENTITY_NULL;
   }
-  ecs_entity_t e = ECS_ENTITY_MAKE(buf->creates, prov_generation(buf, buf->round));
+  if (buf->stamp == 0) {
+    uint64_t stamp = atomic_fetch_add(&buf->world->next_prov_stamp, 1u) + 1u;
+    if (stamp > ECS__PROV_STAMP_MAX) {
+      atomic_store(&buf->world->next_prov_stamp, ECS__PROV_STAMP_MAX); /* stays exhausted */
+      buf_fail(buf, ECS_ERR_LIMIT, "this world has used every provisional handle stamp");
+      return ECS_ENTITY_NULL;
+    }
+    buf->stamp = stamp;
+  }
+  ecs_entity_t e = prov_make(buf->stamp, buf->creates);
   if (!push(buf, CMD_CREATE, e, ECS_COMPONENT_NULL)) {
     return ECS_ENTITY_NULL;
   }
@@ -270,11 +286,11 @@ ecs_entity_t ecs_cmd_buffer_resolve(const ecs_cmd_buffer_t *buf, ecs_entity_t pr
   if (!buf) {
     return ECS_ENTITY_NULL;
   }
-  if (ECS_ENTITY_GENERATION(provisional) != prov_generation(buf, buf->resolved_round) ||
-      ECS_ENTITY_INDEX(provisional) >= buf->resolved_count) {
+  if (buf->resolved_stamp == 0 || prov_stamp(provisional) != buf->resolved_stamp ||
+      prov_ordinal(provisional) >= buf->resolved_count) {
     return ECS_ENTITY_NULL;
   }
-  return buf->resolved[ECS_ENTITY_INDEX(provisional)];
+  return buf->resolved[prov_ordinal(provisional)];
 }
 
 static void count_failure(ecs_cmd_stats_t *s, ecs_status_t st) {
@@ -309,13 +325,11 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
     st = ecs__add(w, c, e);
     break;
   case CMD_SET:
-    if (cmd->value) {
-      st = ecs__set_move(w, c, e, cmd->value);
-      if (st != ECS_OK && c->hooks.dtor) {
-        c->hooks.dtor(cmd->value, 1, c->hooks.user);
-      }
-    } else {
-      st = ecs__add(w, c, e); /* tag */
+    /* a tag has no value: a set still fires ON_SET and records a write,
+     * as ecs_set(w, e, tag, NULL) does */
+    st = ecs__set_move(w, c, e, cmd->value);
+    if (st != ECS_OK && cmd->value && c->hooks.dtor) {
+      c->hooks.dtor(cmd->value, 1, c->hooks.user);
     }
     break;
   case CMD_REMOVE:
@@ -339,7 +353,7 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
   }
   bool map_ok = ecs__grow(&w->alloc, (void **)&b->resolved, sizeof *b->resolved, &b->resolved_cap, b->creates, 16);
   b->resolved_count = map_ok ? b->creates : 0;
-  b->resolved_round = b->round;
+  b->resolved_stamp = b->stamp;
   uint32_t next_create = 0;
   for (uint32_t i = 0; i < b->count; ++i) {
     cmd_t *cmd = &b->cmds[i];
@@ -359,7 +373,7 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
     }
     if (ECS_ENTITY_IS_PROVISIONAL(e)) {
       /* recording checked the ordinal; a failed create leaves NULL here */
-      e = map_ok ? b->resolved[ECS_ENTITY_INDEX(e)] : ECS_ENTITY_NULL;
+      e = map_ok ? b->resolved[prov_ordinal(e)] : ECS_ENTITY_NULL;
     }
     apply_one(b, cmd, e, s);
   }

@@ -120,7 +120,9 @@ struct ecs_world_t {
   bool plugins_closing;                             /* the finis run: no more loads */
 
   bool in_tick;               /* a scheduler tick runs: structure is frozen */
-  atomic_uint next_buffer_id; /* command buffer ids, for provisional handles */
+  /* the last stamp of provisional handles: each command-buffer round that
+   * creates entities takes the next one, never reused in a world's life */
+  _Atomic uint64_t next_prov_stamp;
 
   struct ecs_scheduler_t **schedulers; /* built on this world, for metrics and snapshots */
   uint32_t scheduler_count;
@@ -177,6 +179,15 @@ static inline void ecs__ok(ecs_world_t *w) {
 void ecs__log(const ecs_world_t *w, ecs_log_level_t level, const char *fmt, ...) ECS_PRINTF(3, 4);
 void ecs__log_fields(const ecs_world_t *w, ecs_log_level_t level, const ecs_log_fields_t *fields, const char *fmt, ...)
     ECS_PRINTF(4, 5);
+
+/* Provisional handles of command buffers: bit 31 of the generation marks
+ * them; the low 24 bits of the index are the create's ordinal in its round,
+ * the other 8 index bits and 31 generation bits a stamp unique to the
+ * (buffer, round) in the world's life (ECS_ERR_LIMIT once all are used:
+ * 2^39 - 1 rounds that create, about 29 years at 600 a second). */
+#define ECS__PROV_ORDINAL_BITS 24u
+#define ECS__PROV_ORDINAL_MAX ((1u << ECS__PROV_ORDINAL_BITS) - 1u)
+#define ECS__PROV_STAMP_MAX ((UINT64_C(1) << 39) - 1u)
 
 /* entities: real generations stay below bit 31, which marks provisional
  * handles of command buffers */

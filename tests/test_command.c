@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "private.h"
 #include "support/counting_alloc.h"
 #include "support/owned.h"
 
@@ -589,6 +590,131 @@ static void test_tag_set_with_null_value(void **state) {
   ecs_world_free(w);
 }
 
+/* Setting a tag through a command means what ecs_set(w, e, tag, NULL)
+ * means: ON_ADD (when new), ON_SET and a recorded write, whether or not
+ * the entity had the tag. */
+typedef struct tag_events_t {
+  int add, set;
+} tag_events_t;
+
+static void on_tag_add(ecs_observer_ctx_t *ctx) {
+  ((tag_events_t *)ctx->user)->add++;
+}
+
+static void on_tag_set(ecs_observer_ctx_t *ctx) {
+  ((tag_events_t *)ctx->user)->set++;
+}
+
+static void test_tag_set_command_matches_direct(void **state) {
+  (void)state;
+  tag_events_t got[2][2]; /* [through a command][had the tag] */
+  int changed[2][2];
+  for (int cmd = 0; cmd < 2; ++cmd) {
+    for (int had = 0; had < 2; ++had) {
+      ecs_world_t *w = world_new();
+      ecs_component_t tag = register_tag(w);
+      ecs_entity_t e = ecs_entity_create(w);
+      if (had) {
+        assert_int_equal(ecs_add(w, e, tag), ECS_OK);
+      }
+      tag_events_t ev = {0};
+      assert_int_equal(
+          ecs_observer_register(w, &(ecs_observer_desc_t){.component = tag, .event = ECS_ON_ADD, .callback = on_tag_add, .user = &ev}),
+          ECS_OK);
+      assert_int_equal(
+          ecs_observer_register(w, &(ecs_observer_desc_t){.component = tag, .event = ECS_ON_SET, .callback = on_tag_set, .user = &ev}),
+          ECS_OK);
+      ecs_query_t *q = ecs_query_new(w, &(ecs_query_desc_t){.terms = {{tag, ECS_CHANGED(ECS_ACCESS_WITH)}}});
+      assert_non_null(q);
+      (void)ecs_query_count(q); /* consume what came before */
+      if (cmd) {
+        ecs_cmd_buffer_t *buf = ecs_cmd_buffer_new(w);
+        assert_int_equal(ecs_cmd_set(buf, e, tag, NULL), ECS_OK);
+        apply_ok(buf, NULL);
+        ecs_cmd_buffer_free(buf);
+      } else {
+        assert_int_equal(ecs_set(w, e, tag, NULL), ECS_OK);
+      }
+      got[cmd][had] = ev;
+      changed[cmd][had] = (int)ecs_query_count(q);
+      assert_true(ecs_has(w, e, tag));
+      ecs_world_free(w);
+    }
+  }
+  for (int had = 0; had < 2; ++had) {
+    if (got[1][had].add != got[0][had].add || got[1][had].set != got[0][had].set ||
+        changed[1][had] != changed[0][had]) {
+      fail_msg("had the tag %d: command ON_ADD %d ON_SET %d changed %d; direct ON_ADD %d ON_SET %d changed %d", had,
+               got[1][had].add, got[1][had].set, changed[1][had], got[0][had].add, got[0][had].set, changed[0][had]);
+    }
+  }
+  assert_int_equal(got[0][0].add, 1);
+  assert_int_equal(got[0][0].set, 1);
+  assert_int_equal(got[0][1].add, 0);
+  assert_int_equal(got[0][1].set, 1);
+  assert_int_equal(changed[0][1], 1);
+}
+
+/* A provisional handle never aliases one of another buffer or of another
+ * round, however many buffers and rounds a world goes through: 32,769
+ * buffers (the old 15-bit buffer id wrapped) and 65,537 rounds of one
+ * buffer (the old 16-bit round wrapped). */
+static void test_provisional_handles_never_alias(void **state) {
+  (void)state;
+  ecs_world_t *w = world_new();
+  ecs_component_t tag = register_tag(w);
+  ecs_cmd_buffer_t *first = ecs_cmd_buffer_new(w);
+  ecs_entity_t h = ecs_cmd_create(first);
+  assert_true(ECS_ENTITY_IS_PROVISIONAL(h));
+  for (int i = 0; i < 32767; ++i) {
+    ecs_cmd_buffer_t *b = ecs_cmd_buffer_new(w);
+    assert_non_null(b);
+    assert_true(ecs_cmd_create(b) != h);
+    ecs_cmd_buffer_free(b);
+  }
+  ecs_cmd_buffer_t *other = ecs_cmd_buffer_new(w);
+  ecs_entity_t h2 = ecs_cmd_create(other);
+  assert_true(h2 != h);
+  assert_int_equal(ecs_cmd_add(other, h, tag), ECS_ERR_STALE_ENTITY);
+  ecs_cmd_buffer_free(other);
+
+  /* the same buffer, round after round: a handle of a cleared round stays stale */
+  for (int round = 0; round < 65536; ++round) {
+    ecs_cmd_buffer_clear(first);
+    ecs_entity_t again = ecs_cmd_create(first);
+    if (again == h) {
+      fail_msg("round %d handed out the handle of round 0 again", round + 1);
+    }
+  }
+  assert_int_equal(ecs_cmd_add(first, h, tag), ECS_ERR_STALE_ENTITY);
+  assert_int_equal(ecs_cmd_buffer_count(first), 1);
+  apply_ok(first, NULL);
+  assert_int_equal(ecs_entity_count(w), 1);
+  assert_int_equal(ecs_cmd_buffer_resolve(first, h), ECS_ENTITY_NULL);
+  ecs_cmd_buffer_free(first);
+  ecs_world_free(w);
+}
+
+/* When a world has handed out every provisional stamp, creates fail with
+ * ECS_ERR_LIMIT instead of reusing one. */
+static void test_provisional_stamps_exhausted(void **state) {
+  (void)state;
+  ecs_world_t *w = world_new();
+  atomic_store(&w->next_prov_stamp, ECS__PROV_STAMP_MAX - 1);
+  ecs_cmd_buffer_t *b = ecs_cmd_buffer_new(w);
+  ecs_entity_t last = ecs_cmd_create(b);
+  assert_true(ECS_ENTITY_IS_PROVISIONAL(last));
+  assert_true(ecs_cmd_create(b) != ECS_ENTITY_NULL); /* same round, same stamp */
+  apply_ok(b, NULL);
+  assert_int_equal(ecs_entity_count(w), 2);
+  assert_int_equal(ecs_cmd_create(b), ECS_ENTITY_NULL);
+  assert_non_null(strstr(ecs_cmd_buffer_last_error(b), "provisional"));
+  assert_int_equal(ecs_cmd_buffer_count(b), 0);
+  /* existing entities still take commands */
+  ecs_cmd_buffer_free(b);
+  ecs_world_free(w);
+}
+
 static void test_count_and_stats(void **state) {
   (void)state;
   ecs_world_t *w = world_new();
@@ -635,6 +761,9 @@ int main(void) {
       cmocka_unit_test(test_large_values),
       cmocka_unit_test(test_overaligned_values),
       cmocka_unit_test(test_tag_set_with_null_value),
+      cmocka_unit_test(test_tag_set_command_matches_direct),
+      cmocka_unit_test(test_provisional_handles_never_alias),
+      cmocka_unit_test(test_provisional_stamps_exhausted),
       cmocka_unit_test(test_count_and_stats),
   };
   return cmocka_run_group_tests_name("command", tests, NULL, NULL);

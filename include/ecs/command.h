@@ -46,9 +46,13 @@ ECS_API void ecs_cmd_buffer_free(ecs_cmd_buffer_t *buf);
  *  true). The real entity is allocated when the command is applied, so ids
  *  depend only on apply order, never on thread timing. Use
  *  ecs_cmd_buffer_resolve() after the apply to learn the real handle. The
- *  handle is stale for recording once the buffer is applied or cleared.
- *  Errors: ECS_ENTITY_NULL on NULL buffer, out of memory or 2^32-1 creates
- *          in one round (detail in ecs_cmd_buffer_last_error()).
+ *  handle is stale for recording once the buffer is applied or cleared,
+ *  and is never valid in another buffer: no two buffers, and no two rounds
+ *  of one buffer, hand out the same handle in the life of a world.
+ *  Errors: ECS_ENTITY_NULL on NULL buffer, out of memory, more than 2^24
+ *          creates in one round, or (after 2^39-1 rounds that created
+ *          entities in one world) the world's provisional handles used up
+ *          (detail in ecs_cmd_buffer_last_error()).
  *  Thread-safety: one thread per buffer at a time; buffers are independent
  *  (recording into different buffers from several threads is safe). */
 ECS_API ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf);
