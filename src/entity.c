@@ -104,10 +104,13 @@ void ecs__entity_destroy(ecs_world_t *world, ecs_entity_t e) {
   ecs__entity_record_t *r = &world->records[idx];
   r->alive = false;
   world->alive_count--;
-  /* A slot whose generation would reach the provisional bit is retired:
-   * reusing it could make an ancient handle valid again. */
+  /* A slot that reaches the last generation below the provisional bit is
+   * retired, never reused: reusing it could make an ancient handle valid
+   * again. Live entities therefore stay below 2^31-1. */
   if (r->generation < ECS__GENERATION_MAX) {
     r->generation++;
+  }
+  if (r->generation < ECS__GENERATION_MAX) {
     r->next_free = world->free_head;
     world->free_head = idx;
   }

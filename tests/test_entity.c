@@ -258,16 +258,22 @@ static void test_generation_last_reuse(void **state) {
   ecs_world_t *w = ecs_world_new(NULL);
   ecs_entity_t e = ecs_entity_create(w);
   uint32_t idx = ECS_ENTITY_INDEX(e);
-  w->records[idx].generation = TEST_GENERATION_MAX - 1;
-  assert_int_equal(ecs_entity_destroy(w, ECS_ENTITY_MAKE(idx, TEST_GENERATION_MAX - 1)), ECS_OK);
-  /* one reuse left, at the last generation */
+  w->records[idx].generation = TEST_GENERATION_MAX - 2;
+  assert_int_equal(ecs_entity_destroy(w, ECS_ENTITY_MAKE(idx, TEST_GENERATION_MAX - 2)), ECS_OK);
+  /* one reuse left, at 2^31-2: the last generation a live entity has */
   ecs_entity_t last = ecs_entity_create(w);
   assert_int_equal(ECS_ENTITY_INDEX(last), idx);
-  assert_int_equal(ECS_ENTITY_GENERATION(last), TEST_GENERATION_MAX);
+  assert_int_equal(ECS_ENTITY_GENERATION(last), TEST_GENERATION_MAX - 1);
+  /* destroyed there, the slot reaches 2^31-1 and is retired for good */
   assert_int_equal(ecs_entity_destroy(w, last), ECS_OK);
-  ecs_entity_t next = ecs_entity_create(w);
-  assert_int_not_equal(ECS_ENTITY_INDEX(next), idx);
+  assert_int_equal(w->records[idx].generation, TEST_GENERATION_MAX);
+  for (int i = 0; i < 3; ++i) {
+    ecs_entity_t next = ecs_entity_create(w);
+    assert_int_not_equal(ECS_ENTITY_INDEX(next), idx);
+    assert_int_equal(ecs_entity_destroy(w, next), ECS_OK);
+  }
   assert_false(ecs_entity_alive(w, last));
+  assert_false(ecs_entity_alive(w, ECS_ENTITY_MAKE(idx, TEST_GENERATION_MAX)));
   ecs_world_free(w);
 }
 

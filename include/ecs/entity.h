@@ -25,8 +25,9 @@ typedef uint64_t ecs_entity_t;
 
 /** Creates an entity with no components. Slots of destroyed entities are
  *  reused (last destroyed first) with a bumped generation. Generations of
- *  real entities stay below 2^31 (bit 31 marks provisional handles of
- *  command buffers); a slot that reaches 2^31-1 is retired for good.
+ *  real entities stay below 2^31-1 (bit 31 marks provisional handles of
+ *  command buffers): a slot destroyed at generation 2^31-2 reaches 2^31-1
+ *  and is retired for good, never handed out again.
  *  Errors: returns ECS_ENTITY_NULL for a NULL world, during a tick
  *          (ECS_ERR_BUSY, not recorded: see ecs.h), or with the last
  *          status ECS_ERR_NO_MEMORY or ECS_ERR_LIMIT (2^32-1 slots).
