@@ -263,27 +263,138 @@ static void save_entities(save_t *s) {
   section_end(s, start);
 }
 
-/* The archetype tables in creation order with their rows, so that a load
- * recreates the same tables in the same order and the same row order. */
-static void save_tables(save_t *s) {
-  const ecs__arch_set_t *set = s->w->arch;
-  size_t start = section_begin(s, ECS__SNAP_TABLES);
-  uint32_t n = ecs__arch_table_count(set);
-  put32(s, n - 1);
-  for (uint32_t t = 1; t < n; ++t) {
-    const ecs_component_t *ids;
-    uint32_t k = ecs__arch_table_type(set, t, &ids);
-    put32(s, k);
-    for (uint32_t i = 0; i < k; ++i) {
-      put32(s, ids[i] - 1); /* schema index */
-    }
-    const ecs_entity_t *rows;
-    uint32_t count = ecs__arch_table_rows(set, t, &rows);
-    put32(s, count);
-    for (uint32_t r = 0; r < count; ++r) {
-      put32(s, ECS_ENTITY_INDEX(rows[r]));
+/* Table t's type without transient components, into out (the saved type). */
+static uint32_t saved_type(const ecs_world_t *w, uint32_t t, ecs_component_t *out) {
+  const ecs_component_t *ids;
+  uint32_t k = ecs__arch_table_type(w->arch, t, &ids);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < k; ++i) {
+    if (saved(w->components[ids[i]])) {
+      out[m++] = ids[i];
     }
   }
+  return m;
+}
+
+static uint64_t type_hash(const ecs_component_t *ids, uint32_t k) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ k;
+  for (uint32_t i = 0; i < k; ++i) {
+    h = (h ^ ids[i]) * 0x100000001b3ull;
+  }
+  return h;
+}
+
+/* Tables grouped by saved type: next[t] is the next table (in creation
+ * order) whose type without transient components equals t's, head[t] is
+ * true for the first of each group. A load merges such tables (it drops
+ * transient components from types), so the save writes them as one: what
+ * it writes is what a load reproduces. False when out of memory. */
+static bool group_tables(save_t *s, uint32_t n, uint32_t *next, bool *head) {
+  ecs_world_t *w = s->w;
+  uint32_t cap = 16;
+  while (cap < 2 * n) {
+    cap *= 2;
+  }
+  uint32_t *slots = ecs__calloc(w, (size_t)cap * sizeof *slots); /* a group's last table; 0: empty */
+  ecs_component_t *a = ecs__alloc(w, (size_t)w->component_count * 2 * sizeof *a);
+  bool ok = slots && a;
+  for (uint32_t t = 1; ok && t < n; ++t) {
+    uint32_t ka = saved_type(w, t, a);
+    next[t] = 0;
+    head[t] = true;
+    for (uint64_t i = type_hash(a, ka) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+      uint32_t last = slots[i];
+      if (last == 0) {
+        slots[i] = t;
+        break;
+      }
+      ecs_component_t *b = a + w->component_count;
+      uint32_t kb = saved_type(w, last, b);
+      if (ka == kb && memcmp(a, b, ka * sizeof *a) == 0) {
+        next[last] = t;
+        head[t] = false;
+        slots[i] = t;
+        break;
+      }
+    }
+  }
+  ecs__free(w, a, (size_t)w->component_count * 2 * sizeof *a);
+  ecs__free(w, slots, (size_t)cap * sizeof *slots);
+  return ok;
+}
+
+/* The archetype tables in creation order with their rows, so that a load
+ * recreates the same tables in the same order and the same row order.
+ * Types are written without transient components (tables that differ only
+ * by those are written as one, rows in table order); tables left with no
+ * saved component are left out. Only a world with transient ARCHETYPE
+ * components needs that grouping (and allocates for it). */
+static void save_tables(save_t *s) {
+  ecs_world_t *w = s->w;
+  const ecs__arch_set_t *set = w->arch;
+  size_t start = section_begin(s, ECS__SNAP_TABLES);
+  uint32_t n = ecs__arch_table_count(set);
+  bool transient_tables = false; /* the common case, false: types are saved as they are */
+  for (uint32_t id = 1; id < w->component_count && !transient_tables; ++id) {
+    transient_tables = !saved(w->components[id]) && w->components[id]->kind == ECS_STORAGE_ARCHETYPE;
+  }
+  if (!transient_tables) {
+    put32(s, n - 1);
+    for (uint32_t t = 1; t < n; ++t) {
+      const ecs_component_t *ids;
+      uint32_t k = ecs__arch_table_type(set, t, &ids);
+      put32(s, k);
+      for (uint32_t i = 0; i < k; ++i) {
+        put32(s, ids[i] - 1); /* schema index */
+      }
+      const ecs_entity_t *rows;
+      uint32_t count = ecs__arch_table_rows(set, t, &rows);
+      put32(s, count);
+      for (uint32_t r = 0; r < count; ++r) {
+        put32(s, ECS_ENTITY_INDEX(rows[r]));
+      }
+    }
+    section_end(s, start);
+    return;
+  }
+  /* one block: a saved type, next[] and head[] */
+  size_t group_bytes = (size_t)w->component_count * sizeof(ecs_component_t) + (size_t)n * sizeof(uint32_t) + n;
+  ecs_component_t *type = ecs__alloc(w, group_bytes);
+  uint32_t *next = (uint32_t *)(type + w->component_count);
+  bool *head = (bool *)(next + n);
+  if (!type || !group_tables(s, n, next, head)) {
+    ecs__free(w, type, group_bytes);
+    save_fail(s, ECS_ERR_NO_MEMORY, "out of memory grouping the tables of", "the archetype set");
+    return;
+  }
+  size_t at = tell(s);
+  put32(s, 0);
+  uint32_t written = 0;
+  for (uint32_t t = 1; t < n && s->st == ECS_OK; ++t) {
+    uint32_t k = head[t] ? saved_type(w, t, type) : 0;
+    if (k == 0) {
+      continue;
+    }
+    put32(s, k);
+    for (uint32_t i = 0; i < k; ++i) {
+      put32(s, type[i] - 1); /* schema index */
+    }
+    uint32_t count = 0;
+    const ecs_entity_t *rows;
+    for (uint32_t u = t; u != 0; u = next[u]) {
+      count += ecs__arch_table_rows(set, u, &rows);
+    }
+    put32(s, count);
+    for (uint32_t u = t; u != 0; u = next[u]) {
+      uint32_t c = ecs__arch_table_rows(set, u, &rows);
+      for (uint32_t r = 0; r < c; ++r) {
+        put32(s, ECS_ENTITY_INDEX(rows[r]));
+      }
+    }
+    written++;
+  }
+  patch32(s, at, written);
+  ecs__free(w, type, group_bytes);
   section_end(s, start);
 }
 
