@@ -135,6 +135,7 @@ typedef struct Steps {
 } Steps;
 
 typedef struct sched_world_t {
+  int32_t threads; /* 0: SYNC groups; else ASYNC groups on that many threads */
   ecs_world_t *world;
   ecs_scheduler_t *sched;
   ecs_component_t steps;
@@ -164,15 +165,17 @@ static ecs_status_t flaky(ecs_system_ctx_t *ctx) {
 
 static void sched_world_build(sched_world_t *sw) {
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(sw->world);
+  ecs_group_mode_t mode = sw->threads ? ECS_GROUP_ASYNC : ECS_GROUP_SYNC;
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = sw->threads, .inline_below_ns = 1});
   ecs_group_t fixed = ecs_builder_add_group(
-      b, &(ecs_group_desc_t){.name = "fixed", .fixed_dt = 1.0 / 60.0, .max_steps = 4});
-  ecs_group_t every3 = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "every3", .every_n_ticks = 3});
-  ecs_group_t other = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "other"});
-  assert_int_equal(ecs_builder_add_system(b, fixed,
-                                          &(ecs_system_desc_t){.name = "count_fixed",
-                                                               .writes = {sw->steps},
-                                                               .callback = count_fixed,
-                                                               .user = &sw->steps}),
+      b, &(ecs_group_desc_t){.name = "fixed", .mode = mode, .fixed_dt = 1.0 / 60.0, .max_steps = 4});
+  ecs_group_t every3 =
+      ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "every3", .mode = mode, .every_n_ticks = 3});
+  ecs_group_t other = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "other", .mode = mode});
+  assert_int_equal(ecs_builder_add_system(
+                       b, fixed,
+                       &(ecs_system_desc_t){
+                           .name = "count_fixed", .writes = {sw->steps}, .callback = count_fixed, .user = &sw->steps}),
                    ECS_OK);
   assert_int_equal(ecs_builder_add_system(b, every3,
                                           &(ecs_system_desc_t){.name = "count_every3",
@@ -191,7 +194,8 @@ static void sched_world_build(sched_world_t *sw) {
   assert_int_equal(ecs_scheduler_build(b, &sw->sched), ECS_OK);
 }
 
-static void sched_world_init(sched_world_t *sw, bool build) {
+static void sched_world_init(sched_world_t *sw, int32_t threads, bool build) {
+  sw->threads = threads;
   sw->world = ecs_world_new(NULL);
   sw->steps = ECS_COMPONENT(sw->world, Steps);
   assert_int_equal(ecs_resource_set(sw->world, sw->steps, &(Steps){0}), ECS_OK);
@@ -222,53 +226,57 @@ static void run_sched(sched_world_t *sw, uint64_t to, uint64_t *hashes) {
 
 static void test_scheduler_state_restored(void **state) {
   (void)state;
-  enum { SAVE = 10, LAST = 40 };
-  uint64_t first[LAST + 1] = {0}, again[LAST + 1] = {0};
-  sched_world_t sw;
-  sched_world_init(&sw, true);
-  ecs_rollback_t *rb = ecs_rollback_new(sw.world, 2);
-  run_sched(&sw, SAVE, first);
-  assert_int_equal(ecs_rollback_save(rb, SAVE), ECS_OK);
-  ecs_membuf_t buf = {0};
-  ecs_writer_t out = ecs_membuf_writer(&buf);
-  assert_int_equal(ecs_snapshot_save(sw.world, &out), ECS_OK);
-  run_sched(&sw, LAST, first);
-  assert_false(ecs_scheduler_system_enabled(sw.sched, "flaky"));
+  const int32_t thread_counts[] = {0, 1, 2, 4};
+  for (size_t m = 0; m < sizeof thread_counts / sizeof thread_counts[0]; ++m) {
+    const int32_t threads = thread_counts[m];
+    enum { SAVE = 10, LAST = 40 };
+    uint64_t first[LAST + 1] = {0}, again[LAST + 1] = {0};
+    sched_world_t sw;
+    sched_world_init(&sw, threads, true);
+    ecs_rollback_t *rb = ecs_rollback_new(sw.world, 2);
+    run_sched(&sw, SAVE, first);
+    assert_int_equal(ecs_rollback_save(rb, SAVE), ECS_OK);
+    ecs_membuf_t buf = {0};
+    ecs_writer_t out = ecs_membuf_writer(&buf);
+    assert_int_equal(ecs_snapshot_save(sw.world, &out), ECS_OK);
+    run_sched(&sw, LAST, first);
+    assert_false(ecs_scheduler_system_enabled(sw.sched, "flaky"));
 
-  /* the same world, rolled back: the tick comes back with the state */
-  assert_int_equal(ecs_rollback_restore(rb, SAVE), ECS_OK);
-  assert_int_equal(ecs_scheduler_tick_count(sw.sched), SAVE);
-  assert_true(ecs_scheduler_system_enabled(sw.sched, "flaky"));
-  run_sched(&sw, LAST, again);
-  for (int t = SAVE + 1; t <= LAST; ++t) {
-    if (first[t] != again[t]) {
-      fail_msg("rollback: diverges at tick %d", t);
-    }
-  }
-
-  /* fresh worlds: the scheduler built before the load, and after it */
-  for (int after = 0; after < 2; ++after) {
-    sched_world_t copy;
-    sched_world_init(&copy, after == 0);
-    ecs_memsrc_t src = {buf.data, buf.size, 0};
-    ecs_reader_t in = ecs_memreader(&src);
-    assert_int_equal(ecs_snapshot_load(copy.world, &in), ECS_OK);
-    if (after) {
-      sched_world_build(&copy);
-    }
-    assert_int_equal(ecs_scheduler_tick_count(copy.sched), SAVE);
-    memset(again, 0, sizeof again);
-    run_sched(&copy, LAST, again);
+    /* the same world, rolled back: the tick comes back with the state */
+    assert_int_equal(ecs_rollback_restore(rb, SAVE), ECS_OK);
+    assert_int_equal(ecs_scheduler_tick_count(sw.sched), SAVE);
+    assert_true(ecs_scheduler_system_enabled(sw.sched, "flaky"));
+    run_sched(&sw, LAST, again);
     for (int t = SAVE + 1; t <= LAST; ++t) {
       if (first[t] != again[t]) {
-        fail_msg("fresh world (scheduler built %s the load): diverges at tick %d", after ? "after" : "before", t);
+        fail_msg("rollback: diverges at tick %d", t);
       }
     }
-    sched_world_fini(&copy);
+
+    /* fresh worlds: the scheduler built before the load, and after it */
+    for (int after = 0; after < 2; ++after) {
+      sched_world_t copy;
+      sched_world_init(&copy, threads, after == 0);
+      ecs_memsrc_t src = {buf.data, buf.size, 0};
+      ecs_reader_t in = ecs_memreader(&src);
+      assert_int_equal(ecs_snapshot_load(copy.world, &in), ECS_OK);
+      if (after) {
+        sched_world_build(&copy);
+      }
+      assert_int_equal(ecs_scheduler_tick_count(copy.sched), SAVE);
+      memset(again, 0, sizeof again);
+      run_sched(&copy, LAST, again);
+      for (int t = SAVE + 1; t <= LAST; ++t) {
+        if (first[t] != again[t]) {
+          fail_msg("fresh world (scheduler built %s the load): diverges at tick %d", after ? "after" : "before", t);
+        }
+      }
+      sched_world_fini(&copy);
+    }
+    ecs_membuf_free(&buf);
+    ecs_rollback_free(rb);
+    sched_world_fini(&sw);
   }
-  ecs_membuf_free(&buf);
-  ecs_rollback_free(rb);
-  sched_world_fini(&sw);
 }
 
 int main(void) {
