@@ -50,6 +50,7 @@ void ecs__component_fini_all(ecs_world_t *w) {
 /* Fills in defaults and validates; the name was checked by the caller. */
 static ecs_status_t desc_resolve(ecs_world_t *w, const ecs_component_desc_t *d, ecs_component_desc_t *out) {
   *out = *d;
+  out->storage = ecs__storage_resolve(w, d->storage);
   if (out->alignment == 0) {
     out->alignment = default_alignment(d->size);
   }
@@ -67,9 +68,9 @@ static ecs_status_t desc_resolve(ecs_world_t *w, const ecs_component_desc_t *d, 
   if (d->size > (size_t)INT32_MAX) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': size %zu too large", d->name, d->size);
   }
-  if (!ecs__storage_kind(w, d->storage)) {
+  if (!ecs__storage_kind(w, out->storage)) {
     return ecs__fail(w, ECS_ERR_UNSUPPORTED, "component '%s': storage kind %d is not available", d->name,
-                     (int)d->storage);
+                     (int)out->storage);
   }
   return ECS_OK;
 }

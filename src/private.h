@@ -90,6 +90,7 @@ struct ecs_world_t {
   ecs_log_fn log;
   void *log_user;
   ecs_log_level_t log_level;
+  ecs_storage_kind_t default_storage; /* what ECS_STORAGE_DEFAULT means: a built-in kind */
 
   /* entity registry; slot 0 is reserved so that handle 0 is never valid */
   ecs__entity_record_t *records;
@@ -250,6 +251,10 @@ void ecs__observers_fini(ecs_world_t *w);
 ecs_status_t ecs__storage_kinds_init(ecs_world_t *w);
 void ecs__storage_kinds_fini(ecs_world_t *w);
 const ecs_storage_vtable_t *ecs__storage_kind(const ecs_world_t *w, ecs_storage_kind_t kind);
+/* ECS_STORAGE_DEFAULT as the world's default kind; any other kind as is */
+static inline ecs_storage_kind_t ecs__storage_resolve(const ecs_world_t *w, ecs_storage_kind_t kind) {
+  return kind == ECS_STORAGE_DEFAULT ? w->default_storage : kind;
+}
 /* packs: joined again to their members' current instances (after a
  * snapshot load replaced them), and freed with the world */
 void ecs__packs_reattach(ecs_world_t *w);

@@ -37,6 +37,7 @@ void ecs__storage_kinds_fini(ecs_world_t *w) {
 }
 
 const ecs_storage_vtable_t *ecs__storage_kind(const ecs_world_t *w, ecs_storage_kind_t kind) {
+  kind = ecs__storage_resolve(w, kind);
   if ((uint32_t)kind >= w->kind_count || !w->kinds[kind].present) {
     return NULL;
   }
@@ -76,7 +77,7 @@ ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_vtable_t
 
 ecs_storage_kind_t ecs_component_storage(const ecs_world_t *world, ecs_component_t c) {
   const ecs__component_t *r = world ? ecs__component_get(world, c) : NULL;
-  return r ? r->kind : ECS_STORAGE_DENSE;
+  return r ? r->kind : ECS_STORAGE_DEFAULT;
 }
 
 ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ecs_storage_kind_t kind) {
@@ -90,6 +91,7 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   if (world->in_tick) {
     return ecs__fail(world, ECS_ERR_BUSY, "component '%s' cannot change storage during a tick", r->name);
   }
+  kind = ecs__storage_resolve(world, kind);
   const ecs_storage_vtable_t *vt = ecs__storage_kind(world, kind);
   if (!vt) {
     return ecs__fail(world, ECS_ERR_UNSUPPORTED, "storage kind %d is not available", (int)kind);

@@ -133,6 +133,13 @@ static ecs_status_t world_desc_resolve(const ecs_world_desc_t *desc, ecs_world_d
   if ((unsigned)d.log_level > (unsigned)ECS_LOG_OFF) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
+  if (d.default_storage == (int32_t)ECS_STORAGE_DEFAULT) {
+    d.default_storage = (int32_t)ECS_STORAGE_ARCHETYPE;
+  }
+  if (d.default_storage != (int32_t)ECS_STORAGE_ARCHETYPE && d.default_storage != (int32_t)ECS_STORAGE_DENSE &&
+      d.default_storage != (int32_t)ECS_STORAGE_SPARSE) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
   *out = d;
   return ECS_OK;
 }
@@ -156,6 +163,7 @@ ecs_status_t ecs_world_create(const ecs_world_desc_t *desc, ecs_world_t **out) {
   w->log = d.log;
   w->log_user = d.log_user;
   w->log_level = d.log_level;
+  w->default_storage = (ecs_storage_kind_t)d.default_storage;
 
   uint32_t cap = d.initial_entities < 16 ? 16 : d.initial_entities;
   if (!ecs__grow(&w->alloc, (void **)&w->records, sizeof *w->records, &w->record_cap, cap, cap)) {

@@ -91,7 +91,7 @@ static void test_exposition(void **state) {
   }
   const char *expect[] = {
       "ecs_entities_alive 108\n", /* 100 + 1 + 7 created by the system */
-      "ecs_component_entities{component=\"pos_t\",storage=\"dense\"} 100\n",
+      "ecs_component_entities{component=\"pos_t\",storage=\"archetype\"} 100\n",
       "ecs_component_entities{component=\"odd\\\"name\",storage=\"sparse\"} 1\n",
       "ecs_ticks_total{scheduler=\"0\"} 7\n",
       "ecs_commands_applied_total{scheduler=\"0\"} 7\n",

@@ -246,7 +246,7 @@ static void pack_members(const model_t *m) {
 
 /* A model over a fresh world with default options. */
 static void model_new(model_t *m) {
-  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.default_storage = ECS_STORAGE_DENSE});
   assert_non_null(w);
   model_init(m, w);
 }
@@ -462,7 +462,8 @@ static void snapshot_load_keeps_the_pack(void **state) {
 static void packing_out_of_memory_changes_nothing(void **state) {
   (void)state;
   failing_t f = {0, SIZE_MAX};
-  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.allocator = failing_allocator(&f)});
+  ecs_world_t *w =
+      ecs_world_new(&(ecs_world_desc_t){.allocator = failing_allocator(&f), .default_storage = ECS_STORAGE_DENSE});
   assert_non_null(w);
   model_t m;
   model_init(&m, w);

@@ -29,7 +29,7 @@ static bool fixture_has(int i, int k) {
 }
 
 static void fixture_init(fixture_t *f) {
-  f->w = ecs_world_new(NULL);
+  f->w = ecs_world_new(&(ecs_world_desc_t){.default_storage = ECS_STORAGE_DENSE});
   assert_non_null(f->w);
   const char *names[NCOMP] = {"A", "B", "C", "T"};
   for (int k = 0; k < NCOMP; ++k) {
@@ -133,7 +133,7 @@ static void test_term_semantics(void **state) {
 
 static void test_drives_from_smallest(void **state) {
   (void)state;
-  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.default_storage = ECS_STORAGE_DENSE});
   ecs_component_t a = ecs_component_register_type(w, "A", sizeof(int32_t), 0);
   ecs_component_t b = ecs_component_register_type(w, "B", sizeof(int64_t), 0);
   ecs_entity_t ents[1000];

@@ -141,6 +141,39 @@ static void test_invalid_desc_rejected(void **state) {
 
 /* ---- the allocator is used for everything and balanced -------------------- */
 
+/* ECS_STORAGE_DEFAULT means the world's default storage: ARCHETYPE unless
+ * the world names another built-in kind; anything else is refused. */
+static void test_default_storage(void **state) {
+  (void)state;
+  const struct {
+    int32_t given;
+    ecs_storage_kind_t got;
+  } ok[] = {{0, ECS_STORAGE_ARCHETYPE},
+            {ECS_STORAGE_ARCHETYPE, ECS_STORAGE_ARCHETYPE},
+            {ECS_STORAGE_DENSE, ECS_STORAGE_DENSE},
+            {ECS_STORAGE_SPARSE, ECS_STORAGE_SPARSE}};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; ++i) {
+    ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.default_storage = ok[i].given});
+    assert_non_null(w);
+    ecs_component_t a = ecs_component_register_type(w, "a", 4, 0);
+    ecs_component_t b =
+        ecs_component_register(w, &(ecs_component_desc_t){.name = "b", .size = 4, .storage = ECS_STORAGE_DENSE});
+    assert_int_equal(ecs_component_storage(w, a), ok[i].got);
+    assert_int_equal(ecs_component_storage(w, b), ECS_STORAGE_DENSE);
+    /* registering again with the default is the same registration */
+    assert_int_equal(ecs_component_register_type(w, "a", 4, 0), a);
+    assert_int_equal(ecs_component_set_storage(w, b, ECS_STORAGE_DEFAULT), ECS_OK);
+    assert_int_equal(ecs_component_storage(w, b), ok[i].got);
+    ecs_world_free(w);
+  }
+  const int32_t bad[] = {-1, 4, ECS_STORAGE_CUSTOM_BASE, 99};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    ecs_world_t *w = NULL;
+    assert_int_equal(ecs_world_create(&(ecs_world_desc_t){.default_storage = bad[i]}, &w), ECS_ERR_INVALID_ARGUMENT);
+    assert_null(w);
+  }
+}
+
 static void test_counting_allocator_balanced(void **state) {
   (void)state;
   counting_alloc_t ca = {.fail_at = SIZE_MAX};
@@ -511,6 +544,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_with_and_without_desc),
       cmocka_unit_test(test_invalid_desc_rejected),
+      cmocka_unit_test(test_default_storage),
       cmocka_unit_test(test_counting_allocator_balanced),
       cmocka_unit_test(test_allocation_failure_sweep),
       cmocka_unit_test(test_log_fn_receives_errors),

@@ -1,5 +1,5 @@
-/* hello: the smallest libecs program. Registers two components, packs them,
- * creates a few entities, moves them with a query and prints the result. */
+/* hello: the smallest libecs program. Registers two components, creates a
+ * few entities, moves them with a query and prints the result. */
 #include <ecs.h>
 
 #include <stdio.h>
@@ -20,13 +20,6 @@ int main(void) {
   }
   ecs_component_t pos = ECS_COMPONENT(world, Position);
   ecs_component_t vel = ECS_COMPONENT(world, Velocity);
-  /* packed: entities with both sit first in both arrays, in one order, so
-   * the query below gets a contiguous array per term (docs/storages.md) */
-  if (ecs_component_pack(world, (ecs_component_t[]){pos, vel}, 2) != ECS_OK) {
-    fprintf(stderr, "cannot pack: %s\n", ecs_last_error(world));
-    ecs_world_free(world);
-    return 1;
-  }
 
   for (int i = 0; i < 3; ++i) {
     ecs_entity_t e = ecs_entity_create(world);
@@ -40,14 +33,13 @@ int main(void) {
                                             .terms = {{pos, ECS_ACCESS_WRITE}, {vel, ECS_ACCESS_READ}},
                                         });
   int moved = 0;
+  /* The default storage keeps entities with the same components in one
+   * table, a column per component: each chunk hands out one array per
+   * term, and the loop is a plain loop over arrays (docs/storages.md). */
   ecs_iter_t it = ecs_query_iter(q);
   while (ecs_iter_next(&it)) {
     Position *p = ecs_field(&it, 0);
     const Velocity *v = ecs_field(&it, 1);
-    if (!p || !v) { /* not packed (or another layout): ecs_field_at() always works */
-      fprintf(stderr, "expected contiguous columns\n");
-      break;
-    }
     for (int32_t row = 0; row < it.count; ++row) {
       p[row].x += v[row].dx;
       p[row].y += v[row].dy;

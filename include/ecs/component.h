@@ -20,11 +20,15 @@ typedef uint32_t ecs_component_t;
 
 /** How a component's values are stored. Values at or above
  *  ECS_STORAGE_CUSTOM_BASE are kinds a host registered with
- *  ecs_storage_register() (see storage.h). */
+ *  ecs_storage_register() (see storage.h). docs/storages.md compares them;
+ *  docs/adr/0003-default-storage.md says why ARCHETYPE is the default. */
 typedef enum ecs_storage_kind_t {
-  ECS_STORAGE_DENSE = 0,     /**< packed sparse set: fast iteration and add/remove (default) */
+  /** The world's default (ecs_world_desc_t.default_storage): ARCHETYPE
+   *  unless the world says otherwise. Never a component's own kind. */
+  ECS_STORAGE_DEFAULT = 0,
   ECS_STORAGE_SPARSE = 1,    /**< hash map keyed by entity: memory only for holders */
-  ECS_STORAGE_ARCHETYPE = 2, /**< tables per component set: contiguous multi-component iteration */
+  ECS_STORAGE_ARCHETYPE = 2, /**< tables per component set: every query field is an array */
+  ECS_STORAGE_DENSE = 3,     /**< sparse set per component: cheap add/remove; arrays only for one term or a pack */
   ECS_STORAGE_CUSTOM_BASE = 16,
   ECS__STORAGE_FORCE_U32 = 0x7fffffff
 } ecs_storage_kind_t;
@@ -80,7 +84,7 @@ typedef struct ecs_component_desc_t {
   const char *name;           /**< required, unique per world; copied */
   size_t size;                /**< bytes per value; 0 makes a tag (presence only) */
   size_t alignment;           /**< power of two <= 4096; 0: derived from size (max 16) */
-  ecs_storage_kind_t storage; /**< default ECS_STORAGE_DENSE */
+  ecs_storage_kind_t storage; /**< default ECS_STORAGE_DEFAULT: the world's default (ARCHETYPE) */
   ecs_type_hooks_t hooks;
   uint32_t flags; /**< ECS_COMPONENT_* bits */
   /* snapshots (snapshot.h); the hooks get hooks.user */

@@ -136,8 +136,8 @@ ECS_API ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component
  *  may be in progress. */
 ECS_API ecs_status_t ecs_component_pack(ecs_world_t *world, const ecs_component_t *components, int32_t count);
 
-/** Storage kind of component @p c (ECS_STORAGE_DENSE for unknown ids and a
- *  NULL world). Thread-safety: as ecs_component_lookup(). */
+/** Storage kind of component @p c, never ECS_STORAGE_DEFAULT for a
+ *  registered one (ECS_STORAGE_DEFAULT for unknown ids and a NULL world). Thread-safety: as ecs_component_lookup(). */
 ECS_API ecs_storage_kind_t ecs_component_storage(const ecs_world_t *world, ecs_component_t c);
 
 /** Bytes held by component @p c's storage (0 for unknown ids and a NULL

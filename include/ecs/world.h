@@ -36,19 +36,24 @@ typedef struct ecs_world_desc_t {
   void *log_user;            /**< passed to @ref log */
   ecs_log_level_t log_level; /**< minimum level; ECS_LOG_DEFAULT (0) means WARN */
   uint32_t initial_entities; /**< capacity hint for the entity registry */
+  /** Storage of components registered with ECS_STORAGE_DEFAULT (and by
+   *  ECS_COMPONENT), an ecs_storage_kind_t (component.h):
+   *  ECS_STORAGE_ARCHETYPE when 0, else a built-in kind (ECS_STORAGE_DENSE,
+   *  ECS_STORAGE_SPARSE). */
+  int32_t default_storage;
 } ecs_world_desc_t;
 
 /** Creates a world. @p desc may be NULL (all defaults).
  *  Ownership: the caller owns the world; free it with ecs_world_free().
  *  Errors: returns NULL when @p desc is invalid (an allocator given in part,
- *          a log level out of range) or memory runs out; use
+ *          a log level or default storage out of range) or memory runs out; use
  *          ecs_world_create() to learn which.
  *  Thread-safety: any thread; the calling thread becomes the owner. */
 ECS_API ecs_world_t *ecs_world_new(const ecs_world_desc_t *desc);
 
 /** Like ecs_world_new() but reports why creation failed.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (out is NULL, partial allocator, log
- *          level out of range),
+ *          level or default storage out of range),
  *          ECS_ERR_NO_MEMORY. On failure *out is set to NULL.
  *  Thread-safety: any thread. */
 ECS_API ecs_status_t ecs_world_create(const ecs_world_desc_t *desc, ecs_world_t **out);

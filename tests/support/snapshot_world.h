@@ -117,7 +117,8 @@ static inline void fx_register(fx_t *f) {
   f->frozen = reg(w, "frozen", 0, 0, ECS_STORAGE_DENSE);
   f->marked = reg(w, "marked", 0, 0, ECS_STORAGE_ARCHETYPE);
   f->handle = ecs_component_register(
-      w, &(ecs_component_desc_t){.name = "handle", .size = sizeof(void *), .flags = ECS_COMPONENT_TRANSIENT});
+      w, &(ecs_component_desc_t){
+             .name = "handle", .size = sizeof(void *), .storage = ECS_STORAGE_DENSE, .flags = ECS_COMPONENT_TRANSIENT});
   f->clock = ECS_COMPONENT(w, sim_clock_t);
   assert_true(f->pos && f->vel && f->health && f->wide && f->name && f->frozen && f->marked && f->handle && f->clock);
 }
