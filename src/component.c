@@ -222,17 +222,30 @@ static ecs_status_t op_check(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, 
   return ECS_OK;
 }
 
-/* Inserts storage for e and constructs the value unless the caller is about
- * to fill it. */
-static void *component_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, bool construct) {
+/* e's value of c, inserted when absent (*added tells) and then constructed
+ * unless the caller fills it. One lookup on the default storage, get then
+ * insert on the others. NULL when out of memory (nothing changed). */
+static void *component_ensure(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, bool construct, bool *added) {
   if (c->changed_at && ecs__track_reserve(w, c, ECS_ENTITY_INDEX(e)) != ECS_OK) {
     ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add component '%s'", c->name);
     return NULL;
   }
-  void *v = c->vt->insert(c->storage, e);
+  void *v;
+  if (c->kind == ECS_STORAGE_ARCHETYPE) {
+    v = ecs__arch_ensure(c->storage, e, added);
+  } else {
+    v = c->vt->get(c->storage, e);
+    *added = v == NULL;
+    if (!v) {
+      v = c->vt->insert(c->storage, e);
+    }
+  }
   if (!v) {
     ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot add component '%s'", c->name);
     return NULL;
+  }
+  if (!*added) {
+    return v;
   }
   if (construct && c->size > 0) {
     if (c->hooks.ctor) {
@@ -308,29 +321,25 @@ ecs_status_t ecs__track_enable(ecs_world_t *w, ecs__component_t *c) {
 }
 
 ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
-  if (c->vt->get(c->storage, e)) {
-    return ECS_OK;
-  }
-  void *v = component_insert(w, c, e, true);
+  bool added;
+  void *v = component_ensure(w, c, e, true, &added);
   if (!v) {
     return ECS_ERR_NO_MEMORY;
   }
-  ecs__observe(w, c, e, ECS_ON_ADD, v);
+  if (added) {
+    ecs__observe(w, c, e, ECS_ON_ADD, v);
+  }
   return ECS_OK;
 }
 
 /* Makes room for a new value of e: destructs the old one, or inserts
  * (*added tells which). */
 static void *component_prepare_write(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, bool *added) {
-  void *v = c->vt->get(c->storage, e);
-  *added = v == NULL;
-  if (v) {
-    if (c->size > 0 && c->hooks.dtor) {
-      c->hooks.dtor(v, 1, c->hooks.user);
-    }
-    return v;
+  void *v = component_ensure(w, c, e, false, added);
+  if (v && !*added && c->size > 0 && c->hooks.dtor) {
+    c->hooks.dtor(v, 1, c->hooks.user);
   }
-  return component_insert(w, c, e, false);
+  return v;
 }
 
 /* Observers of a write that is complete: ON_ADD first when it added. The
@@ -363,6 +372,9 @@ ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, 
 }
 
 ecs_status_t ecs__remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
+  if (c->kind == ECS_STORAGE_ARCHETYPE && c->observer_count == 0) {
+    return ecs__arch_remove_if(c->storage, e); /* one lookup: no value for an observer to see */
+  }
   void *v = c->vt->get(c->storage, e);
   if (!v) {
     return ECS_OK;

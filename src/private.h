@@ -154,6 +154,10 @@ bool ecs__grow(const ecs_allocator_t *a, void **arr, size_t elem, uint32_t *cap,
 /* Memory aligned to align (any power of two), freed with ecs__aligned_free. */
 void *ecs__aligned_alloc(const ecs_allocator_t *a, size_t size, size_t align);
 void ecs__aligned_free(const ecs_allocator_t *a, void *ptr, size_t size, size_t align);
+/* Resizes a block of ecs__aligned_alloc (ptr may be NULL) keeping its first
+ * min(old_size, new_size) bytes, moved as bytes; NULL when out of memory
+ * (the old block is then unchanged). */
+void *ecs__aligned_realloc(const ecs_allocator_t *a, void *ptr, size_t old_size, size_t new_size, size_t align);
 
 char *ecs__strdup(ecs_world_t *w, const char *s);
 void ecs__strfree(ecs_world_t *w, char *s); /* NULL is a no-op */

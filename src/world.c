@@ -104,6 +104,32 @@ void *ecs__aligned_alloc(const ecs_allocator_t *a, size_t size, size_t align) {
   return aligned;
 }
 
+void *ecs__aligned_realloc(const ecs_allocator_t *a, void *ptr, size_t old_size, size_t new_size, size_t align) {
+  if (!ptr) {
+    return ecs__aligned_alloc(a, new_size, align);
+  }
+  if (align < sizeof(void *)) {
+    align = sizeof(void *);
+  }
+  if (new_size > SIZE_MAX - align - sizeof(void *)) {
+    return NULL;
+  }
+  char *raw;
+  memcpy(&raw, (char *)ptr - sizeof(void *), sizeof raw);
+  size_t old_off = (size_t)((char *)ptr - raw);
+  char *fresh = a->realloc(a->user, raw, old_size + align + sizeof(void *), new_size + align + sizeof(void *));
+  if (!fresh) {
+    return NULL;
+  }
+  uintptr_t base = (uintptr_t)(fresh + sizeof(void *));
+  char *aligned = fresh + sizeof(void *) + ((align - (base & (align - 1))) & (align - 1));
+  if ((size_t)(aligned - fresh) != old_off) { /* the block moved to another alignment: shift the bytes */
+    memmove(aligned, fresh + old_off, old_size < new_size ? old_size : new_size);
+  }
+  memcpy(aligned - sizeof(void *), &fresh, sizeof fresh);
+  return aligned;
+}
+
 void ecs__aligned_free(const ecs_allocator_t *a, void *ptr, size_t size, size_t align) {
   if (!ptr) {
     return;

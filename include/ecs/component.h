@@ -177,6 +177,41 @@ ECS_API ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t
  *  place (no observers run; it counts as a write for ECS_CHANGED()). */
 ECS_API ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value);
 
+/** Most components in one ecs_bulk_create() call. */
+#define ECS_BULK_MAX_COMPONENTS 32
+
+/** What ecs_bulk_create() makes: @ref count entities, each with every
+ *  component of @ref components. Zero-initialise, then set what you need. */
+typedef struct ecs_bulk_desc_t {
+  size_t count;                                          /**< entities to create (0: nothing) */
+  ecs_component_t components[ECS_BULK_MAX_COMPONENTS];   /**< ends at the first 0; each once */
+  /** Per component, NULL (values constructed: ctor hook or zeroes) or an
+   *  array of @ref count values, copied (copy hook or memcpy); unused for
+   *  tags. The arrays stay the caller's. */
+  const void *values[ECS_BULK_MAX_COMPONENTS];
+} ecs_bulk_desc_t;
+
+/** Creates desc->count entities with desc->components in one step: the
+ *  same handles, values and iteration order as a loop of
+ *  ecs_entity_create() and one ecs_set() per component, but each entity is
+ *  placed once, straight in its final table (ARCHETYPE components: the
+ *  values are copied column by column), and every allocation is made up
+ *  front. All or nothing: on any error no entity was created and no value
+ *  changed (a table created for the set of components may remain, empty).
+ *  Observers run after every entity is placed, in the loop's order (entity
+ *  by entity, ECS_ON_ADD then ECS_ON_SET per component in desc order).
+ *  @p out receives the handles (may be NULL when count is 0 or the handles
+ *  are not needed: then pass NULL).
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world or desc, a component twice
+ *          or more than ECS_BULK_MAX_COMPONENTS, values for a component of
+ *          size 0 are ignored), ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_BUSY
+ *          (during a tick), ECS_ERR_LIMIT (too many entities),
+ *          ECS_ERR_NO_MEMORY, a host storage's error; observer errors as
+ *          ecs_add() (the entities then exist).
+ *  Thread-safety: owner thread, outside a tick (a system uses
+ *  ecs_cmd_bulk_create()). */
+ECS_API ecs_status_t ecs_bulk_create(ecs_world_t *world, const ecs_bulk_desc_t *desc, ecs_entity_t *out);
+
 /** Removes component @p c from @p e: ECS_ON_REMOVE observers run, then its
  *  dtor hook. Removing a component the entity does not have changes nothing
  *  and returns ECS_OK. Pointers to the value are invalid afterwards.

@@ -32,6 +32,7 @@ typedef struct arch_table_t {
   ecs_entity_t *entities;
   uint32_t count;
   uint32_t ent_cap;
+  uint32_t cap;       /* rows every array has room for: the least of ent_cap and the columns' */
   arch_edge_t *edges; /* cached add and remove transitions */
   uint32_t edge_count;
   uint32_t edge_cap;
@@ -49,10 +50,12 @@ typedef struct arch_comp_t {
   uint32_t table_cap;
 } arch_comp_t;
 
+/* Where an entity's row is. The world checks a handle before any call
+ * here, and a row is dropped when its entity is destroyed, so a slot's
+ * record always belongs to its live entity: no handle is kept. */
 typedef struct arch_record_t {
   uint32_t table; /* index + 1; 0: no archetype component */
   uint32_t row;
-  ecs_entity_t entity; /* the handle placed, generation included */
 } arch_record_t;
 
 struct ecs__arch_set_t {
@@ -146,7 +149,7 @@ static arch_record_t *record_of(const ecs__arch_set_t *s, ecs_entity_t e) {
     return NULL;
   }
   arch_record_t *r = &s->records[idx];
-  return r->table != 0 && r->entity == e ? r : NULL;
+  return r->table != 0 ? r : NULL;
 }
 
 /* Creates the table for ids (sorted, n entries); every id must be a live
@@ -246,35 +249,67 @@ static uint32_t table_step(ecs__arch_set_t *s, uint32_t from, ecs_component_t c,
   return to;
 }
 
-/* Room for `extra` more rows in table t. */
-static bool table_reserve_n(ecs__arch_set_t *s, arch_table_t *t, uint32_t extra) {
-  uint32_t need = t->count + extra;
-  if (!ecs__grow(s->alloc, (void **)&t->entities, sizeof *t->entities, &t->ent_cap, need, 16)) {
+/* Grows one column of table t to hold cap values. Plain values are
+ * reallocated (a large block may then grow in place, without a second copy
+ * in memory); values with a move hook are moved into a new block. */
+static bool column_grow(ecs__arch_set_t *s, arch_table_t *t, uint32_t i, uint32_t cap) {
+  arch_column_t *col = &t->cols[i];
+  size_t old_bytes = (size_t)col->cap * col->stride;
+  size_t new_bytes = (size_t)cap * col->stride;
+  char *data;
+  if (!col->move) {
+    data = ecs__aligned_realloc(s->alloc, col->data, old_bytes, new_bytes, col->align);
+  } else {
+    data = ecs__aligned_alloc(s->alloc, new_bytes, col->align);
+    if (data) {
+      ecs__relocate(&s->comps[t->ids[i]]->p, data, col->data, t->count);
+      ecs__aligned_free(s->alloc, col->data, old_bytes, col->align);
+    }
+  }
+  if (!data) {
     return false;
   }
-  for (uint32_t i = 0; i < t->type_count; ++i) {
-    arch_column_t *col = &t->cols[i];
-    if (col->stride == 0 || need <= col->cap) {
-      continue;
-    }
-    uint32_t cap = col->cap ? col->cap * 2 : 16;
-    while (cap < need) {
-      cap *= 2;
-    }
-    char *data = ecs__aligned_alloc(s->alloc, (size_t)cap * col->stride, col->align);
-    if (!data) {
-      return false; /* columns already grown keep their larger capacity */
-    }
-    ecs__relocate(&s->comps[t->ids[i]]->p, data, col->data, t->count);
-    ecs__aligned_free(s->alloc, col->data, (size_t)col->cap * col->stride, col->align);
-    col->data = data;
-    col->cap = cap;
-  }
+  col->data = data;
+  col->cap = cap;
   return true;
 }
 
-static bool table_reserve(ecs__arch_set_t *s, arch_table_t *t) {
-  return table_reserve_n(s, t, 1);
+/* Room for `extra` more rows in table t. */
+static bool table_reserve_n(ecs__arch_set_t *s, arch_table_t *t, uint32_t extra) {
+  if (extra > UINT32_MAX - t->count) {
+    return false;
+  }
+  uint32_t need = t->count + extra;
+  if (need <= t->cap) {
+    return true;
+  }
+  uint32_t cap = t->cap ? t->cap : 8;
+  while (cap < need) {
+    cap = cap > UINT32_MAX / 2 ? need : cap * 2;
+  }
+  /* each array grows on its own: after a failure the ones already grown
+   * keep (and record) their larger capacity, and t->cap stays the least */
+  if (t->ent_cap < cap) {
+    ecs_entity_t *ents = t->entities ? s->alloc->realloc(s->alloc->user, t->entities, (size_t)t->ent_cap * sizeof *ents,
+                                                         (size_t)cap * sizeof *ents)
+                                     : a_alloc(s, (size_t)cap * sizeof *ents);
+    if (!ents) {
+      return false;
+    }
+    t->entities = ents;
+    t->ent_cap = cap;
+  }
+  for (uint32_t i = 0; i < t->type_count; ++i) {
+    if (t->cols[i].stride != 0 && t->cols[i].cap < cap && !column_grow(s, t, i, cap)) {
+      return false;
+    }
+  }
+  t->cap = cap;
+  return true;
+}
+
+static inline bool table_reserve(ecs__arch_set_t *s, arch_table_t *t) {
+  return ECS_LIKELY(t->count < t->cap) || table_reserve_n(s, t, 1);
 }
 
 /* A row's value in a column; NULL in a tag column (no data: no arithmetic
@@ -354,7 +389,6 @@ static void table_move(ecs__arch_set_t *s, ecs_entity_t e, uint32_t from, uint32
   if (to != 0) {
     r->table = to + 1;
     r->row = b->count - 1;
-    r->entity = e;
   } else {
     r->table = 0;
   }
@@ -450,18 +484,24 @@ static void arch_destroy(void *state) {
   a_free(s, c, sizeof *c);
 }
 
-static void *arch_insert(void *state, ecs_entity_t e) {
-  arch_comp_t *c = state;
-  ecs__arch_set_t *s = c->set;
-  uint32_t idx = ECS_ENTITY_INDEX(e);
-  if (idx >= s->record_cap) {
-    uint32_t old = s->record_cap;
-    if (!ecs__grow(s->alloc, (void **)&s->records, sizeof *s->records, &s->record_cap, (size_t)idx + 1, 64)) {
-      return NULL;
-    }
-    memset(s->records + old, 0, (size_t)(s->record_cap - old) * sizeof *s->records);
+/* The records cover slot idx (new ones zero: no row). */
+static bool records_reserve(ecs__arch_set_t *s, uint32_t idx) {
+  if (ECS_LIKELY(idx < s->record_cap)) {
+    return true;
   }
-  arch_record_t *r = record_of(s, e);
+  uint32_t old = s->record_cap;
+  if (!ecs__grow(s->alloc, (void **)&s->records, sizeof *s->records, &s->record_cap, (size_t)idx + 1, 64)) {
+    return false;
+  }
+  memset(s->records + old, 0, (size_t)(s->record_cap - old) * sizeof *s->records);
+  return true;
+}
+
+/* Gives e, which lacks c, a row in the table with c; the new value stays
+ * uninitialised. Returns its cell (the table for a tag), NULL when out of
+ * memory (nothing changed). */
+static void *arch_add(arch_comp_t *c, ecs_entity_t e, arch_record_t *r) {
+  ecs__arch_set_t *s = c->set;
   uint32_t from = r ? r->table - 1 : 0;
   uint32_t row = r ? r->row : 0;
   uint32_t to = table_step(s, from, c->p.component, true);
@@ -471,8 +511,33 @@ static void *arch_insert(void *state, ecs_entity_t e) {
   table_move(s, e, from, row, to);
   c->count++;
   arch_table_t *t = s->tables[to];
-  int32_t col = column_of(t, c->p.component);
-  return c->p.stride ? cell(t, (uint32_t)col, t->count - 1) : (void *)t;
+  return c->p.stride ? cell(t, (uint32_t)column_of(t, c->p.component), t->count - 1) : (void *)t;
+}
+
+static void *arch_insert(void *state, ecs_entity_t e) {
+  arch_comp_t *c = state;
+  if (!records_reserve(c->set, ECS_ENTITY_INDEX(e))) {
+    return NULL;
+  }
+  return arch_add(c, e, record_of(c->set, e));
+}
+
+void *ecs__arch_ensure(void *state, ecs_entity_t e, bool *added) {
+  arch_comp_t *c = state;
+  ecs__arch_set_t *s = c->set;
+  *added = false;
+  arch_record_t *r = record_of(s, e);
+  if (r) {
+    arch_table_t *t = s->tables[r->table - 1];
+    int32_t col = column_of(t, c->p.component);
+    if (col >= 0) {
+      return c->p.stride ? cell(t, (uint32_t)col, r->row) : (void *)t;
+    }
+  } else if (!records_reserve(s, ECS_ENTITY_INDEX(e))) {
+    return NULL;
+  }
+  *added = true;
+  return arch_add(c, e, r);
 }
 
 static ecs_status_t arch_remove(void *state, ecs_entity_t e) {
@@ -494,6 +559,15 @@ static ecs_status_t arch_remove(void *state, ecs_entity_t e) {
   table_move(s, e, from, r->row, to);
   c->count--;
   return ECS_OK;
+}
+
+ecs_status_t ecs__arch_remove_if(void *state, ecs_entity_t e) {
+  arch_comp_t *c = state;
+  arch_record_t *r = record_of(c->set, e);
+  if (!r || column_of(c->set->tables[r->table - 1], c->p.component) < 0) {
+    return ECS_OK;
+  }
+  return arch_remove(state, e);
 }
 
 bool ecs__arch_prepare_leave(void *state) {
@@ -662,6 +736,39 @@ uint32_t ecs__arch_table_ensure(ecs__arch_set_t *s, const ecs_component_t *ids, 
   return found ? found->index : table_create(s, ids, n);
 }
 
+bool ecs__arch_bulk_reserve(ecs__arch_set_t *s, uint32_t t, size_t count, uint32_t max_index) {
+  if (count > UINT32_MAX) {
+    return false;
+  }
+  return records_reserve(s, max_index) && (t == 0 || table_reserve_n(s, s->tables[t], (uint32_t)count));
+}
+
+uint32_t ecs__arch_bulk_place(ecs__arch_set_t *s, uint32_t t, const ecs_entity_t *entities, size_t count) {
+  arch_table_t *tab = s->tables[t];
+  uint32_t first = tab->count;
+  ECS_ASSERT(first + count <= tab->cap);
+  memcpy(tab->entities + first, entities, count * sizeof *entities);
+  for (size_t i = 0; i < count; ++i) {
+    s->records[ECS_ENTITY_INDEX(entities[i])] = (arch_record_t){t + 1, first + (uint32_t)i};
+  }
+  tab->count += (uint32_t)count;
+  for (uint32_t i = 0; i < tab->type_count; ++i) {
+    s->comps[tab->ids[i]]->count += count;
+  }
+  return first;
+}
+
+void ecs__arch_bulk_unplace(ecs__arch_set_t *s, uint32_t t, size_t count) {
+  arch_table_t *tab = s->tables[t];
+  for (size_t i = tab->count - count; i < tab->count; ++i) {
+    s->records[ECS_ENTITY_INDEX(tab->entities[i])].table = 0;
+  }
+  tab->count -= (uint32_t)count;
+  for (uint32_t i = 0; i < tab->type_count; ++i) {
+    s->comps[tab->ids[i]]->count -= count;
+  }
+}
+
 bool ecs__arch_place(ecs__arch_set_t *s, ecs_entity_t e, uint32_t t) {
   if (t == 0) {
     return true; /* the empty type holds no rows */
@@ -679,7 +786,7 @@ bool ecs__arch_place(ecs__arch_set_t *s, ecs_entity_t e, uint32_t t) {
     return false;
   }
   tab->entities[tab->count] = e;
-  s->records[idx] = (arch_record_t){t + 1, tab->count, e};
+  s->records[idx] = (arch_record_t){t + 1, tab->count};
   tab->count++;
   for (uint32_t i = 0; i < tab->type_count; ++i) {
     ecs_component_t c = tab->ids[i];

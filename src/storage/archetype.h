@@ -16,6 +16,12 @@ void ecs__arch_set_closing(ecs__arch_set_t *s);
 /* Destructs every archetype value of e and removes its row (entity destroy). */
 void ecs__arch_drop(ecs__arch_set_t *s, ecs_entity_t e);
 const ecs_storage_vtable_t *ecs__arch_vtable(void);
+/* The world's one-lookup paths: e's value of the component instance
+ * `state`, given a new (uninitialised) row when absent (*added tells; NULL
+ * when out of memory); and its removal when present (the value destructed;
+ * ECS_OK when absent). */
+void *ecs__arch_ensure(void *state, ecs_entity_t e, bool *added);
+ecs_status_t ecs__arch_remove_if(void *state, ecs_entity_t e);
 /* Creates and reserves every table the holders of the component instance
  * `state` move to when it leaves archetype storage, so that destroying the
  * instance then needs no memory. False when out of memory (harmless: only
@@ -41,6 +47,15 @@ uint32_t ecs__arch_table_ensure(ecs__arch_set_t *s, const ecs_component_t *ids, 
 /* Appends e, which has no row in s, as the last row of table t; its values
  * stay uninitialised. False when out of memory (nothing changed). */
 bool ecs__arch_place(ecs__arch_set_t *s, ecs_entity_t e, uint32_t t);
+/* Bulk creation: room for `count` more rows in table t and records up to
+ * slot max_index (false when out of memory; only capacity was added), then
+ * the rows appended (values uninitialised; cannot fail after a reserve).
+ * Returns the first new row. */
+bool ecs__arch_bulk_reserve(ecs__arch_set_t *s, uint32_t t, size_t count, uint32_t max_index);
+uint32_t ecs__arch_bulk_place(ecs__arch_set_t *s, uint32_t t, const ecs_entity_t *entities, size_t count);
+/* Drops the last `count` rows of table t (values already destructed). */
+void ecs__arch_bulk_unplace(ecs__arch_set_t *s, uint32_t t, size_t count);
+
 /* The sorted component ids of table t; returns their count. */
 uint32_t ecs__arch_table_type(const ecs__arch_set_t *s, uint32_t t, const ecs_component_t **ids);
 
