@@ -300,6 +300,66 @@ static void count_failure(ecs_cmd_stats_t *s, ecs_status_t st) {
   }
 }
 
+/* A command that may join a run: an add or set of an ARCHETYPE component
+ * without observers (nothing can watch the order within the run). */
+static bool runnable(const ecs_world_t *w, const cmd_t *cmd) {
+  if (cmd->kind != CMD_ADD && cmd->kind != CMD_SET) {
+    return false;
+  }
+  const ecs__component_t *c = ecs__component_get(w, cmd->component);
+  return c->kind == ECS_STORAGE_ARCHETYPE && c->observer_count == 0;
+}
+
+/* Applies commands [i, end) of one live entity, all runnable, with one row
+ * move: what applying them one by one gives (values, change ticks, tables),
+ * without the moves in between. False when out of memory: nothing was
+ * applied, the caller applies them one by one. */
+static bool apply_run(ecs_cmd_buffer_t *b, uint32_t i, uint32_t end, ecs_entity_t e, ecs_cmd_stats_t *s) {
+  ecs_world_t *w = b->world;
+  ecs__component_t *comps[ECS__RUN_MAX] = {0};
+  void *cells[ECS__RUN_MAX];
+  bool added[ECS__RUN_MAX];
+  uint32_t n = end - i;
+  for (uint32_t k = 0; k < n; ++k) {
+    comps[k] = ecs__component_get(w, b->cmds[i + k].component);
+  }
+  if (!ecs__ensure_run(w, e, comps, n, cells, added)) {
+    return false;
+  }
+  uint64_t tick = 0;
+  for (uint32_t k = 0; k < n; ++k) {
+    const cmd_t *cmd = &b->cmds[i + k];
+    ecs__component_t *c = comps[k];
+    bool fresh = added[k]; /* false for a component named again: the earlier command constructed it */
+    if (cmd->kind == CMD_ADD) {
+      if (fresh && c->size > 0) {
+        if (c->hooks.ctor) {
+          c->hooks.ctor(cells[k], 1, c->hooks.user);
+        } else {
+          memset(cells[k], 0, c->size);
+        }
+      }
+    } else {
+      if (!fresh && c->size > 0 && c->hooks.dtor) {
+        c->hooks.dtor(cells[k], 1, c->hooks.user);
+      }
+      if (c->size > 0) {
+        if (c->hooks.move) {
+          c->hooks.move(cells[k], cmd->value, 1, c->hooks.user);
+        } else {
+          memcpy(cells[k], cmd->value, c->size);
+        }
+      }
+      if (c->changed_at) {
+        tick = ecs__change_tick(w);
+        ecs__mark(c, e, tick, false);
+      }
+    }
+    s->applied++;
+  }
+  return true;
+}
+
 /* Applies one command; the entity has been resolved to a real handle. */
 static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_stats_t *s) {
   ecs_world_t *w = b->world;
@@ -374,6 +434,19 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
     if (ECS_ENTITY_IS_PROVISIONAL(e)) {
       /* recording checked the ordinal; a failed create leaves NULL here */
       e = map_ok ? b->resolved[prov_ordinal(e)] : ECS_ENTITY_NULL;
+    }
+    /* adds and sets of one entity in a row (a create and its sets, say)
+     * move its row once */
+    uint32_t end = i + 1;
+    if (runnable(w, cmd)) {
+      while (end < b->count && end - i < ECS__RUN_MAX && b->cmds[end].entity == cmd->entity &&
+             runnable(w, &b->cmds[end])) {
+        end++;
+      }
+    }
+    if (end - i > 1 && ecs__entity_alive(w, e) && apply_run(b, i, end, e, s)) {
+      i = end - 1;
+      continue;
     }
     apply_one(b, cmd, e, s);
   }

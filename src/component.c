@@ -320,6 +320,28 @@ ecs_status_t ecs__track_enable(ecs_world_t *w, ecs__component_t *c) {
   return ECS_OK;
 }
 
+bool ecs__ensure_run(ecs_world_t *w, ecs_entity_t e, ecs__component_t *const *comps, uint32_t n, void **cells,
+                     bool *added) {
+  void *states[ECS__RUN_MAX] = {0};
+  for (uint32_t k = 0; k < n; ++k) {
+    if (comps[k]->changed_at && ecs__track_reserve(w, comps[k], ECS_ENTITY_INDEX(e)) != ECS_OK) {
+      return false;
+    }
+    states[k] = comps[k]->storage;
+  }
+  if (!ecs__arch_ensure_n(states, n, e, cells, added)) {
+    return false;
+  }
+  uint64_t tick = 0;
+  for (uint32_t k = 0; k < n; ++k) {
+    if (added[k] && comps[k]->changed_at) {
+      tick = tick ? tick : ecs__change_tick(w);
+      ecs__mark(comps[k], e, tick, true);
+    }
+  }
+  return true;
+}
+
 ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
   bool added;
   void *v = component_ensure(w, c, e, true, &added);

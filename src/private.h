@@ -215,6 +215,12 @@ ecs_status_t ecs__add(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e);
 /* Moves the value at src into e's component (src is destroyed afterwards). */
 ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, void *src);
 ecs_status_t ecs__remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e);
+/* Command apply: n ARCHETYPE components without observers added to e in
+ * one row move (see ecs__arch_ensure_n; new values uninitialised, marked
+ * added for change detection). False when out of memory: nothing changed. */
+#define ECS__RUN_MAX 16u
+bool ecs__ensure_run(ecs_world_t *w, ecs_entity_t e, ecs__component_t *const *comps, uint32_t n, void **cells,
+                     bool *added);
 
 /* change detection */
 static inline uint64_t ecs__change_tick(ecs_world_t *w) {

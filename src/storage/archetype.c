@@ -561,6 +561,49 @@ static ecs_status_t arch_remove(void *state, ecs_entity_t e) {
   return ECS_OK;
 }
 
+bool ecs__arch_ensure_n(void *const *states, uint32_t n, ecs_entity_t e, void **cells, bool *added) {
+  const arch_comp_t *first = states[0];
+  ecs__arch_set_t *s = first->set;
+  if (!records_reserve(s, ECS_ENTITY_INDEX(e))) {
+    return false;
+  }
+  arch_record_t *r = record_of(s, e);
+  uint32_t from = r ? r->table - 1 : 0;
+  uint32_t row = r ? r->row : 0;
+  /* the table with every component: the same steps, and so the same
+   * tables created in the same order, as adding them one at a time */
+  uint32_t to = from;
+  for (uint32_t k = 0; k < n; ++k) {
+    const arch_comp_t *c = states[k];
+    if (column_of(s->tables[to], c->p.component) < 0) {
+      to = table_step(s, to, c->p.component, true);
+      if (to == UINT32_MAX) {
+        return false;
+      }
+    }
+  }
+  if (!table_reserve(s, s->tables[to])) {
+    return false;
+  }
+  const arch_table_t *src = s->tables[from];
+  if (to != from) {
+    table_move(s, e, from, row, to);
+    row = s->tables[to]->count - 1;
+  }
+  const arch_table_t *t = s->tables[to];
+  for (uint32_t k = 0; k < n; ++k) {
+    arch_comp_t *c = states[k];
+    bool fresh = to != from && column_of(src, c->p.component) < 0;
+    for (uint32_t j = 0; fresh && j < k; ++j) {
+      fresh = states[j] != states[k]; /* named twice: new the first time only */
+    }
+    added[k] = fresh;
+    c->count += fresh;
+    cells[k] = c->p.stride ? cell(t, (uint32_t)column_of(t, c->p.component), row) : (void *)t;
+  }
+  return true;
+}
+
 ecs_status_t ecs__arch_remove_if(void *state, ecs_entity_t e) {
   arch_comp_t *c = state;
   arch_record_t *r = record_of(c->set, e);

@@ -22,6 +22,11 @@ const ecs_storage_vtable_t *ecs__arch_vtable(void);
  * ECS_OK when absent). */
 void *ecs__arch_ensure(void *state, ecs_entity_t e, bool *added);
 ecs_status_t ecs__arch_remove_if(void *state, ecs_entity_t e);
+/* Several components of one entity at once (component instances states[],
+ * a name may repeat): one row move to the table with all of them. cells[k]
+ * is component k's value (the table for a tag), added[k] whether it is new
+ * (uninitialised). False when out of memory (nothing changed). */
+bool ecs__arch_ensure_n(void *const *states, uint32_t n, ecs_entity_t e, void **cells, bool *added);
 /* Creates and reserves every table the holders of the component instance
  * `state` move to when it leaves archetype storage, so that destroying the
  * instance then needs no memory. False when out of memory (harmless: only
