@@ -237,7 +237,7 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   it.world = query->world;
   it.term_count = query->term_count;
   it.priv.query = query;
-  it.priv.tables = !query->changes && all_archetype(query) && update_table_cache(query);
+  it.priv.tables = all_archetype(query) && update_table_cache(query);
   /* an iteration that filters on changes, or hands out tracked values for
    * writing, takes a fresh tick: it sees writes after the previous one and
    * records its own after it. Others skip the atomic counter. */
@@ -298,29 +298,54 @@ static bool row_matches(const ecs_query_t *q, uint32_t known, ecs_entity_t e, ui
   return true;
 }
 
-/* The fast path: one chunk per non-empty cached table. */
+/* The fast path: one chunk per non-empty cached table, every field an
+ * array; with change filters, one chunk per run of matching rows. */
 static bool iter_next_table(ecs_iter_t *it) {
   const ecs_query_t *q = it->priv.query;
   const ecs__arch_set_t *set = q->world->arch;
-  while (it->priv.cursor < q->table_count) {
-    const query_table_t *qt = &q->tables[it->priv.cursor++];
-    const ecs_entity_t *entities;
-    uint32_t rows = ecs__arch_table_rows(set, qt->table, &entities);
-    if (rows == 0) {
+  for (;;) {
+    if (it->priv.chunk_row >= it->priv.chunk_count) {
+      uint32_t rows = 0;
+      while (rows == 0 && it->priv.cursor < q->table_count) {
+        rows = ecs__arch_table_rows(set, q->tables[it->priv.cursor++].table, &it->priv.chunk_entities);
+      }
+      if (rows == 0) {
+        it->priv.done = true;
+        it->count = 0;
+        it->entities = NULL;
+        return false;
+      }
+      it->priv.chunk_count = rows;
+      it->priv.chunk_row = 0;
+    }
+    size_t start = it->priv.chunk_row;
+    size_t end = it->priv.chunk_count;
+    if (q->changes) { /* the table decided presence: only the filters remain */
+      const uint32_t all = ~0u;
+      while (start < end && !row_matches(q, all, it->priv.chunk_entities[start], it->priv.since)) {
+        ++start;
+      }
+      size_t run = start;
+      while (run < end && row_matches(q, all, it->priv.chunk_entities[run], it->priv.since)) {
+        ++run;
+      }
+      end = run;
+    }
+    it->priv.chunk_row = end;
+    if (start == end) {
       continue;
     }
-    it->entities = entities;
-    it->count = (int32_t)rows;
+    const query_table_t *qt = &q->tables[it->priv.cursor - 1];
+    it->entities = it->priv.chunk_entities + start;
+    it->count = (int32_t)(end - start);
     for (int32_t i = 0; i < q->term_count; ++i) {
-      bool field = qt->cols[i] >= 0 && term_has_field(q->terms[i].access) && q->comps[i]->size > 0;
-      it->priv.columns[i] = field ? ecs__arch_table_data(set, qt->table, qt->cols[i]) : NULL;
+      const ecs__component_t *c = q->comps[i];
+      bool field = qt->cols[i] >= 0 && term_has_field(q->terms[i].access) && c->size > 0;
+      it->priv.columns[i] =
+          field ? (char *)ecs__arch_table_data(set, qt->table, qt->cols[i]) + start * c->params.stride : NULL;
     }
     return true;
   }
-  it->priv.done = true;
-  it->count = 0;
-  it->entities = NULL;
-  return false;
 }
 
 bool ecs_iter_next(ecs_iter_t *it) {

@@ -505,7 +505,10 @@ static void op_check(at_t at, ops_fx_t *fx, op_t op) {
 }
 
 /* Sweeps one operation; returns how many allocations it needed. */
-static const char *const kind_names[] = {"DENSE", "SPARSE", "ARCHETYPE"};
+/* The built-in kinds, and their names by kind value. */
+static const ecs_storage_kind_t builtin_kinds[] = {ECS_STORAGE_DENSE, ECS_STORAGE_SPARSE, ECS_STORAGE_ARCHETYPE};
+static const char *const kind_names[] = {
+    [ECS_STORAGE_DENSE] = "DENSE", [ECS_STORAGE_SPARSE] = "SPARSE", [ECS_STORAGE_ARCHETYPE] = "ARCHETYPE"};
 
 /* Sweeps one operation; returns how many allocations it needed. With
  * observers on, an ON_ADD observer of val queues a command of its own. */
@@ -560,7 +563,8 @@ static size_t sweep_op(op_t op, ecs_storage_kind_t kind, bool changes, bool obse
 static void test_entity_and_component_ops(void **state) {
   (void)state;
   for (int variant = 0; variant < 3; ++variant) {
-    for (int k = ECS_STORAGE_DENSE; k <= ECS_STORAGE_ARCHETYPE; ++k) {
+    for (size_t ki = 0; ki < sizeof builtin_kinds / sizeof builtin_kinds[0]; ++ki) {
+      const ecs_storage_kind_t k = builtin_kinds[ki];
       for (int op = 0; op < OP_COUNT; ++op) {
         size_t allocations = sweep_op((op_t)op, (ecs_storage_kind_t)k, variant == 1, variant == 2);
         /* the setup makes every call that may fail allocate */
@@ -822,7 +826,8 @@ static size_t sweep_apply(ecs_storage_kind_t kind, bool observers) {
 static void test_command_apply(void **state) {
   (void)state;
   for (int observers = 0; observers < 2; ++observers) {
-    for (int k = ECS_STORAGE_DENSE; k <= ECS_STORAGE_ARCHETYPE; ++k) {
+    for (size_t ki = 0; ki < sizeof builtin_kinds / sizeof builtin_kinds[0]; ++ki) {
+      const ecs_storage_kind_t k = builtin_kinds[ki];
       assert_true(sweep_apply((ecs_storage_kind_t)k, observers) > 3);
     }
   }

@@ -426,8 +426,75 @@ static void test_max_terms(void **state) {
   ecs_world_free(w);
 }
 
+/* On the default storage every READ/WRITE field is an array in every
+ * chunk, for 1 to 8 terms, with and without change filters, and
+ * ecs_field_at() agrees with it. */
+static void test_default_storage_fields_are_arrays(void **state) {
+  (void)state;
+  enum { C = 8, E = 200 };
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_component_t comp[C];
+  for (int k = 0; k < C; ++k) {
+    char name[8];
+    snprintf(name, sizeof name, "c%d", k);
+    comp[k] = ecs_component_register_type(w, name, sizeof(int32_t) * (size_t)(k + 1), 0);
+  }
+  int32_t vals[C] = {0};
+  for (int i = 0; i < E; ++i) {
+    ecs_entity_t e = ecs_entity_create(w);
+    for (int k = 0; k < C; ++k) {
+      /* entity i has component k unless bit k of i (mod 16) is set in the
+       * upper half: a mix of tables */
+      if (k < 4 || !((i >> (k - 4)) & 1)) {
+        int32_t v[8] = {i * 10 + k};
+        vals[k] = v[0];
+        assert_int_equal(ecs_set(w, e, comp[k], v), ECS_OK);
+      }
+    }
+  }
+  (void)vals;
+  for (int terms = 1; terms <= C; ++terms) {
+    for (int changed = 0; changed < 2; ++changed) {
+      ecs_query_desc_t d = {0};
+      for (int t = 0; t < terms; ++t) {
+        ecs_access_t a = t % 2 ? ECS_ACCESS_READ : ECS_ACCESS_WRITE;
+        d.terms[t] = (ecs_term_t){comp[t], changed && t == 0 ? ECS_CHANGED(a) : a};
+      }
+      ecs_query_t *q = ecs_query_new(w, &d);
+      assert_non_null(q);
+      int rows = 0;
+      ecs_iter_t it = ecs_query_iter(q);
+      while (ecs_iter_next(&it)) {
+        for (int t = 0; t < terms; ++t) {
+          const int32_t *f = ecs_field(&it, t);
+          if (!f) {
+            fail_msg("%d terms%s: field %d is NULL", terms, changed ? " (changed)" : "", t);
+          }
+          for (int32_t r = 0; r < it.count; ++r) {
+            assert_ptr_equal(ecs_field_at(&it, t, r), (const char *)f + (size_t)r * sizeof(int32_t) * (size_t)(t + 1));
+            assert_int_equal(f[(size_t)r * (size_t)(t + 1)], (int32_t)ECS_ENTITY_INDEX(it.entities[r]) * 10 - 10 + t);
+          }
+        }
+        rows += it.count;
+      }
+      int expect = 0;
+      for (int i = 0; i < E; ++i) {
+        bool all = true;
+        for (int k = 4; k < terms; ++k) {
+          all = all && !((i >> (k - 4)) & 1);
+        }
+        expect += all;
+      }
+      assert_int_equal(rows, expect);
+      ecs_query_free(q);
+    }
+  }
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_default_storage_fields_are_arrays),
       cmocka_unit_test(test_term_semantics),      cmocka_unit_test(test_drives_from_smallest),
       cmocka_unit_test(test_runs_are_contiguous), cmocka_unit_test(test_field_bounds),
       cmocka_unit_test(test_invalid_queries),     cmocka_unit_test(test_empty_world_and_null_query),

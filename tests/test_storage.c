@@ -236,7 +236,8 @@ static void test_random_against_model(void **state) {
       }
       if (m.op % 5000 == 4999) {
         ecs_component_t c = m.comps[(m.op / 5000) % NCOMP];
-        ecs_storage_kind_t next = (ecs_storage_kind_t)((ecs_component_storage(m.w, c) + 1) % 3);
+        /* the built-in kinds are 1..3: SPARSE, ARCHETYPE, DENSE, then round again */
+        ecs_storage_kind_t next = (ecs_storage_kind_t)(ecs_component_storage(m.w, c) % 3 + 1);
         if (ecs_component_set_storage(m.w, c, next) != ECS_OK) {
           fail_msg("seed %llu op %zu: set_storage: %s", (unsigned long long)m.seed, m.op, ecs_last_error(m.w));
         }

@@ -143,7 +143,7 @@ typedef struct sched_world_t {
 
 static ecs_status_t count_fixed(ecs_system_ctx_t *ctx) {
   Steps *st = ecs_system_resource_mut(ctx, *(const ecs_component_t *)ctx->user);
-  st->fixed = st->fixed * 3 + (int64_t)ctx->tick; /* order and tick both show */
+  st->fixed = (int64_t)((uint64_t)st->fixed * 3u + ctx->tick); /* order and tick both show (wrapping) */
   return ECS_OK;
 }
 
