@@ -1,9 +1,10 @@
 # Runs ecs-trace on every workload (2 threads, 20 ticks), then checks each
-# trace with ecs_trace_check (valid JSON, a tid on every event, spans nested
-# per thread, the workload's span names, two thread tracks where the
-# workload keeps both threads busy) and each metrics file with
-# ecs_prom_check (the Prometheus text format 0.0.4), and with promtool too
-# when it is installed.
+# trace with ecs_trace_check (valid JSON, one whole event per line, a tid on
+# every event, spans nested per thread, the workload's span names, two
+# thread tracks where the workload keeps both threads busy) and each metrics
+# file with ecs_prom_check (the Prometheus text format 0.0.4), and with
+# promtool too when it is installed. Then: a run killed halfway leaves a
+# trace that loads, and --max-trace-mb keeps the trace under its cap.
 # -DECS_TRACE=<ecs-trace> -DTRACE_CHECK=<ecs_trace_check>
 # -DPROM_CHECK=<ecs_prom_check> -DOUT_DIR=<where the files go>
 foreach(var ECS_TRACE TRACE_CHECK PROM_CHECK OUT_DIR)
@@ -24,7 +25,8 @@ set(families ecs_entities_alive ecs_component_memory_bytes ecs_ticks_total ecs_t
 
 # --help documents every flag and exits 0; a usage error exits 2.
 execute_process(COMMAND ${ECS_TRACE} --help OUTPUT_VARIABLE help RESULT_VARIABLE rc TIMEOUT 10)
-foreach(flag --workload --threads --ticks --out --metrics --agents --log-level --help particles boids mixed)
+foreach(flag --workload --threads --ticks --out --metrics --agents --log-level --schedule --max-trace-mb --progress
+             --help particles boids mixed)
   if(NOT rc EQUAL 0 OR NOT help MATCHES "${flag}")
     message(FATAL_ERROR "ecs-trace --help (exit ${rc}) does not document ${flag}:\n${help}")
   endif()
@@ -141,3 +143,66 @@ if(DOT_EXECUTABLE)
 else()
   message(STATUS "graphviz not installed: the schedule DOT was checked but not rendered")
 endif()
+
+# A run killed halfway (SIGKILL, when the timeout below ends it) leaves a
+# trace cut between two events that loads as it is: the tool flushes after
+# every tick. The kill may land while the kernel is writing one tick's
+# batch, which can cut that batch: only that case is retried (twice); a
+# writer that leaves half events at its flushes fails every time.
+set(killed ${OUT_DIR}/ecs_trace_killed.json)
+foreach(attempt 1 2 3)
+  file(REMOVE ${killed})
+  execute_process(COMMAND ${ECS_TRACE} --workload particles --threads 2 --ticks 10000000 --progress
+                          --out ${killed}
+                  OUTPUT_QUIET ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 3)
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "ecs-trace ran 10000000 ticks in 3 s: it was not killed, nothing checked")
+  endif()
+  if(NOT err MATCHES "ecs-trace: [0-9]+/10000000 ticks, [0-9]+ ticks/s, trace [0-9.]+ MiB\n")
+    message(FATAL_ERROR "ecs-trace --progress printed no progress line in 3 s:\n${err}")
+  endif()
+  execute_process(COMMAND ${TRACE_CHECK} ${killed} --cut tick particles.integrate
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 60)
+  if(rc EQUAL 0)
+    break()
+  elseif(NOT err MATCHES "ends inside an event" OR attempt EQUAL 3)
+    message(FATAL_ERROR "the trace of a killed ecs-trace does not load (${rc}):\n${out}${err}")
+  endif()
+  message(STATUS "attempt ${attempt}, killed during a write: ${err}")
+endforeach()
+message(STATUS "killed run: ${out}")
+execute_process(COMMAND ${TRACE_CHECK} ${killed} OUTPUT_QUIET ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 60)
+if(NOT rc EQUAL 1 OR NOT err MATCHES "cut short")
+  message(FATAL_ERROR "ecs_trace_check accepted a trace without its \"]\" without --cut: exit ${rc}\n${err}")
+endif()
+file(REMOVE ${killed}) # tens of MB
+# and the checker rejects a trace cut inside an event, even with --cut
+execute_process(COMMAND ${TRACE_CHECK} ${OUT_DIR}/ecs_trace_bad_truncated.json --cut
+                OUTPUT_QUIET ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 60)
+if(NOT rc EQUAL 1 OR NOT err MATCHES "ends inside an event")
+  message(FATAL_ERROR "ecs_trace_check --cut accepted a trace cut inside an event: exit ${rc}\n${err}")
+endif()
+message(STATUS "rejected as expected (cut inside an event, with --cut): ${err}")
+
+# --max-trace-mb 1: the trace stops below 1 MiB, whole ticks only, the
+# ticks go on, the dropped spans are reported and the file is closed.
+set(capped ${OUT_DIR}/ecs_trace_capped.json)
+execute_process(COMMAND ${ECS_TRACE} --workload particles --threads 2 --ticks 400 --max-trace-mb 1 --out ${capped}
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 60)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "400 ticks" OR NOT out MATCHES "[1-9][0-9]* dropped, --max-trace-mb reached")
+  message(FATAL_ERROR "ecs-trace --max-trace-mb 1 (exit ${rc}):\n${out}${err}")
+endif()
+file(SIZE ${capped} size)
+if(size GREATER 1048576 OR size LESS 524288)
+  message(FATAL_ERROR "ecs-trace --max-trace-mb 1 wrote ${size} bytes, expected just under 1048576")
+endif()
+execute_process(COMMAND ${TRACE_CHECK} ${capped} tick particles.integrate
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 60)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the capped trace (${size} bytes) is not valid (${rc}):\n${out}${err}")
+endif()
+file(STRINGS ${capped} last REGEX "\"events dropped\".*\"size_cap_reached\":true")
+if(NOT last)
+  message(FATAL_ERROR "the capped trace does not end with its 'events dropped' event")
+endif()
+message(STATUS "capped run: ${size} bytes, ${out}")

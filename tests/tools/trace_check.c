@@ -1,9 +1,14 @@
 /* ecs_trace_check: validates a Chrome trace-event file written by libecs.
  *
- * usage: ecs_trace_check FILE [--min-threads N] [NAME...]
+ * usage: ecs_trace_check FILE [--cut] [--min-threads N] [NAME...]
  *
- * Checks that FILE is valid JSON (support/json.h), that it has a
- * "traceEvents" array whose every event has a "ph" and a "tid", that every
+ * Checks that FILE is valid JSON (support/json.h): either the JSON array
+ * form libecs writes, "[" then one whole event per line, or an object with
+ * a "traceEvents" array. With --cut the array form may lack its closing
+ * "]" (a trace whose program was killed): it must then end on a whole
+ * event and a ",", and is read as the viewers read it (the "," dropped, a
+ * "]" added); a file cut inside an event fails with "ends inside an event".
+ * Then checks that every event has a "ph" and a "tid", that every
  * complete ("X") event has ts >= 0 and dur >= 0, that the spans of each
  * thread nest (two spans of one track are disjoint or one contains the
  * other), that at least one "X" event is named NAME for each NAME given,
@@ -35,9 +40,9 @@ static char *read_file(const char *path, size_t *size) {
   size_t n = 0;
   char *buf = malloc(cap);
   size_t got;
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+  while (buf && (got = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
     n += got;
-    if (n == cap) {
+    if (n == cap - 1) { /* one byte always spare, for a "]" */
       char *bigger = realloc(buf, cap * 2);
       if (!bigger) {
         free(buf);
@@ -55,6 +60,90 @@ static char *read_file(const char *path, size_t *size) {
   fclose(f);
   *size = n;
   return buf;
+}
+
+/* The array form, line by line: "[" alone first, then each line one whole
+ * event followed by ",", except a finished trace's last event, followed by
+ * a line "]". Sets *closed when that "]" is there. */
+static bool lines_ok(const char *path, const char *text, size_t size, bool *closed) {
+  const char *p = text + 2;
+  const char *end = text + size;
+  *closed = false;
+  if (size < 2 || memcmp(text, "[\n", 2) != 0) {
+    fprintf(stderr, "%s: the first line is not \"[\"\n", path);
+    return false;
+  }
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl) {
+      fprintf(stderr, "%s: ends inside an event (byte %ld): not cut at an event boundary\n", path, (long)(p - text));
+      return false;
+    }
+    if (nl - p == 1 && *p == ']') {
+      *closed = nl + 1 == end;
+      if (!*closed) {
+        fprintf(stderr, "%s: text after the closing \"]\" (byte %ld)\n", path, (long)(nl + 1 - text));
+      }
+      return *closed;
+    }
+    bool comma = nl > p && nl[-1] == ',';
+    json_t j = {0};
+    j.p = p;
+    j.end = comma ? nl - 1 : nl;
+    bool one = *p == '{' && json_object(&j, true) && j.p == j.end;
+    free(j.events);
+    if (!one) {
+      fprintf(stderr, "%s: the line at byte %ld is not one whole event\n", path, (long)(p - text));
+      return false;
+    }
+    if (!comma && !(nl + 3 == end && memcmp(nl, "\n]\n", 3) == 0)) {
+      fprintf(stderr, "%s: the event at byte %ld lacks its \",\" and is not the last\n", path, (long)(p - text));
+      return false;
+    }
+    p = nl + 1;
+  }
+  return true;
+}
+
+/* The whole trace: the array form (strict, or with cut read as the
+ * viewers read a trace without its "]"), else an object with traceEvents. */
+static bool parse_any(const char *path, json_t *j, char *text, size_t size, bool cut) {
+  const char *p = text;
+  while (p < text + size && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')) {
+    ++p;
+  }
+  if (p == text + size || *p != '[') {
+    if (!json_parse(j, text, size)) {
+      fprintf(stderr, "%s: not valid JSON (stopped at byte %ld)\n", path, (long)(j->p - text));
+      return false;
+    }
+    return true;
+  }
+  bool closed = false;
+  if (!lines_ok(path, text, size, &closed)) {
+    return false;
+  }
+  if (!closed && !cut) {
+    fprintf(stderr, "%s: no closing \"]\": the trace was cut short (--cut accepts that)\n", path);
+    return false;
+  }
+  size_t n = size;
+  if (!closed) { /* text has room for one more byte: read_file keeps it */
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ',')) {
+      --n;
+    }
+    text[n++] = ']';
+    printf("%s: cut short (no closing \"]\"), every line a whole event\n", path);
+  }
+  j->p = text;
+  j->end = text + n;
+  bool ok = json_array(j, true);
+  json_ws(j);
+  if (!ok || j->p != j->end) {
+    fprintf(stderr, "%s: not valid JSON (stopped at byte %ld)\n", path, (long)(j->p - text));
+    return false;
+  }
+  return true;
 }
 
 /* Spans of thread tid nest; tolerance: 2 ns of rounding in the text. */
@@ -83,11 +172,14 @@ static bool nested(json_event_t **spans, size_t n, long tid) {
 int main(int argc, char **argv) {
   const char *path = NULL;
   long min_threads = 0;
+  bool cut = false;
   int nnames = 0;
   char **names = argv; /* the NAMEs, moved to the front of argv */
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--min-threads") == 0 && i + 1 < argc) {
       min_threads = strtol(argv[++i], NULL, 10);
+    } else if (strcmp(argv[i], "--cut") == 0) {
+      cut = true;
     } else if (argv[i][0] == '-') {
       path = NULL;
       break;
@@ -98,7 +190,7 @@ int main(int argc, char **argv) {
     }
   }
   if (!path) {
-    fprintf(stderr, "usage: ecs_trace_check FILE [--min-threads N] [NAME...]\n");
+    fprintf(stderr, "usage: ecs_trace_check FILE [--cut] [--min-threads N] [NAME...]\n");
     return 2;
   }
   size_t size = 0;
@@ -111,8 +203,7 @@ int main(int argc, char **argv) {
   int rc = 1;
   long *tids = NULL;
   json_event_t **spans = NULL;
-  if (!json_parse(&j, text, size)) {
-    fprintf(stderr, "%s: not valid JSON (stopped at byte %ld)\n", path, (long)(j.p - text));
+  if (!parse_any(path, &j, text, size, cut)) {
     goto out;
   }
   if (j.count == 0) {
