@@ -27,10 +27,11 @@
 #define ECS_PROFILE 1
 #endif
 
+/* A slot of the entity registry: 8 bytes (generations stay below 2^31). */
 typedef struct ecs__entity_record_t {
-  uint32_t generation;
+  uint32_t generation : 31;
+  uint32_t alive : 1;
   uint32_t next_free; /* slot index of the next free slot, 0 ends the list */
-  bool alive;
 } ecs__entity_record_t;
 
 typedef struct ecs__observer_t {

@@ -79,10 +79,10 @@ typedef struct stage_t {
   void **changed;  /* change detection: new changed_at/added_at arrays of */
   void **added;    /* slot_count entries, for components that track changes */
   ecs__arch_set_t *arch;
-  ecs_component_t *ids; /* a table type being built */
-  uint32_t arch_count;  /* world components in ARCHETYPE storage */
+  ecs_component_t *ids;      /* a table type being built */
+  uint32_t arch_count;       /* world components in ARCHETYPE storage */
   ecs__sched_state_t *sched; /* scheduler state (format 2), NULL when none */
-  void *scratch;        /* one value under construction */
+  void *scratch;             /* one value under construction */
   size_t scratch_size;
   size_t scratch_align;
 } stage_t;
@@ -242,7 +242,7 @@ static ecs_status_t parse_entities(stage_t *s) {
   if (!s->records || !s->mark) {
     return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage an entity table of %u slots", n);
   }
-  s->records[0] = (ecs__entity_record_t){0, 0, false};
+  s->records[0] = (ecs__entity_record_t){.generation = 0, .alive = false, .next_free = 0};
   for (uint32_t i = 1; i < n; ++i) {
     uint32_t g = get32(c);
     uint32_t next = get32(c);
@@ -250,7 +250,7 @@ static ecs_status_t parse_entities(stage_t *s) {
     if (next >= n || (alive && next != 0)) {
       return corrupt(s, "bad entity slot");
     }
-    s->records[i] = (ecs__entity_record_t){g & ~ECS__SNAP_ALIVE_BIT, next, alive};
+    s->records[i] = (ecs__entity_record_t){.generation = g & ~ECS__SNAP_ALIVE_BIT, .alive = alive, .next_free = next};
     s->alive += alive;
   }
   /* the free list must be a chain of dead slots without cycles ... */
