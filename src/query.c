@@ -348,6 +348,47 @@ static bool iter_next_table(ecs_iter_t *it) {
   }
 }
 
+/* Rows in a run before DENSE alignment pays: a shorter match is left to
+ * per-row lookups rather than splitting the run. */
+#define ECS__ALIGN_MIN 16u
+
+/* For each DENSE term (not the driver, not known present) whose array
+ * holds the driver's entities from row start on, in the same order, for at
+ * least ECS__ALIGN_MIN rows (or to *end): sets its column to the run and
+ * shortens *end to the shortest such match. Returns those terms' bits.
+ * Components added to entities in the same order (the usual case) line up
+ * like this, so a join of DENSE components gets arrays without a pack. */
+static uint32_t align_dense(ecs_iter_t *it, size_t start, size_t *end) {
+  const ecs_query_t *q = it->priv.query;
+  const ecs_entity_t *ents = it->priv.chunk_entities + start;
+  uint32_t bits = 0;
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    const ecs__component_t *c = q->comps[i];
+    if (c->kind != ECS_STORAGE_DENSE || (it->priv.known & (1u << i)) || !term_has_field(q->terms[i].access)) {
+      continue;
+    }
+    uint32_t row = ecs__dense_row(c->storage, ents[0]);
+    if (row == UINT32_MAX) {
+      continue; /* OPTIONAL and absent */
+    }
+    const ecs_entity_t *theirs = ecs__dense_entities(c->storage) + row;
+    size_t limit = *end - start;
+    size_t avail = ecs__dense_len(c->storage) - row;
+    size_t k = 1;
+    for (size_t stop = limit < avail ? limit : avail; k < stop && theirs[k] == ents[k];) {
+      ++k;
+    }
+    if (k < limit && k < ECS__ALIGN_MIN) {
+      continue;
+    }
+    *end = start + k;
+    bits |= 1u << i;
+    char *data = ecs__dense_data(c->storage);
+    it->priv.columns[i] = c->size > 0 && data ? data + (size_t)row * c->params.stride : NULL;
+  }
+  return bits;
+}
+
 bool ecs_iter_next(ecs_iter_t *it) {
   if (!it || it->priv.done) {
     return false;
@@ -378,13 +419,26 @@ bool ecs_iter_next(ecs_iter_t *it) {
     if (end - start > INT32_MAX) {
       end = start + INT32_MAX;
     }
+    for (int32_t i = 0; i < q->term_count; ++i) {
+      it->priv.columns[i] = NULL;
+    }
     if (it->priv.filtered) {
-      const uint32_t known = it->priv.known;
-      while (start < end && !row_matches(q, known, it->priv.chunk_entities[start], it->priv.since)) {
+      const ecs_entity_t *ents = it->priv.chunk_entities;
+      while (start < end && !row_matches(q, it->priv.known, ents[start], it->priv.since)) {
         ++start;
       }
-      size_t run = start;
-      while (run < end && row_matches(q, known, it->priv.chunk_entities[run], it->priv.since)) {
+      if (start == end) {
+        it->priv.chunk_row = end;
+        continue;
+      }
+      /* DENSE terms in the driver's order from this row on are arrays for
+       * the run: present on every row of it, and no lookups */
+      uint32_t known = it->priv.known | align_dense(it, start, &end);
+      size_t run = start + 1;
+      if ((q->checked & ~known) == 0 && !q->changes) {
+        run = end;
+      }
+      while (run < end && row_matches(q, known, ents[run], it->priv.since)) {
         ++run;
       }
       end = run;
@@ -395,9 +449,6 @@ bool ecs_iter_next(ecs_iter_t *it) {
     }
     it->entities = it->priv.chunk_entities + start;
     it->count = (int32_t)(end - start);
-    for (int32_t i = 0; i < q->term_count; ++i) {
-      it->priv.columns[i] = NULL;
-    }
     const ecs__component_t *dc = q->comps[driver];
     if (it->priv.chunk_data && dc->size > 0 && term_has_field(q->terms[driver].access)) {
       it->priv.columns[driver] = it->priv.chunk_data + start * dc->params.stride;

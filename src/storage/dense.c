@@ -204,6 +204,14 @@ char *ecs__dense_data(const void *state) {
   return ((const dense_t *)state)->data;
 }
 
+uint32_t ecs__dense_len(const void *state) {
+  return ((const dense_t *)state)->count;
+}
+
+uint32_t ecs__dense_row(const void *state, ecs_entity_t e) {
+  return dense_find(state, e);
+}
+
 /* ---- the vtable ------------------------------------------------------------- */
 
 static void *dense_insert(void *state, ecs_entity_t e) {

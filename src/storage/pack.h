@@ -28,8 +28,11 @@ void ecs__pack_attach(ecs__pack_t *pack);
 /* The pack a dense instance belongs to, or NULL. */
 ecs__pack_t *ecs__dense_pack(const void *dense);
 
-/* A dense instance's packed arrays: entities and values (NULL for tags). */
+/* A dense instance's packed arrays: entities and values (NULL for tags),
+ * their length, and the row of e in them (UINT32_MAX when e has none). */
 const ecs_entity_t *ecs__dense_entities(const void *dense);
 char *ecs__dense_data(const void *dense);
+uint32_t ecs__dense_len(const void *dense);
+uint32_t ecs__dense_row(const void *dense, ecs_entity_t e);
 
 #endif /* ECS_STORAGE_PACK_H */
