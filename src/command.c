@@ -17,11 +17,17 @@
 #define CMD_BLOCK_SIZE ((size_t)64 * 1024)
 #define CMD_BLOCK_ALIGN ((size_t)64)
 
-typedef enum cmd_kind_t { CMD_CREATE, CMD_DESTROY, CMD_ADD, CMD_SET, CMD_REMOVE } cmd_kind_t;
+typedef enum cmd_kind_t { CMD_CREATE, CMD_DESTROY, CMD_ADD, CMD_SET, CMD_REMOVE, CMD_BULK } cmd_kind_t;
+
+/* CMD_BULK: the descriptor with its value arrays copied into the arena;
+ * the command's entity is the first provisional handle. */
+typedef struct cmd_bulk_t {
+  ecs_bulk_desc_t desc;
+} cmd_bulk_t;
 
 typedef struct cmd_t {
   ecs_entity_t entity;
-  void *value; /* CMD_SET: constructed value in the arena */
+  void *value; /* CMD_SET: constructed value in the arena; CMD_BULK: its cmd_bulk_t */
   ecs_component_t component;
   uint8_t kind;
 } cmd_t;
@@ -72,9 +78,23 @@ ecs_cmd_buffer_t *ecs_cmd_buffer_new(ecs_world_t *world) {
   return b;
 }
 
+/* Destructs the value arrays of a bulk command (copies in the arena). */
+static void bulk_discard(const ecs_world_t *w, const cmd_bulk_t *bk) {
+  for (uint32_t k = 0; k < ECS_BULK_MAX_COMPONENTS && bk->desc.components[k]; ++k) {
+    const ecs__component_t *c = ecs__component_get(w, bk->desc.components[k]);
+    if (bk->desc.values[k] && c->hooks.dtor && c->size > 0) {
+      c->hooks.dtor((void *)(uintptr_t)bk->desc.values[k], (int32_t)bk->desc.count, c->hooks.user);
+    }
+  }
+}
+
 static void discard_values(ecs_cmd_buffer_t *b) {
   for (uint32_t i = 0; i < b->count; ++i) {
     cmd_t *cmd = &b->cmds[i];
+    if (cmd->kind == CMD_BULK) {
+      bulk_discard(b->world, cmd->value);
+      continue;
+    }
     if (cmd->kind == CMD_SET && cmd->value) {
       const ecs__component_t *c = ecs__component_get(b->world, cmd->component);
       if (c && c->hooks.dtor) {
@@ -275,6 +295,78 @@ ecs_status_t ecs_cmd_set(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t 
   return record(buf, CMD_SET, e, c, value);
 }
 
+ecs_status_t ecs_cmd_bulk_create(ecs_cmd_buffer_t *buf, const ecs_bulk_desc_t *desc, ecs_entity_t *out) {
+  if (!buf || !desc) {
+    return buf ? buf_fail(buf, ECS_ERR_INVALID_ARGUMENT, "ecs_cmd_bulk_create: desc is NULL")
+               : ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_world_t *w = buf->world;
+  uint32_t n = 0;
+  for (; n < ECS_BULK_MAX_COMPONENTS && desc->components[n]; ++n) {
+    const ecs__component_t *c = ecs__component_get(w, desc->components[n]);
+    if (!c) {
+      return buf_fail(buf, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", desc->components[n]);
+    }
+    for (uint32_t k = 0; k < n; ++k) {
+      if (desc->components[k] == desc->components[n]) {
+        return buf_fail(buf, ECS_ERR_INVALID_ARGUMENT, "ecs_cmd_bulk_create: component '%s' given twice", c->name);
+      }
+    }
+  }
+  if (desc->count > (size_t)ECS__PROV_ORDINAL_MAX + 1u - buf->creates) {
+    return buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
+  }
+  if (desc->count == 0) {
+    return ECS_OK;
+  }
+  /* a stamp for the round, as ecs_cmd_create() takes one */
+  if (buf->stamp == 0) {
+    uint64_t stamp = atomic_fetch_add(&w->next_prov_stamp, 1u) + 1u;
+    if (stamp > ECS__PROV_STAMP_MAX) {
+      atomic_store(&w->next_prov_stamp, ECS__PROV_STAMP_MAX);
+      return buf_fail(buf, ECS_ERR_LIMIT, "this world has used every provisional handle stamp");
+    }
+    buf->stamp = stamp;
+  }
+  /* the arena only grows within a round: what is taken here stays taken
+   * on failure, and is reused after the next apply or clear */
+  cmd_bulk_t *bk = arena_alloc(buf, sizeof *bk, _Alignof(cmd_bulk_t));
+  if (!bk) {
+    return buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot record a bulk creation");
+  }
+  bk->desc = (ecs_bulk_desc_t){.count = desc->count};
+  for (uint32_t k = 0; k < n; ++k) {
+    const ecs__component_t *c = ecs__component_get(w, desc->components[k]);
+    bk->desc.components[k] = desc->components[k];
+    if (!desc->values[k] || c->size == 0) {
+      continue;
+    }
+    void *copy = desc->count <= SIZE_MAX / c->size ? arena_alloc(buf, desc->count * c->size, c->alignment) : NULL;
+    if (!copy) {
+      bulk_discard(w, bk);
+      return buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot copy %zu values of '%s' into the command buffer", desc->count,
+                      c->name);
+    }
+    if (c->hooks.copy) {
+      c->hooks.copy(copy, desc->values[k], (int32_t)desc->count, c->hooks.user);
+    } else {
+      memcpy(copy, desc->values[k], desc->count * c->size);
+    }
+    bk->desc.values[k] = copy;
+  }
+  cmd_t *cmd = push(buf, CMD_BULK, prov_make(buf->stamp, buf->creates), ECS_COMPONENT_NULL);
+  if (!cmd) {
+    bulk_discard(w, bk);
+    return ECS_ERR_NO_MEMORY;
+  }
+  cmd->value = bk;
+  for (size_t i = 0; out && i < desc->count; ++i) {
+    out[i] = prov_make(buf->stamp, buf->creates + (uint32_t)i);
+  }
+  buf->creates += (uint32_t)desc->count;
+  return ECS_OK;
+}
+
 ecs_status_t ecs_cmd_remove(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c) {
   return record(buf, CMD_REMOVE, e, c, NULL);
 }
@@ -396,6 +488,7 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
     st = ecs__remove(w, c, e);
     break;
   case CMD_CREATE:
+  case CMD_BULK: /* applied by the caller */
     break;
   }
   if (st == ECS_OK) {
@@ -418,6 +511,22 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
   for (uint32_t i = 0; i < b->count; ++i) {
     cmd_t *cmd = &b->cmds[i];
     ecs_entity_t e = cmd->entity;
+    if (cmd->kind == CMD_BULK) {
+      cmd_bulk_t *bk = cmd->value;
+      uint32_t first = prov_ordinal(e);
+      ecs_status_t st = map_ok ? ecs_bulk_create(w, &bk->desc, b->resolved + first) : ECS_ERR_NO_MEMORY;
+      if (st == ECS_OK) {
+        s->applied++;
+      } else {
+        for (size_t k = 0; map_ok && k < bk->desc.count; ++k) {
+          b->resolved[first + k] = ECS_ENTITY_NULL;
+        }
+        count_failure(s, st);
+      }
+      bulk_discard(w, bk); /* the values were copied into the world */
+      next_create = first + (uint32_t)bk->desc.count;
+      continue;
+    }
     if (cmd->kind == CMD_CREATE) {
       ecs_entity_t real = map_ok ? ecs__entity_create(w) : ECS_ENTITY_NULL;
       if (map_ok) {

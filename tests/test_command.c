@@ -829,6 +829,71 @@ static void test_one_move_per_entity(void **state) {
   }
 }
 
+/* A bulk creation through a command buffer: provisional handles usable in
+ * later commands, the same world as the direct call, copies destructed when
+ * discarded or applied, and bad input refused without recording. */
+static void test_bulk_create_command(void **state) {
+  (void)state;
+  hook_counts_t hc = {0};
+  uint64_t sums[2];
+  for (int cmd = 0; cmd < 2; ++cmd) {
+    ecs_world_t *w = world_new();
+    ecs_component_t h = ecs_component_register(
+        w, &(ecs_component_desc_t){
+               .name = "h", .size = sizeof(hooked_t), .hooks = {.dtor = h_dtor, .copy = h_copy, .user = &hc}});
+    ecs_component_t d =
+        ecs_component_register(w, &(ecs_component_desc_t){.name = "d", .size = 4, .storage = ECS_STORAGE_DENSE});
+    hooked_t vals[8];
+    int32_t dv[8];
+    for (int i = 0; i < 8; ++i) {
+      vals[i] = (hooked_t){{i, i, i}};
+      dv[i] = 100 + i;
+    }
+    ecs_bulk_desc_t desc = {.count = 8, .components = {h, d}, .values = {vals, dv}};
+    if (cmd) {
+      ecs_cmd_buffer_t *buf = ecs_cmd_buffer_new(w);
+      ecs_entity_t before = ecs_cmd_create(buf);
+      ecs_entity_t out[8];
+      assert_int_equal(ecs_cmd_bulk_create(buf, &desc, out), ECS_OK);
+      for (int i = 0; i < 8; ++i) {
+        assert_true(ECS_ENTITY_IS_PROVISIONAL(out[i]));
+      }
+      assert_int_equal(ecs_cmd_set(buf, out[3], d, &(int32_t){-3}), ECS_OK);
+      ecs_entity_t after = ecs_cmd_create(buf);
+      apply_ok(buf, NULL);
+      assert_int_equal(ECS_ENTITY_INDEX(ecs_cmd_buffer_resolve(buf, before)), 1);
+      assert_int_equal(ECS_ENTITY_INDEX(ecs_cmd_buffer_resolve(buf, out[0])), 2);
+      assert_int_equal(ECS_ENTITY_INDEX(ecs_cmd_buffer_resolve(buf, out[7])), 9);
+      assert_int_equal(ECS_ENTITY_INDEX(ecs_cmd_buffer_resolve(buf, after)), 10);
+      /* recorded and discarded: the copies are destructed */
+      int dtors = hc.dtors;
+      assert_int_equal(ecs_cmd_bulk_create(buf, &desc, NULL), ECS_OK);
+      ecs_cmd_buffer_clear(buf);
+      assert_int_equal(hc.dtors - dtors, 8);
+      /* bad input records nothing */
+      assert_int_equal(ecs_cmd_bulk_create(buf, NULL, NULL), ECS_ERR_INVALID_ARGUMENT);
+      assert_int_equal(ecs_cmd_bulk_create(buf, &(ecs_bulk_desc_t){.count = 2, .components = {h, h}}, NULL),
+                       ECS_ERR_INVALID_ARGUMENT);
+      assert_int_equal(ecs_cmd_bulk_create(buf, &(ecs_bulk_desc_t){.count = 2, .components = {9999}}, NULL),
+                       ECS_ERR_UNKNOWN_COMPONENT);
+      assert_int_equal(ecs_cmd_bulk_create(buf, &(ecs_bulk_desc_t){.count = (size_t)1 << 30}, NULL), ECS_ERR_LIMIT);
+      assert_int_equal(ecs_cmd_bulk_create(NULL, &desc, NULL), ECS_ERR_INVALID_ARGUMENT);
+      assert_int_equal(ecs_cmd_buffer_count(buf), 0);
+      ecs_cmd_buffer_free(buf);
+    } else {
+      ecs_entity_create(w);
+      ecs_entity_t out[8];
+      assert_int_equal(ecs_bulk_create(w, &desc, out), ECS_OK);
+      ecs_set(w, out[3], d, &(int32_t){-3});
+      ecs_entity_create(w);
+    }
+    assert_int_equal(ecs_entity_count(w), 10);
+    sums[cmd] = ecs_world_checksum(w);
+    ecs_world_free(w);
+  }
+  assert_int_equal(sums[0], sums[1]);
+}
+
 static void test_count_and_stats(void **state) {
   (void)state;
   ecs_world_t *w = world_new();
@@ -877,6 +942,7 @@ int main(void) {
       cmocka_unit_test(test_tag_set_with_null_value),
       cmocka_unit_test(test_tag_set_command_matches_direct),
       cmocka_unit_test(test_one_move_per_entity),
+      cmocka_unit_test(test_bulk_create_command),
       cmocka_unit_test(test_provisional_handles_never_alias),
       cmocka_unit_test(test_provisional_stamps_exhausted),
       cmocka_unit_test(test_count_and_stats),

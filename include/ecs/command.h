@@ -79,6 +79,20 @@ ECS_API ecs_status_t ecs_cmd_add(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_comp
  *  Thread-safety: as ecs_cmd_destroy(); the copy hook runs on this thread. */
 ECS_API ecs_status_t ecs_cmd_set(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, const void *value);
 
+/** Records an ecs_bulk_create() of desc->count entities and writes their
+ *  provisional handles (consecutive, usable in later commands of this
+ *  buffer) to @p out, which may be NULL. The value arrays are copied into
+ *  the buffer now (copy hook or memcpy); at apply the entities are placed
+ *  in one step, all or nothing, at this command's place in the order (on
+ *  failure the whole command fails and its handles resolve to
+ *  ECS_ENTITY_NULL).
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL buffer or desc, a component
+ *          twice), ECS_ERR_UNKNOWN_COMPONENT, ECS_ERR_LIMIT (more creates
+ *          in the round than ecs_cmd_create() allows), ECS_ERR_NO_MEMORY.
+ *          Nothing is recorded on error.
+ *  Thread-safety: as ecs_cmd_create(); copy hooks run on this thread. */
+ECS_API ecs_status_t ecs_cmd_bulk_create(ecs_cmd_buffer_t *buf, const ecs_bulk_desc_t *desc, ecs_entity_t *out);
+
 /** Records removing @p c from @p e. Errors and thread-safety as
  *  ecs_cmd_add(). */
 ECS_API ecs_status_t ecs_cmd_remove(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c);
