@@ -6,7 +6,7 @@
  * one line to the storages[] table below. Work that a workload is not about
  * (building the world it iterates, say) happens in setup or reset, untimed.
  *
- * usage: ecs_bench [--filter SUBSTR] [--repeat N] [--json FILE] [--list] */
+ * usage: ecs_bench [--filter SUBSTR] [--repeat N] [--json FILE] [--list] [--help] */
 #include "bench_bulk.h"
 #include "bench_sched.h"
 #include "harness.h"

@@ -2,7 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 
-#include <errno.h>
+#include "../examples/common/cli.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #define BENCH_NAME_MAX 128
 #define BENCH_REPEAT_MAX 1000000ul
+#define BENCH_PROG "ecs_bench" /* names the program in messages */
 
 typedef struct bench_case_t {
   bench_case_desc_t d;
@@ -141,78 +143,61 @@ static bool selected(const bench_t *b, const bench_case_t *c) {
   return !b->opts.filter || strstr(c->name, b->opts.filter) != NULL;
 }
 
-static void usage(FILE *out, const char *prog) {
-  fprintf(out,
-          "usage: %s [--filter SUBSTR] [--repeat N] [--json FILE] [--list] [--help]\n"
-          "  --filter SUBSTR  run only the cases whose name contains SUBSTR\n"
-          "  --repeat N       exactly N timed runs per case and baseline (default: adaptive,\n"
-          "                   at least 5 runs, then until ~0.2 s of timed work, at most 1000)\n"
-          "  --json FILE      also write the results to FILE as a JSON array\n"
-          "  --list           print the case names and exit\n"
-          "  --help           print this text and exit\n"
-          "Every case gets one untimed warm-up run first. Case names are workload/storage/n.\n",
-          prog);
-}
+enum { OPT_FILTER = CLI_LONG_ONLY, OPT_REPEAT, OPT_JSON, OPT_LIST };
 
-/* Value of option @p name at argv[*i], as "--name VALUE" or "--name=VALUE";
- * NULL if argv[*i] is another option. Sets *missing when the value is. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing) {
-  size_t len = strlen(name);
-  const char *arg = argv[*i];
-  if (strncmp(arg, name, len) != 0) {
-    return NULL;
-  }
-  if (arg[len] == '=') {
-    return arg + len + 1;
-  }
-  if (arg[len] != '\0') {
-    return NULL;
-  }
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
+static const cli_flag_t flags[] = {
+    {"filter", OPT_FILTER, "SUBSTR", "run only the cases whose name contains SUBSTR (default: all)"},
+    {"repeat", OPT_REPEAT, "N",
+     "exactly N timed runs per case and baseline, 1 to 1000000 (default: adaptive,\n"
+     "at least 5 runs, then until ~0.2 s of timed work, at most 1000)"},
+    {"json", OPT_JSON, "FILE", "also write the results to FILE as a JSON array (default: none)"},
+    {"list", OPT_LIST, NULL, "print the case names (those --filter selects) and exit"},
+    {"help", 'h', NULL, "print this help and exit"},
+    {0},
+};
+
+static void usage(const cli_t *cli) {
+  printf("usage: " BENCH_PROG " [options]\n");
+  cli_print_flags(cli, stdout);
+  printf("Every case gets one untimed warm-up run first. Case names are workload/storage/n.\n"
+         "Exit status: 0 done, 1 a case failed or the JSON could not be written, 2 usage error\n"
+         "(a --filter that matches no case included).\n");
 }
 
 /* Returns 0, or 2 on a usage error (already reported). */
 static int parse_args(bench_t *b, int argc, char **argv) {
-  const char *prog = argc > 0 ? argv[0] : "ecs_bench";
-  for (int i = 1; i < argc; ++i) {
-    bool missing = false;
-    const char *v;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+  cli_t cli;
+  cli_begin(&cli, BENCH_PROG, flags);
+  for (int k; (k = cli_next(&cli, argc, argv)) != -1;) {
+    long long repeat = 0;
+    switch (k) {
+    case 'h':
       b->opts.help = true;
-    } else if (strcmp(argv[i], "--list") == 0) {
+      usage(&cli);
+      return 0;
+    case OPT_LIST:
       b->opts.list = true;
-    } else if ((v = option_value(argc, argv, &i, "--filter", &missing)) != NULL) {
-      b->opts.filter = v;
-    } else if ((v = option_value(argc, argv, &i, "--json", &missing)) != NULL) {
-      if (v[0] == '\0') {
-        fprintf(stderr, "%s: --json needs a file name\n", prog);
-        return 2;
+      break;
+    case OPT_FILTER:
+      b->opts.filter = optarg;
+      break;
+    case OPT_JSON:
+      if (optarg[0] == '\0') {
+        return cli_usage_error(BENCH_PROG, "--json needs a file name, not", optarg);
       }
-      b->opts.json_path = v;
-    } else if ((v = option_value(argc, argv, &i, "--repeat", &missing)) != NULL) {
-      char *end = NULL;
-      errno = 0;
-      unsigned long n = strtoul(v, &end, 10);
-      if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n == 0 || n > BENCH_REPEAT_MAX) {
-        fprintf(stderr, "%s: --repeat wants a whole number from 1 to %lu, got '%s'\n", prog, BENCH_REPEAT_MAX, v);
-        return 2;
+      b->opts.json_path = optarg;
+      break;
+    case OPT_REPEAT:
+      if (cli_int(BENCH_PROG, "--repeat", optarg, 1, (long long)BENCH_REPEAT_MAX, &repeat) != 0) {
+        return CLI_EXIT_USAGE;
       }
-      b->budget.repeat = n;
-    } else {
-      if (missing) {
-        fprintf(stderr, "%s: %s needs a value\n", prog, argv[i]);
-      } else {
-        fprintf(stderr, "%s: unknown argument '%s'\n", prog, argv[i]);
-      }
-      usage(stderr, prog);
-      return 2;
+      b->budget.repeat = (unsigned long)repeat;
+      break;
+    default:
+      return CLI_EXIT_USAGE; /* reported by cli_next */
     }
   }
-  return 0;
+  return cli_no_operands(&cli, argc, argv);
 }
 
 static uint32_t run_capacity(const bench_budget_t *budget) {
@@ -394,14 +379,10 @@ static void json_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-/* Writes the successful results; returns 0, or -1 if the file could not be
- * written (reported). */
-static int write_json(const char *path, const bench_result_t *results, size_t count) {
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    fprintf(stderr, "cannot open %s: %s\n", path, strerror(errno));
-    return -1;
-  }
+/* Writes the successful results to @p f (opened on @p path before the
+ * run, so a bad path fails at once) and closes it; returns 0, or -1 if the
+ * file could not be written (reported). */
+static int write_json(FILE *f, const char *path, const bench_result_t *results, size_t count) {
   fputs("[", f);
   bool first = true;
   for (size_t i = 0; i < count; ++i) {
@@ -428,7 +409,7 @@ static int write_json(const char *path, const bench_result_t *results, size_t co
   fputs(first ? "]\n" : "\n]\n", f);
   bool bad = ferror(f) != 0;
   if (fclose(f) != 0 || bad) {
-    fprintf(stderr, "cannot write %s\n", path);
+    fprintf(stderr, BENCH_PROG ": --json: cannot write '%s'\n", path);
     return -1;
   }
   return 0;
@@ -443,8 +424,7 @@ int bench_main(bench_t *b, int argc, char **argv) {
     return st;
   }
   if (b->opts.help) {
-    usage(stdout, argc > 0 ? argv[0] : "ecs_bench");
-    return 0;
+    return 0; /* parse_args printed it */
   }
   if (b->opts.list) {
     for (size_t i = 0; i < b->count; ++i) {
@@ -459,13 +439,19 @@ int bench_main(bench_t *b, int argc, char **argv) {
     matching += selected(b, &b->cases[i]);
   }
   if (matching == 0) {
-    fprintf(stderr, "%s: no case matches '%s' (see --list)\n", argc > 0 ? argv[0] : "ecs_bench",
-            b->opts.filter ? b->opts.filter : "");
+    fprintf(stderr, BENCH_PROG ": --filter: no case matches '%s' (see --list)\n", b->opts.filter ? b->opts.filter : "");
     return 2;
+  }
+  FILE *json = b->opts.json_path ? cli_fopen(BENCH_PROG, "--json", b->opts.json_path, "w") : NULL;
+  if (b->opts.json_path && !json) {
+    return 1;
   }
   bench_result_t *results = calloc(matching, sizeof *results);
   if (!results) {
-    fprintf(stderr, "out of memory\n");
+    fprintf(stderr, BENCH_PROG ": out of memory\n");
+    if (json) {
+      fclose(json);
+    }
     return 1;
   }
   int width = name_width(b);
@@ -492,7 +478,7 @@ int bench_main(bench_t *b, int argc, char **argv) {
   }
   printf("%zu case(s) run, %zu failed\n", ran, failed);
   int rc = failed ? 1 : 0;
-  if (b->opts.json_path && write_json(b->opts.json_path, results, ran) != 0) {
+  if (json && write_json(json, b->opts.json_path, results, ran) != 0) {
     rc = 1;
   }
   free(results);

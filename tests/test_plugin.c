@@ -551,7 +551,7 @@ static void test_no_leak(void **state) {
   trace_t t = {{0}};
   ecs_world_t *w = counted_world(&c);
   ctx_t ctx[12];
-  char names[12][16];
+  char names[12][20]; /* "plugin_" and any int */
   ecs_plugin_t ps[12];
   for (int i = 0; i < 12; ++i) { /* enough to grow the registry a few times */
     snprintf(names[i], sizeof names[i], "plugin_%d", i);

@@ -5,9 +5,8 @@
  * replaced through deferred commands. The final checksum is the same for
  * any --threads: that is the scheduler's determinism at work.
  *
- * usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json]
- *              [--rss-growth-mb N] [--snapshot-every K]
- *   --trace writes a Chrome trace-event file (open it in ui.perfetto.dev).
+ * usage: boids [options]; boids --help lists them. Among them:
+ *   --trace FILE writes a Chrome trace-event file (open it in ui.perfetto.dev).
  *   --rss-growth-mb N fails (exit 3) when resident memory grew by more than
  *   N MiB between 10% of the ticks and the end: the soak test's leak check.
  *   --snapshot-every K saves the world into a rollback ring every K ticks;
@@ -15,6 +14,7 @@
  *   that the world is identical (exit 4 if not): rollback and determinism,
  *   live. */
 #define _POSIX_C_SOURCE 200809L
+#include "../common/cli.h"
 #include "../plugins/ai.h"
 #include "../plugins/physics.h"
 
@@ -26,7 +26,8 @@
 #include <time.h>
 
 typedef struct options_t {
-  long agents, ticks, threads, seed, rss_growth_mb, snapshot_every;
+  long long agents, ticks, threads, rss_growth_mb, snapshot_every; /* threads 0: one per online CPU */
+  uint64_t seed;
   const char *trace;
 } options_t;
 
@@ -50,51 +51,98 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+enum { OPT_AGENTS = CLI_LONG_ONLY, OPT_TICKS, OPT_THREADS, OPT_SEED, OPT_TRACE, OPT_RSS, OPT_SNAPSHOT };
+
+static const cli_flag_t flags[] = {
+    {"agents", OPT_AGENTS, "N", "agents in the flock, 1 to 10000000 (default 10000)"},
+    {"ticks", OPT_TICKS, "N", "ticks to run, 60 per simulated second, 1 to 100000000 (default 600)"},
+    {"threads", OPT_THREADS, "N",
+     "threads in all, the ticking thread included, 0 to 256 (default auto, also 0:\n"
+     "one per online CPU; 1 runs everything on the ticking thread)"},
+    {"seed", OPT_SEED, "N", "seed of the spawner (where and how agents appear), 1 to 2^64-1 (default 1)"},
+    {"trace", OPT_TRACE, "FILE", "write a Chrome trace-event file of the run to FILE (default: none)"},
+    {"rss-growth-mb", OPT_RSS, "N",
+     "exit 3 if resident memory grows by more than N MiB, 0 to 1048576,\n"
+     "after the first 10% of the ticks (default: not checked)"},
+    {"snapshot-every", OPT_SNAPSHOT, "K",
+     "snapshot every K ticks, roll back K ticks every 2K and check the\n"
+     "replay (exit 4 if it differs), 0 to 100000000 (default 0: off)"},
+    {"help", 'h', NULL, "print this help and exit"},
+    {0},
+};
+
+static void usage(const cli_t *cli) {
+  printf("usage: boids [options]\n"
+         "Flocking agents on the physics and ai plugins, ticked on the worker pool. Prints its\n"
+         "progress once a second and the world checksum at the end, the same for any --threads.\n"
+         "\n");
+  cli_print_flags(cli, stdout);
+  printf("\nExit status: 0 done, 1 runtime error, 2 usage error, 3 memory grew too much\n"
+         "(--rss-growth-mb), 4 a rollback did not reproduce the world (--snapshot-every).\n");
+}
+
+/* 0: run; 1: --help printed; 2: usage error (message printed). */
 static int parse(int argc, char **argv, options_t *o) {
-  *o = (options_t){.agents = 10000, .ticks = 600, .threads = -2, .seed = 1, .rss_growth_mb = -1, .snapshot_every = 0};
-  for (int i = 1; i < argc; ++i) {
-    long *slot = NULL;
-    if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc) {
-      o->trace = argv[++i];
-      continue;
+  *o = (options_t){.agents = 10000, .ticks = 600, .threads = 0, .seed = 1, .rss_growth_mb = -1};
+  cli_t cli;
+  cli_begin(&cli, "boids", flags);
+  for (int k; (k = cli_next(&cli, argc, argv)) != -1;) {
+    int rc = 0;
+    switch (k) {
+    case OPT_AGENTS:
+      rc = cli_int("boids", "--agents", optarg, 1, 10000000, &o->agents);
+      break;
+    case OPT_TICKS:
+      rc = cli_int("boids", "--ticks", optarg, 1, 100000000, &o->ticks);
+      break;
+    case OPT_THREADS:
+      if (strcmp(optarg, "auto") == 0) {
+        o->threads = 0;
+      } else {
+        rc = cli_int("boids", "--threads", optarg, 0, ECS_POOL_MAX_THREADS, &o->threads);
+      }
+      break;
+    case OPT_SEED:
+      rc = cli_u64("boids", "--seed", optarg, 1, UINT64_MAX, &o->seed);
+      break;
+    case OPT_TRACE:
+      o->trace = optarg;
+      break;
+    case OPT_RSS:
+      rc = cli_int("boids", "--rss-growth-mb", optarg, 0, 1048576, &o->rss_growth_mb);
+      break;
+    case OPT_SNAPSHOT:
+      rc = cli_int("boids", "--snapshot-every", optarg, 0, 100000000, &o->snapshot_every);
+      break;
+    case 'h':
+      usage(&cli);
+      return 1;
+    default:
+      return CLI_EXIT_USAGE;
     }
-    if (strcmp(argv[i], "--agents") == 0) {
-      slot = &o->agents;
-    } else if (strcmp(argv[i], "--ticks") == 0) {
-      slot = &o->ticks;
-    } else if (strcmp(argv[i], "--threads") == 0) {
-      slot = &o->threads;
-    } else if (strcmp(argv[i], "--seed") == 0) {
-      slot = &o->seed;
-    } else if (strcmp(argv[i], "--rss-growth-mb") == 0) {
-      slot = &o->rss_growth_mb;
-    } else if (strcmp(argv[i], "--snapshot-every") == 0) {
-      slot = &o->snapshot_every;
+    if (rc != 0) {
+      return rc;
     }
-    if (!slot || i + 1 >= argc) {
-      fprintf(stderr, "usage: boids [--agents N] [--ticks N] [--threads N] [--seed N] [--trace out.json] "
-                      "[--rss-growth-mb N] [--snapshot-every K]\n");
-      return -1;
-    }
-    *slot = strtol(argv[++i], NULL, 10);
   }
-  if (o->agents < 1 || o->ticks < 0 || o->threads < -2 || o->threads > ECS_POOL_MAX_THREADS) {
-    fprintf(stderr, "boids: out-of-range option\n");
-    return -1;
-  }
-  return 0;
+  return cli_no_operands(&cli, argc, argv);
 }
 
 int main(int argc, char **argv) {
   options_t o;
-  if (parse(argc, argv, &o) != 0) {
-    return 2;
+  int parsed = parse(argc, argv, &o);
+  if (parsed != 0) {
+    return parsed == 1 ? 0 : parsed;
+  }
+  /* before any work: a bad path fails at once, not after the setup */
+  FILE *trace_file = o.trace ? cli_fopen("boids", "--trace", o.trace, "wb") : NULL;
+  if (o.trace && !trace_file) {
+    return 1;
   }
   ecs_world_t *world = ecs_world_new(&(ecs_world_desc_t){.initial_entities = (uint32_t)o.agents + 1024});
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(world);
   /* --threads N: N threads in all (the ticking thread helps while it waits);
-   * default: one per online CPU */
-  int32_t workers = o.threads == -2 ? 0 : o.threads <= 1 ? ECS_POOL_INLINE : (int32_t)o.threads - 1;
+   * 0 (auto): one per online CPU, which is the scheduler's default of 0 workers */
+  int32_t workers = o.threads == 0 ? 0 : o.threads == 1 ? ECS_POOL_INLINE : (int32_t)o.threads - 1;
   ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = workers});
   physics_config_t pc = {.world_size = 1000.0f};
   ai_config_t ac = {.population = (uint32_t)o.agents, .seed = (uint64_t)o.seed};
@@ -111,27 +159,31 @@ int main(int argc, char **argv) {
   if (st != ECS_OK) {
     fprintf(stderr, "boids: setup failed: %s\n", ecs_last_error(world));
     ecs_world_free(world);
+    if (trace_file) {
+      fclose(trace_file);
+      remove(o.trace);
+    }
     return 1;
   }
   const char *order[16];
   uint32_t groups = ecs_scheduler_group_order(sched, order, 16);
-  printf("boids: %ld agents, %u threads, groups:", o.agents, ecs_pool_threads(ecs_scheduler_pool(sched)) + 1);
+  uint32_t threads = ecs_pool_threads(ecs_scheduler_pool(sched)) + 1;
+  printf("boids: %lld agent%s, %u thread%s, groups:", o.agents, o.agents == 1 ? "" : "s", threads,
+         threads == 1 ? "" : "s");
   for (uint32_t g = 0; g < groups && g < 16; ++g) {
     printf(" %s", order[g]);
   }
   printf("\n");
 
-  FILE *trace_file = NULL;
   ecs_writer_t trace_out;
-  if (o.trace) {
-    trace_file = fopen(o.trace, "wb");
+  if (trace_file) {
     trace_out = ecs_file_writer(trace_file);
-    ecs_status_t ts = trace_file ? ecs_trace_begin(sched, &trace_out) : ECS_ERR_IO;
+    ecs_status_t ts = ecs_trace_begin(sched, &trace_out);
     if (ts != ECS_OK) {
-      fprintf(stderr, "boids: cannot trace to %s: %s\n", o.trace, ecs_strerror(ts));
-      if (trace_file) {
-        fclose(trace_file);
-      }
+      fprintf(stderr, "boids: --trace: cannot trace to '%s': %s%s\n", o.trace, ecs_strerror(ts),
+              ts == ECS_ERR_UNSUPPORTED ? " (this libecs was built with ECS_PROFILE=OFF)" : "");
+      fclose(trace_file);
+      remove(o.trace);
       ecs_scheduler_free(sched);
       ecs_world_free(world);
       return 1;
@@ -202,14 +254,21 @@ int main(int argc, char **argv) {
     double rss_end = rss_mb();
     printf("resident memory: %.1f MiB after the warm-up, %.1f MiB at the end\n", rss_early, rss_end);
     if (rss_early >= 0 && rss_end - rss_early > (double)o.rss_growth_mb) {
-      fprintf(stderr, "boids: resident memory grew by %.1f MiB (limit %ld)\n", rss_end - rss_early, o.rss_growth_mb);
+      fprintf(stderr, "boids: resident memory grew by %.1f MiB (limit %lld)\n", rss_end - rss_early, o.rss_growth_mb);
       rc = 3;
     }
   }
   if (trace_file) {
     ecs_status_t ts = ecs_trace_end(sched);
-    fclose(trace_file);
-    printf("trace %s: %s\n", o.trace, ts == ECS_OK ? "written" : ecs_strerror(ts));
+    if (fclose(trace_file) != 0 && ts == ECS_OK) {
+      ts = ECS_ERR_IO;
+    }
+    if (ts == ECS_OK) {
+      printf("trace %s: written\n", o.trace);
+    } else {
+      fprintf(stderr, "boids: --trace: cannot write '%s': %s\n", o.trace, ecs_strerror(ts));
+      rc = rc ? rc : 1;
+    }
   }
   printf("checksum %016llx\n", (unsigned long long)ecs_world_checksum(world));
   ecs_scheduler_free(sched);

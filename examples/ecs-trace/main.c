@@ -4,130 +4,186 @@
  * world's Prometheus metrics at the end. docs/observability.md walks
  * through a trace it wrote.
  *
- * usage: ecs-trace --workload NAME --out FILE [--threads N] [--ticks N]
- *                  [--agents N] [--metrics FILE] [--schedule FILE.dot|FILE.json]
- *                  [--log-level L]
- * Exit status: 0 done, 1 runtime error (message on stderr), 2 usage error. */
+ * usage: ecs-trace --workload NAME --out FILE [options]; the flags are
+ * listed once, in flags[] below, which --help prints.
+ * Exit status: 0 done, 1 runtime error (message on stderr), 2 usage error.
+ *
+ * The trace is flushed after every tick, so a run stopped early (Ctrl-C,
+ * kill) leaves a file that still opens. A progress line goes to stderr
+ * once a second when stderr is a terminal, or with --progress. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, fileno, isatty */
+#include "../common/cli.h"
 #include "workloads.h"
 
 #include <ecs.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 typedef struct options_t {
   const char *workload;
   const char *out;
   const char *metrics;
   const char *schedule;
-  long threads, ticks, agents;
+  long long threads, ticks, agents;
+  long long max_trace_mb; /* 0: no cap */
+  bool progress;          /* --progress: a progress line even when stderr is not a terminal */
   ecs_log_level_t log_level;
 } options_t;
 
-static void usage(FILE *to) {
-  fprintf(to, "usage: ecs-trace --workload NAME --out FILE [--threads N] [--ticks N] [--agents N]\n"
-              "                 [--metrics FILE] [--schedule FILE.dot|FILE.json] [--log-level L]\n"
-              "\n"
-              "Runs a workload and writes its trace as Chrome trace-event JSON: one track per\n"
-              "thread, spans for every tick, group, system, parallel_for slice, barrier wait\n"
-              "and command apply. Open the file in https://ui.perfetto.dev or chrome://tracing.\n"
-              "\n"
-              "  --workload NAME  what to run (required):\n");
+/* One key per flag; a new flag is a key here, a line in flags[] and a case
+ * in parse(). */
+enum {
+  OPT_WORKLOAD = CLI_LONG_ONLY,
+  OPT_OUT,
+  OPT_THREADS,
+  OPT_TICKS,
+  OPT_AGENTS,
+  OPT_METRICS,
+  OPT_SCHEDULE,
+  OPT_LOG_LEVEL,
+  OPT_MAX_TRACE_MB,
+  OPT_PROGRESS,
+};
+
+static const cli_flag_t flags[] = {
+    {"workload", OPT_WORKLOAD, "NAME", "what to run (required): particles, boids or mixed, below"},
+    {"out", OPT_OUT, "FILE", "the trace to write (required; replaced if it exists)"},
+    {"threads", OPT_THREADS, "N",
+     "threads in all, the ticking thread included, 0 to 256: 1 runs everything\n"
+     "on the calling thread; 0 (default) one per online CPU"},
+    {"ticks", OPT_TICKS, "N", "ticks to run and trace, at dt = 1/60 s, 1 to 10000000 (default 60)"},
+    {"agents", OPT_AGENTS, "N",
+     "particles, agents or entities to simulate, 1 to 10000000 (default:\n"
+     "particles 20000, boids 5000 (spawned gradually), mixed 10000)"},
+    {"metrics", OPT_METRICS, "FILE",
+     "after the last tick, write the world's metrics to FILE in the\n"
+     "Prometheus text format 0.0.4 (default: none)"},
+    {"schedule", OPT_SCHEDULE, "FILE",
+     "after the last tick, write the schedule as data: groups, systems,\n"
+     "every ordering edge with its reason, the critical path; Graphviz\n"
+     "DOT when FILE ends in .dot, else JSON (default: none)"},
+    {"log-level", OPT_LOG_LEVEL, "L",
+     "trace, debug, info, warn (default), error or off: the world's\n"
+     "logfmt lines on stderr at L and above"},
+    {"max-trace-mb", OPT_MAX_TRACE_MB, "N",
+     "stop tracing before the trace passes N MiB, 0 to 1048576 (default 0:\n"
+     "no cap); the ticks go on, the spans past the cap are counted as\n"
+     "dropped, and the file is closed properly"},
+    {"progress", OPT_PROGRESS, NULL,
+     "a progress line on stderr once a second (ticks done, ticks/s, trace\n"
+     "size); on by default when stderr is a terminal"},
+    {"help", 'h', NULL, "print this help and exit"},
+    {0},
+};
+
+static void usage(const cli_t *cli) {
+  printf("usage: ecs-trace --workload NAME --out FILE [options]\n"
+         "\n"
+         "Runs a workload and writes its trace as Chrome trace-event JSON: one track per\n"
+         "thread, spans for every tick, group, system, parallel_for slice, barrier wait\n"
+         "and command apply. Open the file in https://ui.perfetto.dev or chrome://tracing.\n"
+         "\n");
+  cli_print_flags(cli, stdout);
+  printf("\nWorkloads:\n");
   for (const char *const *n = workload_names; *n; ++n) {
-    fprintf(to, "                     %-10s %s\n", *n, workload_summary(*n));
+    printf("  %-10s %s\n", *n, workload_summary(*n));
   }
-  fprintf(to, "  --out FILE       the trace to write (required; replaced if it exists)\n"
-              "  --threads N      threads in all, the ticking thread included: 1 runs everything\n"
-              "                   on the calling thread; 0 (default) one per online CPU\n"
-              "  --ticks N        ticks to run and trace, at dt = 1/60 s (default 60)\n"
-              "  --agents N       particles, agents or entities to simulate (default: particles\n"
-              "                   20000, boids 5000 (spawned gradually), mixed 10000)\n"
-              "  --metrics FILE   after the last tick, write the world's metrics to FILE in the\n"
-              "                   Prometheus text format 0.0.4\n"
-              "  --schedule FILE  after the last tick, write the schedule as data: groups,\n"
-              "                   systems, every ordering edge with its reason, the critical\n"
-              "                   path; Graphviz DOT when FILE ends in .dot, else JSON\n"
-              "  --log-level L    trace, debug, info, warn (default), error or off: the world's\n"
-              "                   logfmt lines on stderr at L and above\n"
-              "  --help           print this help and exit\n"
-              "\n"
-              "Exit status: 0 done, 1 runtime error (including a libecs built with\n"
-              "ECS_PROFILE=OFF, which has no tracing), 2 usage error.\n");
+  printf("\nExit status: 0 done, 1 runtime error (including a libecs built with\n"
+         "ECS_PROFILE=OFF, which has no tracing), 2 usage error.\n");
 }
 
-/* A whole decimal number in [min, max], else a message and false. */
-static bool parse_long(const char *flag, const char *text, long min, long max, long *out) {
-  char *end = NULL;
-  errno = 0;
-  long v = strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < min || v > max) {
-    fprintf(stderr, "ecs-trace: %s wants a whole number from %ld to %ld, not '%s'\n", flag, min, max, text);
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-/* 0: run; 1: --help printed; -1: usage error (message printed). */
+/* 0: run; 1: --help printed; 2: usage error (message printed). */
 static int parse(int argc, char **argv, options_t *o) {
   *o = (options_t){.threads = 0, .ticks = 60, .agents = 0};
-  for (int i = 1; i < argc; ++i) {
-    const char *flag = argv[i];
-    if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
-      usage(stdout);
-      return 1;
-    }
-    static const char *const known[] = {"--workload", "--out",    "--metrics",   "--threads",
-                                        "--ticks",    "--agents", "--log-level", "--schedule"};
-    bool ok = false;
-    for (size_t k = 0; k < sizeof known / sizeof known[0]; ++k) {
-      ok = ok || strcmp(flag, known[k]) == 0;
-    }
-    if (!ok) {
-      fprintf(stderr, "ecs-trace: unknown option '%s' (try --help)\n", flag);
-      return -1;
-    }
-    if (i + 1 >= argc) {
-      fprintf(stderr, "ecs-trace: %s needs a value (try --help)\n", flag);
-      return -1;
-    }
-    const char *value = argv[++i];
-    if (strcmp(flag, "--workload") == 0) {
-      o->workload = value;
-    } else if (strcmp(flag, "--out") == 0) {
-      o->out = value;
-    } else if (strcmp(flag, "--metrics") == 0) {
-      o->metrics = value;
-    } else if (strcmp(flag, "--schedule") == 0) {
-      o->schedule = value;
-    } else if (strcmp(flag, "--log-level") == 0) {
+  cli_t cli;
+  cli_begin(&cli, "ecs-trace", flags);
+  for (int k; (k = cli_next(&cli, argc, argv)) != -1;) {
+    int rc = 0;
+    switch (k) {
+    case OPT_WORKLOAD:
+      o->workload = optarg;
+      break;
+    case OPT_OUT:
+      o->out = optarg;
+      break;
+    case OPT_METRICS:
+      o->metrics = optarg;
+      break;
+    case OPT_SCHEDULE:
+      o->schedule = optarg;
+      break;
+    case OPT_THREADS:
+      rc = cli_int("ecs-trace", "--threads", optarg, 0, ECS_POOL_MAX_THREADS, &o->threads);
+      break;
+    case OPT_TICKS:
+      rc = cli_int("ecs-trace", "--ticks", optarg, 1, 10000000, &o->ticks);
+      break;
+    case OPT_AGENTS:
+      rc = cli_int("ecs-trace", "--agents", optarg, 1, 10000000, &o->agents);
+      break;
+    case OPT_MAX_TRACE_MB:
+      rc = cli_int("ecs-trace", "--max-trace-mb", optarg, 0, 1048576, &o->max_trace_mb);
+      break;
+    case OPT_PROGRESS:
+      o->progress = true;
+      break;
+    case OPT_LOG_LEVEL:
       o->log_level = ECS_LOG_DEFAULT;
       for (ecs_log_level_t l = ECS_LOG_TRACE; l <= ECS_LOG_OFF; ++l) {
-        o->log_level = strcmp(value, ecs_log_level_name(l)) == 0 ? l : o->log_level;
+        o->log_level = strcmp(optarg, ecs_log_level_name(l)) == 0 ? l : o->log_level;
       }
       if (o->log_level == ECS_LOG_DEFAULT) {
-        fprintf(stderr, "ecs-trace: --log-level wants trace, debug, info, warn, error or off, not '%s'\n", value);
-        return -1;
+        fprintf(stderr, "ecs-trace: --log-level: '%s' is not one of trace, debug, info, warn, error, off\n", optarg);
+        rc = CLI_EXIT_USAGE;
       }
-    } else if (strcmp(flag, "--threads") == 0) {
-      if (!parse_long(flag, value, 0, ECS_POOL_MAX_THREADS, &o->threads)) {
-        return -1;
-      }
-    } else if (!parse_long(flag, value, 1, 10000000, strcmp(flag, "--ticks") == 0 ? &o->ticks : &o->agents)) {
-      return -1;
+      break;
+    case 'h':
+      usage(&cli);
+      return 1;
+    default:
+      return CLI_EXIT_USAGE;
+    }
+    if (rc != 0) {
+      return rc;
     }
   }
+  if (cli_no_operands(&cli, argc, argv) != 0) {
+    return CLI_EXIT_USAGE;
+  }
   if (!o->workload || !o->out) {
-    fprintf(stderr, "ecs-trace: --workload and --out are required (try --help)\n");
-    return -1;
+    fprintf(stderr, "ecs-trace: --workload and --out are required (try 'ecs-trace --help')\n");
+    return CLI_EXIT_USAGE;
   }
   if (workload_summary(o->workload)[0] == '\0') {
-    fprintf(stderr, "ecs-trace: unknown workload '%s' (particles, boids or mixed)\n", o->workload);
-    return -1;
+    fprintf(stderr, "ecs-trace: --workload: '%s' is not one of particles, boids, mixed\n", o->workload);
+    return CLI_EXIT_USAGE;
   }
   return 0;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One progress line on stderr: rewritten in place on a terminal, else a
+ * line of its own. */
+static void progress(const ecs_scheduler_t *sched, FILE *trace, long ran, long long ticks, double rate, bool tty) {
+  uint64_t dropped = 0;
+  ecs_trace_counts(sched, NULL, &dropped);
+  long bytes = ftell(trace);
+  fprintf(stderr, "%secs-trace: %ld/%lld ticks, %.0f ticks/s, trace %.1f MiB", tty ? "\r" : "", ran, ticks, rate,
+          (double)(bytes > 0 ? bytes : 0) / 1048576.0);
+  if (dropped > 0) {
+    fprintf(stderr, ", %llu spans dropped", (unsigned long long)dropped);
+  }
+  fprintf(stderr, tty ? "   " : "\n");
+  fflush(stderr);
 }
 
 /* Writes the schedule to path (DOT for *.dot, else JSON); false (message
@@ -135,9 +191,8 @@ static int parse(int argc, char **argv, options_t *o) {
 static bool write_schedule(const ecs_scheduler_t *sched, const char *path) {
   size_t len = strlen(path);
   bool dot = len >= 4 && strcmp(path + len - 4, ".dot") == 0;
-  FILE *f = fopen(path, "wb");
+  FILE *f = cli_fopen("ecs-trace", "--schedule", path, "wb");
   if (!f) {
-    fprintf(stderr, "ecs-trace: cannot open %s: %s\n", path, strerror(errno));
     return false;
   }
   ecs_writer_t out = ecs_file_writer(f);
@@ -155,9 +210,8 @@ static bool write_schedule(const ecs_scheduler_t *sched, const char *path) {
 
 /* Writes the world's metrics to path; false (message printed) on failure. */
 static bool write_metrics(ecs_world_t *world, const char *path) {
-  FILE *f = fopen(path, "wb");
+  FILE *f = cli_fopen("ecs-trace", "--metrics", path, "wb");
   if (!f) {
-    fprintf(stderr, "ecs-trace: cannot open %s: %s\n", path, strerror(errno));
     return false;
   }
   ecs_writer_t out = ecs_file_writer(f);
@@ -177,7 +231,7 @@ int main(int argc, char **argv) {
   options_t o;
   int parsed = parse(argc, argv, &o);
   if (parsed != 0) {
-    return parsed > 0 ? 0 : 2;
+    return parsed == 1 ? 0 : parsed;
   }
   uint32_t agents = o.agents ? (uint32_t)o.agents : workload_default_agents(o.workload);
   ecs_world_t *world = ecs_world_new(&(ecs_world_desc_t){.initial_entities = agents + 1024, .log_level = o.log_level});
@@ -206,13 +260,17 @@ int main(int argc, char **argv) {
   }
 
   int rc = 1;
-  FILE *trace_file = fopen(o.out, "wb");
+  FILE *trace_file = cli_fopen("ecs-trace", "--out", o.out, "wb");
   if (!trace_file) {
-    fprintf(stderr, "ecs-trace: cannot open %s: %s\n", o.out, strerror(errno));
     goto out_free_scheduler;
   }
-  ecs_writer_t trace_out = ecs_file_writer(trace_file);
-  st = ecs_trace_begin(sched, &trace_out);
+  /* flushed after every tick: a run stopped early leaves a trace that opens */
+  char process_name[64];
+  snprintf(process_name, sizeof process_name, "ecs-trace %s", o.workload);
+  st = ecs_trace_begin_desc(sched, &(ecs_trace_desc_t){.out = ecs_file_writer(trace_file),
+                                                       .flush = ecs_trace_file_flush,
+                                                       .max_bytes = (uint64_t)o.max_trace_mb << 20,
+                                                       .process_name = process_name});
   if (st != ECS_OK) {
     if (st == ECS_ERR_UNSUPPORTED) {
       fprintf(stderr, "ecs-trace: this libecs was built with ECS_PROFILE=OFF, so tracing and metrics are\n"
@@ -227,8 +285,9 @@ int main(int argc, char **argv) {
 
   const char *order[32];
   uint32_t groups = ecs_scheduler_group_order(sched, order, 32);
-  printf("ecs-trace: workload %s, %zu entities, %u threads, groups:", o.workload, ecs_entity_count(world),
-         ecs_pool_threads(ecs_scheduler_pool(sched)) + 1);
+  uint32_t threads = ecs_pool_threads(ecs_scheduler_pool(sched)) + 1;
+  printf("ecs-trace: workload %s, %zu entities, %u thread%s, groups:", o.workload, ecs_entity_count(world), threads,
+         threads == 1 ? "" : "s");
   for (uint32_t g = 0; g < groups && g < 32; ++g) {
     printf(" %s", order[g]);
   }
@@ -238,7 +297,16 @@ int main(int argc, char **argv) {
   size_t commands = 0;
   long ran = 0;
   ecs_status_t tick_st = ECS_OK;
+  bool tty = isatty(fileno(stderr)) == 1;
+  bool show_progress = o.progress || tty;
+  double started = now_s();
+  double last_shown = started;
   for (; ran < o.ticks && tick_st == ECS_OK; ++ran) {
+    double now = show_progress && ran > 0 ? now_s() : 0.0;
+    if (now - last_shown >= 1.0) {
+      progress(sched, trace_file, ran, o.ticks, (double)ran / (now - started), tty);
+      last_shown = now;
+    }
     ecs_tick_result_t r;
     tick_st = ecs_scheduler_tick(sched, 1.0 / 60.0, &r);
     if (tick_st != ECS_OK) {
@@ -248,6 +316,9 @@ int main(int argc, char **argv) {
     total_ns += r.duration_ns;
     max_ns = r.duration_ns > max_ns ? r.duration_ns : max_ns;
     commands += r.commands_applied;
+  }
+  if (show_progress && tty && last_shown > started) {
+    fprintf(stderr, "\n"); /* end the line rewritten in place */
   }
   uint64_t spans = 0, dropped = 0;
   ecs_trace_counts(sched, &spans, &dropped);
@@ -263,8 +334,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ecs-trace: cannot write the trace to %s: %s\n", o.out, ecs_strerror(st));
     goto out_free_scheduler;
   }
-  printf("ecs-trace: wrote %s: %llu spans (%llu dropped); open it in https://ui.perfetto.dev\n", o.out,
-         (unsigned long long)spans, (unsigned long long)dropped);
+  printf("ecs-trace: wrote %s: %llu spans (%llu dropped%s); open it in https://ui.perfetto.dev\n", o.out,
+         (unsigned long long)spans, (unsigned long long)dropped,
+         o.max_trace_mb > 0 && dropped > 0 ? ", --max-trace-mb reached" : "");
   if (tick_st == ECS_OK && (!o.metrics || write_metrics(world, o.metrics)) &&
       (!o.schedule || write_schedule(sched, o.schedule))) {
     rc = 0;

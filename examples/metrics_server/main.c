@@ -13,10 +13,10 @@
  * lines and headers of /metrics, a 404 and an oversized request, and with
  * --dump FILE writes the /metrics body it received, for a format checker.
  *
- * usage: metrics_server [--port N] [--max-requests N] [--seconds N]
- *                       [--agents N] [--threads N] [--self-check] [--dump FILE]
+ * usage: metrics_server [options]; metrics_server --help lists them.
  * Exit status: 0 done, 1 runtime error, 2 usage error. */
 #define _POSIX_C_SOURCE 200809L
+#include "../common/cli.h"
 #include "../plugins/ai.h"
 #include "../plugins/physics.h"
 
@@ -40,7 +40,7 @@
 #define CONTENT_TYPE "text/plain; version=0.0.4"
 
 typedef struct options_t {
-  long port, max_requests, seconds, agents, threads;
+  long long port, max_requests, seconds, agents, threads;
   bool self_check;
   const char *dump;
 } options_t;
@@ -86,56 +86,69 @@ static bool nonblocking(int fd) {
   return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
-static bool parse_long(const char *flag, const char *text, long min, long max, long *out) {
-  char *end = NULL;
-  errno = 0;
-  long v = strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < min || v > max) {
-    fprintf(stderr, "metrics_server: %s wants a whole number from %ld to %ld, not '%s'\n", flag, min, max, text);
-    return false;
-  }
-  *out = v;
-  return true;
-}
+enum { OPT_PORT = CLI_LONG_ONLY, OPT_MAX_REQUESTS, OPT_SECONDS, OPT_AGENTS, OPT_THREADS, OPT_SELF_CHECK, OPT_DUMP };
 
+static const cli_flag_t flags[] = {
+    {"port", OPT_PORT, "N", "TCP port on 127.0.0.1, 0 to 65535 (default 9464; 0 picks a free one, printed)"},
+    {"max-requests", OPT_MAX_REQUESTS, "N", "stop after answering N requests, 0 to 1000000000 (default 0: no limit)"},
+    {"seconds", OPT_SECONDS, "N", "stop after N seconds, 0 to 1000000000 (default 60; 0: no limit)"},
+    {"agents", OPT_AGENTS, "N", "boids to keep alive, 1 to 10000000 (default 2000)"},
+    {"threads", OPT_THREADS, "N", "threads in all for the simulation, 0 to 256 (default 2; 0: one per CPU)"},
+    {"self-check", OPT_SELF_CHECK, NULL,
+     "scrape itself over loopback, check the answers, exit 0 if right (default: off)"},
+    {"dump", OPT_DUMP, "FILE", "with --self-check: write the /metrics body received to FILE (default: none)"},
+    {"help", 'h', NULL, "print this help and exit"},
+    {0},
+};
+
+/* 0: run; 1: --help printed; 2: usage error (message printed). */
 static int parse(int argc, char **argv, options_t *o) {
   *o = (options_t){.port = 9464, .seconds = 60, .agents = 2000, .threads = 2};
-  for (int i = 1; i < argc; ++i) {
-    const char *f = argv[i];
-    bool has_value = i + 1 < argc;
-    if (strcmp(f, "--help") == 0) {
-      printf("usage: metrics_server [--port N] [--max-requests N] [--seconds N] [--agents N] [--threads N]\n"
-             "                      [--self-check] [--dump FILE]\n"
-             "Serves GET /metrics on 127.0.0.1 while a boids world ticks at 60 Hz.\n"
-             "  --port N          TCP port (default 9464; 0 picks a free one, printed at start)\n"
-             "  --max-requests N  stop after answering N requests (default 0: no limit)\n"
-             "  --seconds N       stop after N seconds (default 60; 0: no limit)\n"
-             "  --agents N        boids to keep alive (default 2000)\n"
-             "  --threads N       threads in all for the simulation (default 2; 0: one per CPU)\n"
-             "  --self-check      scrape itself over loopback, check the answers, exit 0 if right\n"
-             "  --dump FILE       with --self-check: write the /metrics body received to FILE\n");
-      return 1;
-    } else if (strcmp(f, "--self-check") == 0) {
+  cli_t cli;
+  cli_begin(&cli, "metrics_server", flags);
+  for (int k; (k = cli_next(&cli, argc, argv)) != -1;) {
+    int rc = 0;
+    switch (k) {
+    case OPT_PORT:
+      rc = cli_int("metrics_server", "--port", optarg, 0, 65535, &o->port);
+      break;
+    case OPT_MAX_REQUESTS:
+      rc = cli_int("metrics_server", "--max-requests", optarg, 0, 1000000000, &o->max_requests);
+      break;
+    case OPT_SECONDS:
+      rc = cli_int("metrics_server", "--seconds", optarg, 0, 1000000000, &o->seconds);
+      break;
+    case OPT_AGENTS:
+      rc = cli_int("metrics_server", "--agents", optarg, 1, 10000000, &o->agents);
+      break;
+    case OPT_THREADS:
+      rc = cli_int("metrics_server", "--threads", optarg, 0, ECS_POOL_MAX_THREADS, &o->threads);
+      break;
+    case OPT_SELF_CHECK:
       o->self_check = true;
-    } else if (strcmp(f, "--dump") == 0 && has_value) {
-      o->dump = argv[++i];
-    } else {
-      long *slot = strcmp(f, "--port") == 0           ? &o->port
-                   : strcmp(f, "--max-requests") == 0 ? &o->max_requests
-                   : strcmp(f, "--seconds") == 0      ? &o->seconds
-                   : strcmp(f, "--agents") == 0       ? &o->agents
-                   : strcmp(f, "--threads") == 0      ? &o->threads
-                                                      : NULL;
-      if (!slot || !has_value) {
-        fprintf(stderr, "metrics_server: %s '%s' (try --help)\n",
-                slot || strcmp(f, "--dump") == 0 ? "a value is missing after" : "unknown option", f);
-        return -1;
-      }
-      long max = slot == &o->port ? 65535 : slot == &o->threads ? ECS_POOL_MAX_THREADS : 1000000000;
-      if (!parse_long(f, argv[++i], slot == &o->agents ? 1 : 0, max, slot)) {
-        return -1;
-      }
+      break;
+    case OPT_DUMP:
+      o->dump = optarg;
+      break;
+    case 'h':
+      printf("usage: metrics_server [options]\n"
+             "Serves GET /metrics on 127.0.0.1 while a boids world ticks at 60 Hz.\n\n");
+      cli_print_flags(&cli, stdout);
+      printf("\nExit status: 0 done, 1 runtime error, 2 usage error.\n");
+      return 1;
+    default:
+      return CLI_EXIT_USAGE;
     }
+    if (rc != 0) {
+      return rc;
+    }
+  }
+  if (cli_no_operands(&cli, argc, argv) != 0) {
+    return CLI_EXIT_USAGE;
+  }
+  if (o->dump && !o->self_check) {
+    fprintf(stderr, "metrics_server: --dump needs --self-check (try 'metrics_server --help')\n");
+    return CLI_EXIT_USAGE;
   }
   return 0;
 }
@@ -307,15 +320,15 @@ static void client_check(client_t *cl, const char *dump) {
   printf("self-check: GET %s -> %d, %zu bytes%s\n", path, status, body_len,
          status == 200 ? ", Content-Type: " CONTENT_TYPE : "");
   if (status == 200 && dump) {
-    FILE *f = fopen(dump, "wb");
+    FILE *f = cli_fopen("metrics_server", "--dump", dump, "wb");
     bool written = f && fwrite(body, 1, body_len, f) == body_len;
     if (f && fclose(f) != 0) {
       written = false;
     }
-    if (!written) {
-      fprintf(stderr, "self-check: cannot write %s: %s\n", dump, strerror(errno));
-      cl->failed = true;
+    if (f && !written) {
+      fprintf(stderr, "metrics_server: --dump: cannot write '%s': %s\n", dump, strerror(errno));
     }
+    cl->failed = cl->failed || !written;
   }
 }
 
@@ -380,7 +393,7 @@ int main(int argc, char **argv) {
   options_t o;
   int parsed = parse(argc, argv, &o);
   if (parsed != 0) {
-    return parsed > 0 ? 0 : 2;
+    return parsed == 1 ? 0 : parsed;
   }
   ecs_world_t *world = ecs_world_new(&(ecs_world_desc_t){.initial_entities = (uint32_t)o.agents + 1024});
   ecs_scheduler_builder_t *b = world ? ecs_scheduler_builder_new(world) : NULL;
@@ -420,7 +433,7 @@ int main(int argc, char **argv) {
   uint16_t port = 0;
   lfd = listen_loopback((uint16_t)o.port, &port);
   if (lfd < 0) {
-    fprintf(stderr, "metrics_server: cannot listen on 127.0.0.1:%ld: %s\n", o.port, strerror(errno));
+    fprintf(stderr, "metrics_server: --port: cannot listen on 127.0.0.1:%lld: %s\n", o.port, strerror(errno));
     goto out;
   }
   printf("listening on 127.0.0.1:%u\n", port);
@@ -496,9 +509,10 @@ int main(int argc, char **argv) {
       client_step(&cl, port, o.dump);
     }
   }
-  printf("served %ld requests over %llu ticks\n", served, (unsigned long long)ecs_scheduler_tick_count(sched));
+  unsigned long long ticks = (unsigned long long)ecs_scheduler_tick_count(sched);
+  printf("served %ld request%s over %llu tick%s\n", served, served == 1 ? "" : "s", ticks, ticks == 1 ? "" : "s");
   if (o.self_check && cl.state != CLIENT_DONE) {
-    fprintf(stderr, "self-check: not finished within --seconds %ld\n", o.seconds);
+    fprintf(stderr, "self-check: not finished within --seconds %lld\n", o.seconds);
     ok = false;
   }
   rc = ok && !cl.failed ? 0 : 1;

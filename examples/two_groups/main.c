@@ -7,12 +7,12 @@
  * applies the recorded commands, so "simulation" always sees the walkers
  * "input" spawned in the same tick. Each tick's result is printed.
  *
- * usage: two_groups [--entities N] [--ticks N] */
+ * usage: two_groups [--entities N] [--ticks N] (two_groups --help) */
+#include "../common/cli.h"
+
 #include <ecs.h>
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 typedef struct Position {
   float x, y;
@@ -74,18 +74,44 @@ static ecs_status_t move(ecs_system_ctx_t *ctx) {
   return ECS_OK;
 }
 
-static long arg_long(int argc, char **argv, const char *name, long fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (strcmp(argv[i], name) == 0) {
-      return strtol(argv[i + 1], NULL, 10);
-    }
-  }
-  return fallback;
-}
+enum { OPT_ENTITIES = CLI_LONG_ONLY, OPT_TICKS };
+
+static const cli_flag_t flags[] = {
+    {"entities", OPT_ENTITIES, "N", "walkers at the start, 0 to 1000000 (default 5000)"},
+    {"ticks", OPT_TICKS, "N", "ticks to run and print, 1 to 1000000 (default 10)"},
+    {"help", 'h', NULL, "print this help and exit"},
+    {0},
+};
 
 int main(int argc, char **argv) {
-  long entities = arg_long(argc, argv, "--entities", 5000);
-  long ticks = arg_long(argc, argv, "--ticks", 10);
+  long long entities = 5000;
+  long long ticks = 10;
+  cli_t cli;
+  cli_begin(&cli, "two_groups", flags);
+  for (int k; (k = cli_next(&cli, argc, argv)) != -1;) {
+    int rc = CLI_EXIT_USAGE;
+    switch (k) {
+    case OPT_ENTITIES:
+      rc = cli_int("two_groups", "--entities", optarg, 0, 1000000, &entities);
+      break;
+    case OPT_TICKS:
+      rc = cli_int("two_groups", "--ticks", optarg, 1, 1000000, &ticks);
+      break;
+    case 'h':
+      printf("usage: two_groups [options]\n"
+             "Two synchronized work groups, \"input\" then \"simulation\"; prints every tick's result.\n\n");
+      cli_print_flags(&cli, stdout);
+      return 0;
+    default:
+      break; /* cli_next has printed the error */
+    }
+    if (rc != 0) {
+      return rc;
+    }
+  }
+  if (cli_no_operands(&cli, argc, argv) != 0) {
+    return CLI_EXIT_USAGE;
+  }
   ecs_world_t *world = ecs_world_new(NULL);
   if (!world) {
     return 1;
@@ -96,7 +122,7 @@ int main(int argc, char **argv) {
       .map = ECS_COMPONENT(world, Map),
   };
   ecs_resource_set(world, ids.map, &(Map){.half_size = 400.0f});
-  for (long i = 0; i < entities; ++i) {
+  for (long long i = 0; i < entities; ++i) {
     ecs_entity_t e = ecs_entity_create(world);
     ecs_set(world, e, ids.pos, &(Position){(float)(i % 100) - 50.0f, (float)(i / 100) - 25.0f});
     ecs_set(world, e, ids.heading, &(Heading){1.0f, 0.0f});
@@ -128,7 +154,7 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  for (long t = 0; t < ticks; ++t) {
+  for (long long t = 0; t < ticks; ++t) {
     ecs_tick_result_t r;
     if (ecs_scheduler_tick(sched, 1.0 / 60.0, &r) != ECS_OK) {
       fprintf(stderr, "tick failed: %s\n", ecs_last_error(world));
