@@ -8,6 +8,9 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "support/failing_alloc.h"
 #include "support/snapshot_world.h"
 
@@ -452,8 +455,11 @@ static void test_file_round_trip(void **state) {
   fx_init(&a, NULL);
   fx_init(&b, NULL);
   fx_populate(&a, 15);
-  char path[64];
-  snprintf(path, sizeof path, "test_snapshot_%d.bin", (int)(uintptr_t)&a % 100000);
+  /* in the temporary directory, named by process: never left in a source
+   * tree, and parallel runs do not collide */
+  char path[512];
+  const char *dir = getenv("TMPDIR");
+  snprintf(path, sizeof path, "%s/libecs_test_snapshot_%ld.bin", dir && *dir ? dir : "/tmp", (long)getpid());
   assert_int_equal(ecs_snapshot_save_file(a.w, path), ECS_OK);
   assert_int_equal(ecs_snapshot_load_file(b.w, path), ECS_OK);
   assert_same_state(&a, &b);
