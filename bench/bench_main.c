@@ -8,6 +8,7 @@
  *
  * usage: ecs_bench [--filter SUBSTR] [--repeat N] [--json FILE] [--list] [--help] */
 #include "bench_bulk.h"
+#include "bench_default.h"
 #include "bench_sched.h"
 #include "harness.h"
 #include "workloads.h"
@@ -831,12 +832,16 @@ static int register_suite(bench_t *b, suite_t *s, const storage_t *st, bool firs
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--memory-child") == 0) {
+    return bench_memory_child(argc, argv); /* internal: memory_rss runs the program again */
+  }
   bench_t *b = bench_new();
+  default_suite_t *defaults = bench_default_new();
   suite_t *suites = calloc(STORAGE_COUNT, sizeof *suites);
   sched_suite_t *sched[STORAGE_COUNT] = {NULL};
   bulk_suite_t *bulk[STORAGE_COUNT] = {NULL};
   int rc = 1;
-  if (!b || !suites) {
+  if (!b || !suites || !defaults || bench_default_register(b, defaults) != 0) {
     fprintf(stderr, "out of memory\n");
     goto out;
   }
@@ -856,6 +861,7 @@ out:
     bench_sched_free(sched[i]);
   }
   free(suites);
+  bench_default_free(defaults);
   bench_free(b);
   return rc;
 }

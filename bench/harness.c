@@ -232,6 +232,10 @@ static int measure_once(bench_meter_t *m, bool record) {
   if (st != 0) {
     return st;
   }
+  if (m->fns->quantity) {
+    double q = m->fns->quantity(m->user, m->n);
+    t = q > 0.0 ? (uint64_t)(q + 0.5) : 0u;
+  }
   if (record) {
     m->samples[m->runs++] = t;
     m->timed_ns += t;
@@ -358,10 +362,11 @@ static void print_result(int width, const bench_result_t *r) {
   printf("%-*s %6u %12.3f %12.3f %12.3f", width, c->name, r->main.runs, per_op(r->main.min_ns, c->d.n),
          per_op(r->main.median_ns, c->d.n), per_op(r->main.max_ns, c->d.n));
   if (r->has_base && r->base.median_ns > 0) {
-    printf(" %12.3f %8.2f\n", per_op(r->base.median_ns, c->d.n), r->main.median_ns / r->base.median_ns);
+    printf(" %12.3f %8.2f", per_op(r->base.median_ns, c->d.n), r->main.median_ns / r->base.median_ns);
   } else {
-    printf(" %12s %8s\n", "-", "-");
+    printf(" %12s %8s", "-", "-");
   }
+  printf(c->d.unit ? "  (%s per op, not ns)\n" : "\n", c->d.unit);
 }
 
 static void json_string(FILE *f, const char *s) {
@@ -397,6 +402,8 @@ static int write_json(FILE *f, const char *path, const bench_result_t *results, 
     json_string(f, c->d.workload);
     fputs(", \"storage\": ", f);
     json_string(f, c->d.storage);
+    fputs(", \"unit\": ", f);
+    json_string(f, c->d.unit ? c->d.unit : "ns");
     fprintf(f, ", \"threads\": %d, \"n\": %zu, \"ns_per_op_median\": %.4f, \"ns_per_op_min\": %.4f", c->d.threads,
             c->d.n, per_op(r->main.median_ns, c->d.n), per_op(r->main.min_ns, c->d.n));
     if (r->has_base && r->base.median_ns > 0) {

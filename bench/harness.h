@@ -42,6 +42,10 @@ typedef struct bench_fns_t {
   int (*reset)(void *user, size_t n);     /* before every run, warm-up included; may be NULL */
   int (*run)(void *user, size_t n);       /* the timed body; required */
   void (*teardown)(void *user, size_t n); /* once, after the last run (also after a failure); may be NULL */
+  /* A case that measures something other than time (bench_case_desc_t.unit)
+   * gives, after each run, that run's quantity for all n operations (e.g.
+   * bytes); it then replaces the run's time. NULL: time. */
+  double (*quantity)(void *user, size_t n);
 } bench_fns_t;
 
 /* One case. Strings are not copied: they must outlive the bench_t. */
@@ -54,6 +58,7 @@ typedef struct bench_case_desc_t {
   void *user;
   bench_fns_t baseline; /* baseline.run == NULL: no baseline */
   void *baseline_user;
+  const char *unit; /* what a per-op figure is: NULL means "ns"; with quantity(), e.g. "bytes" */
 } bench_case_desc_t;
 
 typedef struct bench_t bench_t;
