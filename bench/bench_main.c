@@ -410,6 +410,7 @@ static int add_remove_base_run(void *user, size_t n) {
 
 typedef struct churn_ctx_t {
   ecs_storage_kind_t kind;
+  uint32_t extra_types; /* more registered component types (unused): destroy must not visit them */
   ecs_world_t *world;
   ecs_entity_t *batch;
   ecs_component_t pos, vel;
@@ -429,6 +430,13 @@ static int churn_setup(void *user, size_t n) {
   (void)n;
   c->world = world_pos_vel(c->kind, &c->pos, &c->vel);
   c->batch = malloc(CHURN_BATCH * sizeof *c->batch);
+  for (uint32_t t = 0; c->world && t < c->extra_types; ++t) {
+    char name[32];
+    snprintf(name, sizeof name, "Unused%u", (unsigned)t);
+    if (!register_component(c->world, c->kind, name, sizeof(Position), ECS_ALIGNOF(Position))) {
+      return -1;
+    }
+  }
   return c->world && c->batch ? 0 : -1;
 }
 
@@ -755,7 +763,7 @@ typedef struct suite_t {
   iter_base_t iter_small_base, iter_large_base;
   entities_ctx_t add_remove, deferred;
   flags_base_t add_remove_base, deferred_base;
-  churn_ctx_t churn;
+  churn_ctx_t churn, churn_wide;
   churn_base_t churn_base;
   overhead_ctx_t overhead;
   overhead_base_t overhead_base;
@@ -810,6 +818,7 @@ static int register_suite(bench_t *b, suite_t *s, const storage_t *st, bool firs
   s->add_remove = (entities_ctx_t){.kind = k};
   s->deferred = (entities_ctx_t){.kind = k};
   s->churn = (churn_ctx_t){.kind = k};
+  s->churn_wide = (churn_ctx_t){.kind = k, .extra_types = 998};
   s->frag = (frag_ctx_t){.kind = k};
   int bad = 0;
   bad |= add_case(b, "frag_iter", st, (size_t)FRAG_KINDS * FRAG_PER_KIND, &frag_fns, &s->frag, &frag_base_fns,
@@ -822,6 +831,7 @@ static int register_suite(bench_t *b, suite_t *s, const storage_t *st, bool firs
   bad |= add_case(b, "add_remove", st, ADD_REMOVE_N, &add_remove_fns, &s->add_remove, &add_remove_base_fns,
                   &s->add_remove_base);
   bad |= add_case(b, "churn", st, CHURN_N, &churn_fns, &s->churn, &churn_base_fns, &s->churn_base);
+  bad |= add_case(b, "churn_1000_types", st, CHURN_N, &churn_fns, &s->churn_wide, &churn_base_fns, &s->churn_base);
   bad |= add_case(b, "deferred", st, DEFERRED_N, &deferred_fns, &s->deferred, &deferred_base_fns, &s->deferred_base);
   if (first) {
     /* no components involved: the storage kind does not matter */

@@ -105,6 +105,11 @@ struct ecs_world_t {
   uint32_t component_count; /* including the unused slot 0 */
   uint32_t component_cap;
   ecs__component_t *components_by_name;
+  /* ids of the components not stored as ARCHETYPE, ascending: what an
+   * entity destroy must visit besides the entity's own table */
+  ecs_component_t *others;
+  uint32_t other_count;
+  uint32_t other_cap;
 
   ecs__storage_kind_t *kinds;
   uint32_t kind_count;
@@ -208,6 +213,11 @@ static inline ecs__component_t *ecs__component_get(const ecs_world_t *w, ecs_com
   return (c > 0 && c < w->component_count) ? w->components[c] : NULL;
 }
 void ecs__component_fini_all(ecs_world_t *w);
+/* The list of non-ARCHETYPE components: room for one more (false when out
+ * of memory), and c's place in it after its kind changed (cannot fail
+ * after a reserve). */
+bool ecs__others_reserve(ecs_world_t *w);
+void ecs__others_update(ecs_world_t *w, const ecs__component_t *c);
 void ecs__resource_fini(ecs_world_t *w, ecs__component_t *c);
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
 /* The unchecked operations behind ecs_add/ecs_set/ecs_remove, also used by

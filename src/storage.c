@@ -103,6 +103,9 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   if (r->kind == ECS_STORAGE_DENSE && ecs__dense_pack(r->storage)) {
     return ecs__fail(world, ECS_ERR_UNSUPPORTED, "component '%s' is packed: it stays DENSE", r->name);
   }
+  if (!ecs__others_reserve(world)) {
+    return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot change the storage of '%s'", r->name);
+  }
   /* leaving archetype storage moves every holder's row: make sure that
    * cannot run out of memory half-way */
   if (r->kind == ECS_STORAGE_ARCHETYPE && !ecs__arch_prepare_leave(r->storage)) {
@@ -140,6 +143,7 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   r->vtable = *vt;
   r->params = params;
   r->kind = kind;
+  ecs__others_update(world, r);
   ecs__ok(world);
   return ECS_OK;
 }

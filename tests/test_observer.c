@@ -160,6 +160,63 @@ static void test_runaway_recursion(void **state) {
   ecs_world_free(w);
 }
 
+/* An entity destroyed fires ON_REMOVE for each of its components in id
+ * order, whatever their storage kinds (the entity's table and the other
+ * kinds are walked as one list), also after a component changed kind; the
+ * values are readable in the observer. */
+typedef struct remove_log_t {
+  ecs_component_t seen[16];
+  int32_t values[16];
+  int count;
+} remove_log_t;
+
+static void log_remove(ecs_observer_ctx_t *ctx) {
+  remove_log_t *l = ctx->user;
+  l->values[l->count] = ctx->value ? *(const int32_t *)ctx->value : -1;
+  l->seen[l->count++] = ctx->component;
+}
+
+static void test_destroy_fires_in_id_order(void **state) {
+  (void)state;
+  ecs_world_t *w = world_new();
+  const ecs_storage_kind_t kinds[6] = {ECS_STORAGE_DENSE,     ECS_STORAGE_ARCHETYPE, ECS_STORAGE_SPARSE,
+                                       ECS_STORAGE_ARCHETYPE, ECS_STORAGE_DENSE,     ECS_STORAGE_ARCHETYPE};
+  ecs_component_t c[6];
+  remove_log_t log = {0};
+  for (int k = 0; k < 6; ++k) {
+    char name[8];
+    snprintf(name, sizeof name, "k%d", k);
+    c[k] = ecs_component_register(w, &(ecs_component_desc_t){.name = name, .size = 4, .storage = kinds[k]});
+    assert_int_equal(
+        ecs_observer_register(
+            w, &(ecs_observer_desc_t){.component = c[k], .event = ECS_ON_REMOVE, .callback = log_remove, .user = &log}),
+        ECS_OK);
+  }
+  /* one moves from DENSE to ARCHETYPE, one the other way */
+  assert_int_equal(ecs_component_set_storage(w, c[0], ECS_STORAGE_ARCHETYPE), ECS_OK);
+  assert_int_equal(ecs_component_set_storage(w, c[3], ECS_STORAGE_DENSE), ECS_OK);
+  ecs_entity_t e = ecs_entity_create(w);
+  ecs_entity_t other = ecs_entity_create(w);
+  for (int k = 5; k >= 0; --k) { /* added in reverse: the order is by id */
+    if (k != 2) {
+      ecs_set(w, e, c[k], &(int32_t){k * 10});
+    }
+    ecs_set(w, other, c[k], &(int32_t){-1});
+  }
+  assert_int_equal(ecs_entity_destroy(w, e), ECS_OK);
+  assert_int_equal(log.count, 5);
+  const int expect[5] = {0, 1, 3, 4, 5};
+  for (int i = 0; i < 5; ++i) {
+    assert_int_equal(log.seen[i], c[expect[i]]);
+    assert_int_equal(log.values[i], expect[i] * 10);
+  }
+  for (int k = 0; k < 6; ++k) {
+    assert_int_equal(ecs_component_count(w, c[k]), 1);
+    assert_true(ecs_has(w, other, c[k]));
+  }
+  ecs_world_free(w);
+}
+
 static void test_register_errors(void **state) {
   (void)state;
   ecs_world_t *w = world_new();
@@ -183,6 +240,7 @@ int main(void) {
       cmocka_unit_test(test_observer_commands_at_barrier),
       cmocka_unit_test(test_runaway_recursion),
       cmocka_unit_test(test_register_errors),
+      cmocka_unit_test(test_destroy_fires_in_id_order),
   };
   return cmocka_run_group_tests_name("observer", tests, NULL, NULL);
 }

@@ -629,6 +629,17 @@ bool ecs__arch_prepare_leave(void *state) {
   return true;
 }
 
+uint32_t ecs__arch_entity_type(const ecs__arch_set_t *s, ecs_entity_t e, const ecs_component_t **ids) {
+  const arch_record_t *r = record_of(s, e);
+  if (!r) {
+    *ids = NULL;
+    return 0;
+  }
+  const arch_table_t *t = s->tables[r->table - 1];
+  *ids = t->ids;
+  return t->type_count;
+}
+
 void ecs__arch_drop(ecs__arch_set_t *s, ecs_entity_t e) {
   drop_row(s, e, ECS_COMPONENT_NULL);
 }

@@ -13,6 +13,9 @@ ecs__arch_set_t *ecs__arch_set_new(const ecs_allocator_t *a);
 void ecs__arch_set_free(ecs__arch_set_t *s);
 /* World teardown: component instances then skip moving entities out. */
 void ecs__arch_set_closing(ecs__arch_set_t *s);
+/* The sorted ids of e's archetype components (its table's type); returns
+ * their count, 0 when e has no row. */
+uint32_t ecs__arch_entity_type(const ecs__arch_set_t *s, ecs_entity_t e, const ecs_component_t **ids);
 /* Destructs every archetype value of e and removes its row (entity destroy). */
 void ecs__arch_drop(ecs__arch_set_t *s, ecs_entity_t e);
 const ecs_storage_vtable_t *ecs__arch_vtable(void);
