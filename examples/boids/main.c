@@ -175,10 +175,12 @@ int main(int argc, char **argv) {
   }
   printf("\n");
 
-  ecs_writer_t trace_out;
   if (trace_file) {
-    trace_out = ecs_file_writer(trace_file);
-    ecs_status_t ts = ecs_trace_begin(sched, &trace_out);
+    /* flushed after every tick: a run killed half-way still leaves a
+     * trace that opens */
+    ecs_status_t ts = ecs_trace_begin_desc(sched, &(ecs_trace_desc_t){.out = ecs_file_writer(trace_file),
+                                                                      .flush = ecs_trace_file_flush,
+                                                                      .process_name = "boids"});
     if (ts != ECS_OK) {
       fprintf(stderr, "boids: --trace: cannot trace to '%s': %s%s\n", o.trace, ecs_strerror(ts),
               ts == ECS_ERR_UNSUPPORTED ? " (this libecs was built with ECS_PROFILE=OFF)" : "");
