@@ -89,8 +89,10 @@ ECS_API ecs_status_t ecs_storage_register(ecs_world_t *world, const ecs_storage_
  *  Thread-safety: any thread. */
 ECS_API const ecs_storage_vtable_t *ecs_storage_dense_vtable(void);
 
-/** The built-in SPARSE storage: a hash map keyed by entity (one node per
- *  holder; walks yield one entity per chunk, in insertion order).
+/** The built-in SPARSE storage: values in one contiguous array beside their
+ *  entities, a hash index from entity to position; memory only for
+ *  holders. A walk is one chunk, in insertion order except that a removal
+ *  moves the last value into the hole.
  *  Ownership and thread-safety as ecs_storage_dense_vtable(). */
 ECS_API const ecs_storage_vtable_t *ecs_storage_sparse_vtable(void);
 
