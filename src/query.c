@@ -7,6 +7,7 @@
 #include "private.h"
 #include "storage/archetype.h"
 #include "storage/pack.h"
+#include "storage/storage_internal.h"
 
 /* A table matching an archetype-only query, with each term's column. */
 typedef struct query_table_t {
@@ -352,28 +353,49 @@ static bool iter_next_table(ecs_iter_t *it) {
  * per-row lookups rather than splitting the run. */
 #define ECS__ALIGN_MIN 16u
 
-/* For each DENSE term (not the driver, not known present) whose array
- * holds the driver's entities from row start on, in the same order, for at
- * least ECS__ALIGN_MIN rows (or to *end): sets its column to the run and
- * shortens *end to the shortest such match. Returns those terms' bits.
+/* The entity and value arrays of a DENSE or SPARSE component and e's row
+ * in them; false for other kinds and when e is absent. */
+static bool array_view(const ecs__component_t *c, ecs_entity_t e, const ecs_entity_t **ents, char **data, uint32_t *row,
+                       uint32_t *len) {
+  if (c->kind == ECS_STORAGE_DENSE) {
+    *row = ecs__dense_row(c->storage, e);
+    *ents = ecs__dense_entities(c->storage);
+    *data = ecs__dense_data(c->storage);
+    *len = ecs__dense_len(c->storage);
+  } else if (c->kind == ECS_STORAGE_SPARSE) {
+    *row = ecs__sparse_row(c->storage, e);
+    *ents = ecs__sparse_entities(c->storage);
+    *data = ecs__sparse_data(c->storage);
+    *len = ecs__sparse_len(c->storage);
+  } else {
+    return false;
+  }
+  return *row != UINT32_MAX;
+}
+
+/* For each DENSE or SPARSE term (not the driver, not known present) whose
+ * array holds the driver's entities from row start on, in the same order,
+ * for at least ECS__ALIGN_MIN rows (or to *end): sets its column to the run
+ * and shortens *end to the shortest such match. Returns those terms' bits.
  * Components added to entities in the same order (the usual case) line up
- * like this, so a join of DENSE components gets arrays without a pack. */
+ * like this, so such joins get arrays without a pack. */
 static uint32_t align_dense(ecs_iter_t *it, size_t start, size_t *end) {
   const ecs_query_t *q = it->priv.query;
   const ecs_entity_t *ents = it->priv.chunk_entities + start;
   uint32_t bits = 0;
   for (int32_t i = 0; i < q->term_count; ++i) {
     const ecs__component_t *c = q->comps[i];
-    if (c->kind != ECS_STORAGE_DENSE || (it->priv.known & (1u << i)) || !term_has_field(q->terms[i].access)) {
-      continue;
+    const ecs_entity_t *all;
+    char *data;
+    uint32_t row;
+    uint32_t len;
+    if ((it->priv.known & (1u << i)) || !term_has_field(q->terms[i].access) ||
+        !array_view(c, ents[0], &all, &data, &row, &len)) {
+      continue; /* another kind, or OPTIONAL and absent */
     }
-    uint32_t row = ecs__dense_row(c->storage, ents[0]);
-    if (row == UINT32_MAX) {
-      continue; /* OPTIONAL and absent */
-    }
-    const ecs_entity_t *theirs = ecs__dense_entities(c->storage) + row;
+    const ecs_entity_t *theirs = all + row;
     size_t limit = *end - start;
-    size_t avail = ecs__dense_len(c->storage) - row;
+    size_t avail = len - row;
     size_t k = 1;
     for (size_t stop = limit < avail ? limit : avail; k < stop && theirs[k] == ents[k];) {
       ++k;
@@ -383,7 +405,6 @@ static uint32_t align_dense(ecs_iter_t *it, size_t start, size_t *end) {
     }
     *end = start + k;
     bits |= 1u << i;
-    char *data = ecs__dense_data(c->storage);
     it->priv.columns[i] = c->size > 0 && data ? data + (size_t)row * c->params.stride : NULL;
   }
   return bits;

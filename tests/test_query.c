@@ -498,67 +498,70 @@ static void test_default_storage_fields_are_arrays(void **state) {
 static void test_dense_join_aligned_runs(void **state) {
   (void)state;
   enum { E = 500 };
-  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.default_storage = ECS_STORAGE_DENSE});
-  ecs_component_t a = ecs_component_register_type(w, "A", sizeof(int32_t), 0);
-  ecs_component_t b = ecs_component_register_type(w, "B", sizeof(int32_t), 0);
-  ecs_component_t r = ecs_component_register_type(w, "R", sizeof(int32_t), 0); /* added in reverse */
-  ecs_entity_t e[E];
-  for (int i = 0; i < E; ++i) {
-    e[i] = ecs_entity_create(w);
-    ecs_set(w, e[i], a, &(int32_t){i});
-    if (i % 97 != 50) { /* a few without B: the alignment breaks there */
-      ecs_set(w, e[i], b, &(int32_t){-i});
-    }
-  }
-  for (int i = E - 1; i >= 0; --i) {
-    ecs_set(w, e[i], r, &(int32_t){i * 3});
-  }
-  for (int with_r = 0; with_r < 2; ++with_r) {
-    ecs_query_desc_t d = {.terms = {{a, ECS_ACCESS_WRITE}, {b, ECS_ACCESS_READ}}};
-    if (with_r) {
-      d.terms[2] = (ecs_term_t){r, ECS_ACCESS_READ};
-    }
-    ecs_query_t *q = ecs_query_new(w, &d);
-    static bool seen[E];
-    memset(seen, 0, sizeof seen);
-    int rows = 0, array_rows = 0;
-    ecs_iter_t it = ecs_query_iter(q);
-    while (ecs_iter_next(&it)) {
-      const int32_t *fa = ecs_field(&it, 0), *fb = ecs_field(&it, 1);
-      if (fa && fb) {
-        array_rows += it.count;
+  for (int kind = 0; kind < 2; ++kind) { /* DENSE, then SPARSE: both keep one array */
+    ecs_world_t *w =
+        ecs_world_new(&(ecs_world_desc_t){.default_storage = kind ? ECS_STORAGE_SPARSE : ECS_STORAGE_DENSE});
+    ecs_component_t a = ecs_component_register_type(w, "A", sizeof(int32_t), 0);
+    ecs_component_t b = ecs_component_register_type(w, "B", sizeof(int32_t), 0);
+    ecs_component_t r = ecs_component_register_type(w, "R", sizeof(int32_t), 0); /* added in reverse */
+    ecs_entity_t e[E];
+    for (int i = 0; i < E; ++i) {
+      e[i] = ecs_entity_create(w);
+      ecs_set(w, e[i], a, &(int32_t){i});
+      if (i % 97 != 50) { /* a few without B: the alignment breaks there */
+        ecs_set(w, e[i], b, &(int32_t){-i});
       }
+    }
+    for (int i = E - 1; i >= 0; --i) {
+      ecs_set(w, e[i], r, &(int32_t){i * 3});
+    }
+    for (int with_r = 0; with_r < 2; ++with_r) {
+      ecs_query_desc_t d = {.terms = {{a, ECS_ACCESS_WRITE}, {b, ECS_ACCESS_READ}}};
       if (with_r) {
-        assert_null(ecs_field(&it, 2)); /* R is in reverse order: looked up per row */
+        d.terms[2] = (ecs_term_t){r, ECS_ACCESS_READ};
       }
-      for (int32_t k = 0; k < it.count; ++k) {
-        int32_t i = *(const int32_t *)ecs_field_at(&it, 0, k);
-        assert_true(i >= 0 && i < E && !seen[i] && it.entities[k] == e[i]);
-        seen[i] = true;
-        assert_int_equal(*(const int32_t *)ecs_field_at(&it, 1, k), -i);
-        if (fa) {
-          assert_int_equal(fa[k], i);
-        }
-        if (fb) {
-          assert_int_equal(fb[k], -i);
+      ecs_query_t *q = ecs_query_new(w, &d);
+      static bool seen[E];
+      memset(seen, 0, sizeof seen);
+      int rows = 0, array_rows = 0;
+      ecs_iter_t it = ecs_query_iter(q);
+      while (ecs_iter_next(&it)) {
+        const int32_t *fa = ecs_field(&it, 0), *fb = ecs_field(&it, 1);
+        if (fa && fb) {
+          array_rows += it.count;
         }
         if (with_r) {
-          assert_int_equal(*(const int32_t *)ecs_field_at(&it, 2, k), i * 3);
+          assert_null(ecs_field(&it, 2)); /* R is in reverse order: looked up per row */
         }
-        ++rows;
+        for (int32_t k = 0; k < it.count; ++k) {
+          int32_t i = *(const int32_t *)ecs_field_at(&it, 0, k);
+          assert_true(i >= 0 && i < E && !seen[i] && it.entities[k] == e[i]);
+          seen[i] = true;
+          assert_int_equal(*(const int32_t *)ecs_field_at(&it, 1, k), -i);
+          if (fa) {
+            assert_int_equal(fa[k], i);
+          }
+          if (fb) {
+            assert_int_equal(fb[k], -i);
+          }
+          if (with_r) {
+            assert_int_equal(*(const int32_t *)ecs_field_at(&it, 2, k), i * 3);
+          }
+          ++rows;
+        }
       }
+      int expect = 0;
+      for (int i = 0; i < E; ++i) {
+        expect += i % 97 != 50;
+      }
+      assert_int_equal(rows, expect);
+      if (!with_r && array_rows < expect - 64) {
+        fail_msg("only %d of %d rows came as arrays", array_rows, expect);
+      }
+      ecs_query_free(q);
     }
-    int expect = 0;
-    for (int i = 0; i < E; ++i) {
-      expect += i % 97 != 50;
-    }
-    assert_int_equal(rows, expect);
-    if (!with_r && array_rows < expect - 64) {
-      fail_msg("only %d of %d rows came as arrays", array_rows, expect);
-    }
-    ecs_query_free(q);
+    ecs_world_free(w);
   }
-  ecs_world_free(w);
 }
 
 int main(void) {

@@ -304,3 +304,23 @@ static const ecs_storage_vtable_t sparse_vtable = {
 const ecs_storage_vtable_t *ecs_storage_sparse_vtable(void) {
   return &sparse_vtable;
 }
+
+/* ---- arrays for queries ------------------------------------------------------ */
+
+const ecs_entity_t *ecs__sparse_entities(const void *state) {
+  return ((const sparse_t *)state)->entities;
+}
+
+char *ecs__sparse_data(const void *state) {
+  const sparse_t *s = state;
+  return s->p.stride ? s->block : NULL;
+}
+
+uint32_t ecs__sparse_len(const void *state) {
+  return ((const sparse_t *)state)->count;
+}
+
+uint32_t ecs__sparse_row(const void *state, ecs_entity_t e) {
+  const sparse_slot_t *slot = sparse_find(state, e);
+  return slot ? slot->pos1 - 1 : UINT32_MAX;
+}

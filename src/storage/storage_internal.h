@@ -26,4 +26,12 @@ static inline void ecs__destruct(const ecs_storage_params_t *p, void *value) {
   }
 }
 
+/* SPARSE keeps its values in one array beside their entities, like DENSE
+ * (pack.h): the arrays, their length and e's row (UINT32_MAX when absent),
+ * for queries that hand out a run of rows as arrays. */
+const ecs_entity_t *ecs__sparse_entities(const void *sparse);
+char *ecs__sparse_data(const void *sparse);
+uint32_t ecs__sparse_len(const void *sparse);
+uint32_t ecs__sparse_row(const void *sparse, ecs_entity_t e);
+
 #endif /* ECS_STORAGE_INTERNAL_H */
