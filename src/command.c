@@ -23,6 +23,7 @@ typedef enum cmd_kind_t { CMD_CREATE, CMD_DESTROY, CMD_ADD, CMD_SET, CMD_REMOVE,
  * the command's entity is the first provisional handle. */
 typedef struct cmd_bulk_t {
   ecs_bulk_desc_t desc;
+  void *copies[ECS_BULK_MAX_COMPONENTS]; /* desc.values, owned: destructed after apply or discard */
 } cmd_bulk_t;
 
 typedef struct cmd_t {
@@ -82,8 +83,8 @@ ecs_cmd_buffer_t *ecs_cmd_buffer_new(ecs_world_t *world) {
 static void bulk_discard(const ecs_world_t *w, const cmd_bulk_t *bk) {
   for (uint32_t k = 0; k < ECS_BULK_MAX_COMPONENTS && bk->desc.components[k]; ++k) {
     const ecs__component_t *c = ecs__component_get(w, bk->desc.components[k]);
-    if (bk->desc.values[k] && c->hooks.dtor && c->size > 0) {
-      c->hooks.dtor((void *)(uintptr_t)bk->desc.values[k], (int32_t)bk->desc.count, c->hooks.user);
+    if (bk->copies[k] && c->hooks.dtor && c->size > 0) {
+      c->hooks.dtor(bk->copies[k], (int32_t)bk->desc.count, c->hooks.user);
     }
   }
 }
@@ -334,7 +335,7 @@ ecs_status_t ecs_cmd_bulk_create(ecs_cmd_buffer_t *buf, const ecs_bulk_desc_t *d
   if (!bk) {
     return buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot record a bulk creation");
   }
-  bk->desc = (ecs_bulk_desc_t){.count = desc->count};
+  *bk = (cmd_bulk_t){.desc = {.count = desc->count}};
   for (uint32_t k = 0; k < n; ++k) {
     const ecs__component_t *c = ecs__component_get(w, desc->components[k]);
     bk->desc.components[k] = desc->components[k];
@@ -353,6 +354,7 @@ ecs_status_t ecs_cmd_bulk_create(ecs_cmd_buffer_t *buf, const ecs_bulk_desc_t *d
       memcpy(copy, desc->values[k], desc->count * c->size);
     }
     bk->desc.values[k] = copy;
+    bk->copies[k] = copy;
   }
   cmd_t *cmd = push(buf, CMD_BULK, prov_make(buf->stamp, buf->creates), ECS_COMPONENT_NULL);
   if (!cmd) {

@@ -126,7 +126,7 @@ struct ecs_world_t {
   const struct ecs__plugin_frame_t *plugin_loading; /* innermost load in progress */
   bool plugins_closing;                             /* the finis run: no more loads */
 
-  bool in_tick;               /* a scheduler tick runs: structure is frozen */
+  bool in_tick; /* a scheduler tick runs: structure is frozen */
   /* the last stamp of provisional handles: each command-buffer round that
    * creates entities takes the next one, never reused in a world's life */
   _Atomic uint64_t next_prov_stamp;

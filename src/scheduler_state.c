@@ -59,7 +59,7 @@ static uint8_t *put_name(uint8_t *p, const char *name) {
   size_t n = strlen(name);
   p[0] = (uint8_t)n;
   p[1] = (uint8_t)(n >> 8);
-  memcpy(p + 2, name, n);
+  memcpy(p + 2, name, n); // NOLINT(bugprone-not-null-terminated-result): length-prefixed, no NUL
   return p + 2 + n;
 }
 

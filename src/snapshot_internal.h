@@ -85,7 +85,7 @@ FILE *ecs__snap_file(const ecs_reader_t *r);
 typedef struct ecs__snap_blob_t {
   const uint8_t *payload;
   size_t payload_len;
-  uint8_t order;  /* byte order of raw values */
+  uint8_t order; /* byte order of raw values */
   uint16_t version;
   uint8_t *owned; /* the payload when read from a stream (world allocator) */
   size_t owned_cap;

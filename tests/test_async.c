@@ -546,13 +546,14 @@ static void test_inline_pool_serialized_parallel_for(void **state) {
     ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
     ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = threads[t], .on_conflict = ECS_CONFLICT_SERIALIZE});
     ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = ECS_GROUP_ASYNC});
-    ecs_builder_add_system(
-        b, g,
-        &(ecs_system_desc_t){.name = "reader", .query = {.terms = {{pos, ECS_ACCESS_READ}}}, .callback = sys_read_only});
-    ecs_builder_add_system(
-        b, g,
-        &(ecs_system_desc_t){
-            .name = "writer", .query = {.terms = {{pos, ECS_ACCESS_WRITE}}}, .callback = sys_bump_parallel});
+    ecs_builder_add_system(b, g,
+                           &(ecs_system_desc_t){.name = "reader",
+                                                .query = {.terms = {{pos, ECS_ACCESS_READ}}},
+                                                .callback = sys_read_only});
+    ecs_builder_add_system(b, g,
+                           &(ecs_system_desc_t){.name = "writer",
+                                                .query = {.terms = {{pos, ECS_ACCESS_WRITE}}},
+                                                .callback = sys_bump_parallel});
     ecs_scheduler_t *s = NULL;
     assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
     for (int k = 0; k < 3; ++k) {

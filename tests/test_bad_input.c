@@ -184,8 +184,8 @@ static ecs_storage_kind_t out_kind;
     ECS_ERR_UNKNOWN_COMPONENT)                                                                                         \
   X(set_storage_unsupported, ecs_component_set_storage(f->w, f->pos, (ecs_storage_kind_t)99), ECS_ERR_UNSUPPORTED,     \
     ECS_ERR_UNSUPPORTED)                                                                                               \
-  X(component_storage_null_world, ecs_component_storage(NULL, f->pos), ECS_STORAGE_DEFAULT, ECS_OK)                      \
-  X(component_storage_unknown, ecs_component_storage(f->w, UNKNOWN_C), ECS_STORAGE_DEFAULT, ECS_OK)                      \
+  X(component_storage_null_world, ecs_component_storage(NULL, f->pos), ECS_STORAGE_DEFAULT, ECS_OK)                    \
+  X(component_storage_unknown, ecs_component_storage(f->w, UNKNOWN_C), ECS_STORAGE_DEFAULT, ECS_OK)                    \
   X(checksum_null_world, ecs_world_checksum(NULL), 0, ECS_OK)                                                          \
   X(resource_set_null_world, ecs_resource_set(NULL, f->pos, &origin), ECS_ERR_INVALID_ARGUMENT, ECS_OK)                \
   X(resource_set_unknown, ecs_resource_set(f->w, UNKNOWN_C, &origin), ECS_ERR_UNKNOWN_COMPONENT,                       \

@@ -174,8 +174,8 @@ static void test_failed_run_keeps_changes(void **state) {
   for (size_t k = 0; k < 3; ++k) {
     for (size_t p = 0; p < 3; ++p) {
       ecs_world_t *w = world_new();
-      ecs_component_t c = ecs_component_register(
-          w, &(ecs_component_desc_t){.name = "val", .size = sizeof(val_t), .storage = kinds[k]});
+      ecs_component_t c =
+          ecs_component_register(w, &(ecs_component_desc_t){.name = "val", .size = sizeof(val_t), .storage = kinds[k]});
       ecs_entity_t e[4];
       for (int i = 0; i < 4; ++i) {
         e[i] = ecs_entity_create(w);
@@ -261,8 +261,8 @@ static void test_parallel_for_marks_only_writes(void **state) {
   for (size_t k = 0; k < 3; ++k) {
     for (int32_t threads = ECS_POOL_INLINE; threads <= 2; threads += 3) {
       ecs_world_t *w = world_new();
-      ecs_component_t c = ecs_component_register(
-          w, &(ecs_component_desc_t){.name = "val", .size = sizeof(val_t), .storage = kinds[k]});
+      ecs_component_t c =
+          ecs_component_register(w, &(ecs_component_desc_t){.name = "val", .size = sizeof(val_t), .storage = kinds[k]});
       for (int i = 0; i < 100; ++i) {
         ecs_set(w, ecs_entity_create(w), c, &(val_t){i});
       }

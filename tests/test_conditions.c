@@ -240,8 +240,7 @@ static void test_system_condition_per_fixed_step(void **state) {
   int system_calls = 0, group_calls = 0;
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
   ecs_group_t fixed = ecs_builder_add_group(
-      b, &(ecs_group_desc_t){
-             .name = "physics", .fixed_dt = 0.25, .run_if = count_calls, .run_if_user = &group_calls});
+      b, &(ecs_group_desc_t){.name = "physics", .fixed_dt = 0.25, .run_if = count_calls, .run_if_user = &group_calls});
   ecs_builder_add_system(b, fixed,
                          &(ecs_system_desc_t){.name = "step",
                                               .callback = count_run,
@@ -291,12 +290,10 @@ static void test_conditions_inside_tick_guard(void **state) {
     ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
     ecs_group_t g = ecs_builder_add_group(
         b, &(ecs_group_desc_t){.name = "g", .run_if = on_group ? meddle : NULL, .run_if_user = &m});
-    ecs_builder_add_system(b, g,
-                           &(ecs_system_desc_t){.name = "sys",
-                                                .callback = count_run,
-                                                .user = &c,
-                                                .run_if = on_group ? NULL : meddle,
-                                                .run_if_user = &m});
+    ecs_builder_add_system(
+        b, g,
+        &(ecs_system_desc_t){
+            .name = "sys", .callback = count_run, .user = &c, .run_if = on_group ? NULL : meddle, .run_if_user = &m});
     assert_int_equal(ecs_scheduler_build(b, &m.s), ECS_OK);
     ecs_tick_result_t r;
     assert_int_equal(ecs_scheduler_tick(m.s, 0.0, &r), ECS_OK);
@@ -319,8 +316,10 @@ static void test_conditions_inside_tick_guard(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_run_conditions),        cmocka_unit_test(test_fixed_timestep),
-      cmocka_unit_test(test_spiral_of_death_guard), cmocka_unit_test(test_interval_groups),
+      cmocka_unit_test(test_run_conditions),
+      cmocka_unit_test(test_fixed_timestep),
+      cmocka_unit_test(test_spiral_of_death_guard),
+      cmocka_unit_test(test_interval_groups),
       cmocka_unit_test(test_bad_fixed_dt),
       cmocka_unit_test(test_bad_dt_does_not_poison),
       cmocka_unit_test(test_fixed_step_alpha),

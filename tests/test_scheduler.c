@@ -683,8 +683,8 @@ static void test_failure_report_names_the_stopper(void **state) {
     ecs_world_t *w = world_new();
     ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
     ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 1, .inline_below_ns = 1});
-    ecs_group_t g = ecs_builder_add_group(
-        b, &(ecs_group_desc_t){.name = "g", .mode = mode ? ECS_GROUP_ASYNC : ECS_GROUP_SYNC});
+    ecs_group_t g =
+        ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g", .mode = mode ? ECS_GROUP_ASYNC : ECS_GROUP_SYNC});
     ecs_builder_add_system(
         b, g, &(ecs_system_desc_t){.name = "skip1", .callback = always_fails, .on_error = ECS_ON_ERROR_SKIP});
     ecs_builder_add_system(

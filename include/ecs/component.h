@@ -183,8 +183,8 @@ ECS_API ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t
 /** What ecs_bulk_create() makes: @ref count entities, each with every
  *  component of @ref components. Zero-initialise, then set what you need. */
 typedef struct ecs_bulk_desc_t {
-  size_t count;                                          /**< entities to create (0: nothing) */
-  ecs_component_t components[ECS_BULK_MAX_COMPONENTS];   /**< ends at the first 0; each once */
+  size_t count;                                        /**< entities to create (0: nothing) */
+  ecs_component_t components[ECS_BULK_MAX_COMPONENTS]; /**< ends at the first 0; each once */
   /** Per component, NULL (values constructed: ctor hook or zeroes) or an
    *  array of @ref count values, copied (copy hook or memcpy); unused for
    *  tags. The arrays stay the caller's. */
