@@ -601,6 +601,7 @@ static int deferred_base_run(void *user, size_t n) {
 /* ---- overhead: a scheduler tick of empty systems in one SYNC group ------ */
 
 typedef struct overhead_ctx_t {
+  ecs_timing_t timing; /* the default (every system timed), or off */
   ecs_world_t *world;
   ecs_scheduler_t *sched;
 } overhead_ctx_t;
@@ -626,6 +627,7 @@ static int overhead_setup(void *user, size_t n) {
     return -1;
   }
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(c->world);
+  ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.timing = c->timing});
   ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "main", .mode = ECS_GROUP_SYNC});
   for (int i = 0; i < OVERHEAD_SYSTEMS; ++i) {
     char name[32];
@@ -766,6 +768,7 @@ typedef struct suite_t {
   churn_ctx_t churn, churn_wide;
   churn_base_t churn_base;
   overhead_ctx_t overhead;
+  overhead_ctx_t overhead_untimed;
   overhead_base_t overhead_base;
 } suite_t;
 
@@ -835,8 +838,12 @@ static int register_suite(bench_t *b, suite_t *s, const storage_t *st, bool firs
   bad |= add_case(b, "deferred", st, DEFERRED_N, &deferred_fns, &s->deferred, &deferred_base_fns, &s->deferred_base);
   if (first) {
     /* no components involved: the storage kind does not matter */
+    s->overhead = (overhead_ctx_t){.timing = ECS_TIMING_DEFAULT};
+    s->overhead_untimed = (overhead_ctx_t){.timing = ECS_TIMING_OFF};
     bad |= add_case(b, "overhead", st, (size_t)OVERHEAD_SYSTEMS * OVERHEAD_TICKS, &overhead_fns, &s->overhead,
                     &overhead_base_fns, &s->overhead_base);
+    bad |= add_case(b, "overhead_untimed", st, (size_t)OVERHEAD_SYSTEMS * OVERHEAD_TICKS, &overhead_fns,
+                    &s->overhead_untimed, &overhead_base_fns, &s->overhead_base);
   }
   return bad ? -1 : 0;
 }

@@ -9,6 +9,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* the tick's loop keeps its run of a system inline, and the rare end of a
+ * run (a failure, an overrun) out of line */
+#if defined(__GNUC__) || defined(__clang__)
+#define ECS_NOINLINE __attribute__((noinline))
+#define ECS_INLINE inline __attribute__((always_inline))
+#else
+#define ECS_NOINLINE
+#define ECS_INLINE inline
+#endif
+
 static void system_free(ecs_world_t *w, s_system_t *sys) {
   ecs__strfree(w, sys->name);
   ecs_query_free(sys->query);
@@ -58,14 +68,170 @@ static void discard_run(s_system_t *sys) {
   sys->slice_count = 0;
 }
 
+/* ---- the tick's clock ------------------------------------------------------
+ * Stamps are ecs__cycles() once its rate is known (about half the cost of a
+ * clock_gettime(), which is most of what timing an empty system costs), else
+ * ecs__now_ns(); always the latter while tracing, whose spans are ns. */
+
+enum { CAL_UNCHECKED = 0, CAL_RUNNING, CAL_DONE, CAL_NONE };
+#define ECS__CAL_USE 1e-3  /* a rate known this well is used */
+#define ECS__CAL_GOOD 1e-6 /* and this well, kept for good */
+
+static void cal_use(ecs_scheduler_t *s, double ns_per_cycle) {
+  s->ns_per_cycle = ns_per_cycle;
+  s->cycle_q32 = (uint64_t)(ns_per_cycle * 4294967296.0 + 0.5);
+}
+
+static void cal_anchor(ecs_scheduler_t *s, uint64_t cycles, uint64_t ns, uint64_t half) {
+  s->cal_cycles = cycles;
+  s->cal_ns = ns;
+  s->cal_half = half;
+  s->cal_err = 1.0;
+  cal_use(s, 0.0);
+}
+
+/* The tick's start on the ns clock. Until the counter's rate is known to
+ * ECS__CAL_GOOD it is also a calibration point: the clock read between two
+ * counter reads, placed at their midpoint, at most half their distance
+ * (+1) off. The first point is the anchor; each later one gives the rate
+ * (clock distance over counter distance from the anchor) with an error
+ * bound of both points' half spans over the counter distance, which
+ * shrinks as ticks go by (on a GHz counter, ECS__CAL_USE after some
+ * 50 us of ticks, ECS__CAL_GOOD after some 50 ms; two counter reads a
+ * point). A point that disagrees with the rate in use by more than 1% (a
+ * suspend, a counter reset) starts over from itself. No counter, or one
+ * without a constant rate: the ns clock throughout. */
+static uint64_t tick_start_ns(ecs_scheduler_t *s) {
+  if (ECS_LIKELY(s->cal_state >= CAL_DONE)) {
+    return ecs__now_ns();
+  }
+  if (s->cal_state == CAL_UNCHECKED) {
+    s->cal_state = ecs__cycles_usable() ? CAL_RUNNING : CAL_NONE;
+    if (s->cal_state == CAL_NONE) {
+      return ecs__now_ns();
+    }
+    s->cal_half = 0; /* no anchor yet */
+  }
+  uint64_t a = ecs__cycles();
+  uint64_t t = ecs__now_ns();
+  uint64_t b = ecs__cycles();
+  if (b < a) {
+    return t;
+  }
+  uint64_t mid = a + (b - a) / 2;
+  uint64_t half = (b - a) / 2 + 1;
+  if (s->cal_half == 0 || mid <= s->cal_cycles || t <= s->cal_ns) {
+    cal_anchor(s, mid, t, half);
+    return t;
+  }
+  double span = (double)(mid - s->cal_cycles);
+  double rate = (double)(t - s->cal_ns) / span;
+  double used = s->ns_per_cycle;
+  if (used > 0.0 && (rate > used * 1.01 || rate < used * 0.99)) {
+    cal_anchor(s, mid, t, half);
+    return t;
+  }
+  double err = (double)(half + s->cal_half) / span;
+  if (err < s->cal_err) {
+    s->cal_err = err;
+    if (err <= ECS__CAL_USE && rate < 1e6) { /* a counter slower than 1 kHz is no use */
+      cal_use(s, rate);
+    }
+    if (err <= ECS__CAL_GOOD) {
+      s->cal_state = CAL_DONE;
+    }
+  }
+  return t;
+}
+
+static inline uint64_t stamp(const ecs_scheduler_t *s) {
+  return s->use_cycles ? ecs__cycles() : ecs__now_ns();
+}
+
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 ecs__u128;
+#endif
+
+/* Nanoseconds from stamp t0 to stamp t1; 0 if the counter went back. */
+static inline uint64_t stamp_ns(const ecs_scheduler_t *s, uint64_t t0, uint64_t t1) {
+  if (t1 <= t0) {
+    return 0;
+  }
+  if (!s->use_cycles) {
+    return t1 - t0;
+  }
+#if defined(__SIZEOF_INT128__)
+  ecs__u128 ns = ((ecs__u128)(t1 - t0) * s->cycle_q32) >> 32;
+  return ns <= UINT64_MAX ? (uint64_t)ns : UINT64_MAX;
+#else
+  double ns = (double)(t1 - t0) * s->ns_per_cycle;
+  return ns < 1.8e19 ? (uint64_t)ns : UINT64_MAX;
+#endif
+}
+
+ecs_status_t ecs_scheduler_set_timing(ecs_scheduler_t *s, bool on) {
+  if (!s) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (s->world->in_tick) {
+    return ECS_ERR_BUSY;
+  }
+  s->time_systems = on;
+  s->time_groups = on;
+  return ECS_OK;
+}
+
+/* ---- systems ------------------------------------------------------------- */
+
+/* Facts the tick loop uses that never change after the build. */
+static void prepare(ecs_scheduler_t *s) {
+  for (uint32_t gi = 0; gi < s->group_count; ++gi) {
+    s_group_t *g = &s->groups[gi];
+    g->system_run_ifs = false;
+    for (uint32_t i = 0; i < g->count; ++i) {
+      g->system_run_ifs |= s->systems[g->first + i].run_if != NULL;
+    }
+  }
+  s->prepared = true;
+}
+
+/* The rare end of a run: over budget, failed, or a quarantine count. */
+static ECS_NOINLINE void after_run(s_system_t *sys, ecs_status_t st, bool over_budget) {
+  ecs_scheduler_t *s = sys->sched;
+  ecs_log_fields_t f = {s->tick, sys->group, sys->name};
+  if (over_budget) {
+    uint64_t n = ++sys->over_budget_total;
+    if ((n & (n - 1)) == 0 && ECS__LOG_ON(s->world, ECS_LOG_WARN)) { /* rate limit: the 1st, 2nd, 4th, 8th... */
+      ecs__log_fields(s->world, ECS_LOG_WARN, &f, "over budget: %llu ns for a budget of %llu ns (overrun %llu)",
+                      (unsigned long long)sys->run_ns, (unsigned long long)sys->budget_ns, (unsigned long long)n);
+    }
+  }
+  if (st != ECS_OK) {
+    ecs__log_fields(s->world, ECS_LOG_WARN, &f, "system failed: %s", ecs_err_name(st));
+  }
+  if (sys->quarantine_after) {
+    sys->fail_streak = st == ECS_OK ? 0 : sys->fail_streak + 1;
+    if (sys->fail_streak >= sys->quarantine_after) {
+      sys->quarantined = true;
+      ecs__log_fields(s->world, ECS_LOG_WARN, &f, "quarantined after %u consecutive failures",
+                      (unsigned)sys->fail_streak);
+    }
+  }
+}
+
 /* Runs one system under its error policy (retries included) and records the
  * outcome in the system; safe on any thread. When timed, the run starts at
- * @p start (0: read the clock now) and the time it ended is returned (0
- * otherwise): systems run back to back read the clock once each. */
-static uint64_t run_system(s_system_t *sys, uint64_t start) {
+ * stamp @p start (0: read the clock now) and the stamp it ended at is
+ * returned (0 otherwise): systems run back to back read the clock once
+ * each. */
+static ECS_INLINE uint64_t run_system(s_system_t *sys, uint64_t start) {
   ecs_scheduler_t *s = sys->sched;
   if (sys->quarantined || sys->not_due) {
     sys->status = ECS_OK; /* not run: successors are released as usual */
+    sys->ran = false;
+    sys->run_ns = 0;
+    sys->ready_ns = 0;
+    sys->over_budget_now = false;
     return start;
   }
   /* filled field by field: a designated initialiser would zero the whole
@@ -79,10 +245,11 @@ static uint64_t run_system(s_system_t *sys, uint64_t start) {
   ctx.name = sys->name;
   ctx.priv.system = sys;
   ecs_status_t st = ECS_OK;
-  /* timed for metrics and traces, or for a budget */
-  const bool timed = ECS_PROFILE || sys->budget_ns != 0;
-  uint64_t t0 = timed ? (start ? start : ecs__now_ns()) : 0;
+  /* timed when asked (or tracing), or for a budget */
+  const bool timed = s->timing_systems_now || sys->budget_ns != 0;
+  uint64_t t0 = timed ? (start ? start : stamp(s)) : 0;
   uint64_t t1 = 0;
+  bool over_budget = false;
   /* a failed run leaves nothing behind, its change-detection position
    * included: a retry or the next run sees the same changes again */
   const uint64_t position = sys->query ? ecs__query_position(sys->query) : 0;
@@ -107,36 +274,25 @@ static uint64_t run_system(s_system_t *sys, uint64_t start) {
       ecs__query_rewind(sys->query, position);
     }
   }
-  sys->status = st;
-  sys->ran = true;
-  ecs_log_fields_t f = {s->tick, sys->group, sys->name};
+  uint64_t run_ns = 0;
   if (timed) {
-    t1 = ecs__now_ns();
-    sys->run_ns = t1 - t0;
-    if (ECS__TRACING(s)) {
+    t1 = stamp(s);
+    run_ns = stamp_ns(s, t0, t1);
+    if (ECS__TRACING(s)) { /* stamps are ns while tracing */
       bool queued = sys->ready_ns != 0;
       ecs__trace_span(s->trace, sys->name, "system", t0, t1, queued ? "queued_us" : NULL,
                       queued ? (double)(t0 - sys->ready_ns) / 1000.0 : 0.0);
+      sys->ready_ns = 0;
     }
-    if (sys->budget_ns && sys->run_ns > sys->budget_ns) {
-      sys->over_budget_now = true;
-      uint64_t n = ++sys->over_budget_total;
-      if ((n & (n - 1)) == 0) { /* rate limit: the 1st, 2nd, 4th, 8th... */
-        ecs__log_fields(s->world, ECS_LOG_WARN, &f, "over budget: %llu ns for a budget of %llu ns (overrun %llu)",
-                        (unsigned long long)sys->run_ns, (unsigned long long)sys->budget_ns, (unsigned long long)n);
-      }
-    }
+    over_budget = sys->budget_ns && run_ns > sys->budget_ns;
   }
-  if (st != ECS_OK) {
-    ecs__log_fields(s->world, ECS_LOG_WARN, &f, "system failed: %s", ecs_err_name(st));
-  }
-  if (sys->quarantine_after) {
-    sys->fail_streak = st == ECS_OK ? 0 : sys->fail_streak + 1;
-    if (sys->fail_streak >= sys->quarantine_after) {
-      sys->quarantined = true;
-      ecs__log_fields(s->world, ECS_LOG_WARN, &f, "quarantined after %u consecutive failures",
-                      (unsigned)sys->fail_streak);
-    }
+  /* every per-run field is written here: no reset pass before the group */
+  sys->status = st;
+  sys->ran = true;
+  sys->run_ns = run_ns;
+  sys->over_budget_now = over_budget;
+  if (ECS_UNLIKELY(over_budget || st != ECS_OK || sys->quarantine_after)) {
+    after_run(sys, st, over_budget);
   }
   return t1;
 }
@@ -178,9 +334,9 @@ static void system_task(void *arg) {
 }
 
 static void submit_system(s_system_t *sys) {
-#if ECS_PROFILE
-  sys->ready_ns = ecs__now_ns();
-#endif
+  if (ECS__TRACING(sys->sched)) { /* only traces show it (queued_us) */
+    sys->ready_ns = ecs__now_ns();
+  }
   if (ecs_pool_submit(sys->sched->pool, system_task, sys) != ECS_OK) {
     system_task(sys); /* a host pool that refuses when full: run it here */
   }
@@ -214,16 +370,10 @@ static bool group_dispatch(const ecs_scheduler_t *s, s_group_t *g) {
   return faster;
 }
 
-/* Runs the systems of group g; returns false when the tick must stop. */
-static bool run_group(ecs_scheduler_t *s, s_group_t *g) {
+/* Runs the systems of group g, from stamp @p start (0: none); returns
+ * false when the tick must stop. */
+static bool run_group(ecs_scheduler_t *s, s_group_t *g, uint64_t start) {
   s_system_t *first = &s->systems[g->first];
-  for (uint32_t i = 0; i < g->count; ++i) {
-    first[i].ran = false;
-    first[i].slice_count = 0;
-    first[i].ready_ns = 0;
-    first[i].run_ns = 0;
-    first[i].over_budget_now = false;
-  }
   /* a group that does not gain from dispatch runs here, in declared order
    * (a valid order: serialized pairs always point forward) */
   bool dispatch = group_dispatch(s, g);
@@ -249,76 +399,109 @@ static bool run_group(ecs_scheduler_t *s, s_group_t *g) {
     }
     return true;
   }
-  uint64_t t = 0;
+  uint64_t t = start; /* the group's start is its first system's */
   for (uint32_t i = 0; i < g->count; ++i) {
     t = run_system(&first[i], t);
-    if (stops_tick(&first[i])) {
+    if (ECS_UNLIKELY(first[i].status != ECS_OK) && stops_tick(&first[i])) {
+      for (uint32_t k = i + 1; k < g->count; ++k) { /* not reached this run */
+        first[k].ran = false;
+        first[k].run_ns = 0;
+        first[k].over_budget_now = false;
+      }
       return false;
     }
   }
   return true;
 }
 
-/* Folds the group's outcomes into the result, in declared order. */
-static void count_group(ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r, ecs_group_stats_t *gs) {
-  for (uint32_t i = 0; i < g->count; ++i) {
-    s_system_t *sys = &s->systems[g->first + i];
-    /* counted and reset here, after every run of the group: not reset
-     * before each run, which would cost a locked store per system */
-    uint32_t v = atomic_load_explicit(&sys->violations, memory_order_relaxed);
-    if (v) {
-      r->access_violations += v;
-      atomic_store_explicit(&sys->violations, 0u, memory_order_relaxed);
-    }
-    r->budget_overruns += sys->over_budget_now;
+/* Folds the outcome of sys, which did not run or failed, into the result. */
+static void count_not_ok(s_system_t *sys, ecs_tick_result_t *r) {
+  if (!sys->ran && sys->quarantined) {
+    r->systems_quarantined++;
+  } else if (!sys->ran && sys->not_due) {
+    r->systems_not_due++;
+  } else if (!sys->ran) {
+    r->systems_skipped++;
+  } else {
 #if ECS_PROFILE
-    if (sys->ran) {
-      ecs__hist_observe(&sys->hist, (double)sys->run_ns / 1e9);
-      sys->failures_total += sys->status != ECS_OK;
-    }
+    sys->failures_total++;
 #endif
-    if (!sys->ran && sys->quarantined) {
-      r->systems_quarantined++;
-    } else if (!sys->ran && sys->not_due) {
-      r->systems_not_due++;
-    } else if (!sys->ran) {
-      r->systems_skipped++;
-    } else if (sys->status == ECS_OK) {
-      r->systems_run++;
-      gs->systems_run++;
-    } else {
-      r->systems_failed++;
-      if (!r->first_failed_system) {
-        r->first_failed_system = sys->name;
-        r->first_failed_status = sys->status;
-      }
-      if (!r->failed_system && stops_tick(sys)) {
-        r->failed_system = sys->name; /* the first, in declared order, that stopped the tick */
-        r->failed_status = sys->status;
-      }
+    r->systems_failed++;
+    if (!r->first_failed_system) {
+      r->first_failed_system = sys->name;
+      r->first_failed_status = sys->status;
+    }
+    if (!r->failed_system && stops_tick(sys)) {
+      r->failed_system = sys->name; /* the first, in declared order, that stopped the tick */
+      r->failed_status = sys->status;
     }
   }
 }
 
-/* The barrier: buffers in declared system order, each system's slices after
- * it in slice order; never completion order. */
-static ecs_status_t apply_group(const ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r,
+/* Applies one command buffer at the barrier; returns the first error so far. */
+static ecs_status_t apply_buffer(ecs_cmd_buffer_t *buf, ecs_tick_result_t *r, ecs_group_stats_t *gs,
+                                 ecs_status_t first_error) {
+  if (ecs_cmd_buffer_count(buf) == 0) {
+    return first_error; /* the common case: applying nothing is a no-op, skip its setup */
+  }
+  ecs_cmd_stats_t cs;
+  ecs_status_t st = ecs__cmd_buffer_apply(buf, &cs);
+  gs->commands_applied += cs.applied;
+  r->commands_skipped += cs.skipped;
+  return first_error != ECS_OK ? first_error : st;
+}
+
+/* After a run of group g: each system's outcome folded into the result,
+ * and the barrier, in one pass. The barrier applies buffers in declared
+ * system order, each system's slices after it in slice order; never
+ * completion order. Returns the first apply error. */
+static ecs_status_t close_group(const ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r,
                                 ecs_group_stats_t *gs) {
   ecs_status_t first_error = ECS_OK;
-  for (uint32_t i = 0; i < g->count; ++i) {
-    s_system_t *sys = &s->systems[g->first + i];
-    for (uint32_t k = 0; k <= sys->slice_count; ++k) {
-      ecs_cmd_buffer_t *buf = k == 0 ? sys->commands : sys->slices[k - 1].commands;
-      ecs_cmd_stats_t cs;
-      ecs_status_t st = ecs__cmd_buffer_apply(buf, &cs);
-      gs->commands_applied += cs.applied;
-      r->commands_skipped += cs.skipped;
-      if (st != ECS_OK && first_error == ECS_OK) {
-        first_error = st;
+  uint32_t run = 0;
+  uint32_t overruns = 0;
+#if ECS_PROFILE
+  const bool sample = s->timing_systems_now; /* not budget-only times: samples of every run or none */
+#endif
+  s_system_t *sys = &s->systems[g->first];
+  s_system_t *const end = sys + g->count;
+  for (; sys != end; ++sys) {
+    /* counted and reset here, after every run of the group: not reset
+     * before each run, which would cost a locked store per system */
+    uint32_t v = atomic_load_explicit(&sys->violations, memory_order_relaxed);
+    if (ECS_UNLIKELY(v != 0)) {
+      r->access_violations += v;
+      atomic_store_explicit(&sys->violations, 0u, memory_order_relaxed);
+    }
+    overruns += sys->over_budget_now;
+    if (ECS_LIKELY(sys->ran && sys->status == ECS_OK)) {
+      run++;
+    } else {
+      count_not_ok(sys, r);
+    }
+#if ECS_PROFILE
+    if (sample && sys->ran) {
+      double sec = (double)sys->run_ns / 1e9;
+      if (sec <= ecs__hist_bounds[0]) { /* the first bucket, as ecs__hist_observe() finds it, without the call */
+        sys->hist.counts[0]++;
+        sys->hist.count++;
+        sys->hist.sum += sec;
+      } else {
+        ecs__hist_observe(&sys->hist, sec);
       }
     }
-    sys->slice_count = 0;
+#endif
+    first_error = apply_buffer(sys->commands, r, gs, first_error);
+    if (ECS_UNLIKELY(sys->slice_count != 0)) {
+      for (uint32_t k = 0; k < sys->slice_count; ++k) {
+        first_error = apply_buffer(sys->slices[k].commands, r, gs, first_error);
+      }
+      sys->slice_count = 0;
+    }
   }
+  r->systems_run += run;
+  gs->systems_run += run;
+  r->budget_overruns += overruns;
   return first_error;
 }
 
@@ -364,37 +547,51 @@ static bool run_stage(ecs_scheduler_t *s, uint32_t gi, double dt, ecs_tick_resul
   s_group_t *g = &s->groups[gi];
   ecs_group_stats_t *gs = &s->stats[gi];
   s->dt = dt;
-  for (uint32_t i = 0; i < g->count; ++i) {
-    s_system_t *sys = &s->systems[g->first + i];
-    sys->not_due = !run_if_allows(w, sys->run_if, sys->run_if_user);
+  /* every condition before any system runs: the systems may write values
+   * in place that a condition reads. A system without one is never not
+   * due; run_system writes the rest of each run's fields. */
+  s_system_t *first = &s->systems[g->first];
+  for (uint32_t i = 0; g->system_run_ifs && i < g->count; ++i) {
+    if (first[i].run_if) {
+      first[i].not_due = !run_if_allows(w, first[i].run_if, first[i].run_if_user);
+    }
   }
-  uint64_t g0 = ecs__now_ns();
+  /* timed when asked (or tracing), for a budget, or for an ASYNC group to
+   * choose between dispatching and running inline (group_dispatch) */
+  const bool report = s->timing_groups_now;
+  const bool timed = report || g->budget_ns != 0 || (g->mode == ECS_GROUP_ASYNC && s->pool && s->inline_below_ns > 1);
+  uint64_t g0 = timed ? stamp(s) : 0;
   w->in_tick = true;
-  bool go_on = run_group(s, g);
+  bool go_on = run_group(s, g, g0);
   w->in_tick = false;
-  uint64_t g1 = ecs__now_ns();
-  count_group(s, g, r, gs);
-  ecs_status_t st = apply_group(s, g, r, gs);
+  uint64_t g1 = timed ? stamp(s) : 0;
+  ecs_status_t st = close_group(s, g, r, gs);
   if (st != ECS_OK && *apply_error == ECS_OK) {
     *apply_error = st;
   }
-  uint64_t g2 = ecs__now_ns();
+  uint64_t g2 = report ? stamp(s) : 0;
   gs->runs++;
-  gs->run_ns += g1 - g0;
-  g->last_ns = g1 - g0;
+  if (!timed) {
+    return go_on;
+  }
+  uint64_t run_ns = stamp_ns(s, g0, g1);
+  g->last_ns = run_ns;
   uint64_t *avg = &g->avg_ns[g->dispatched];
-  *avg = *avg ? (*avg * 7 + g->last_ns) / 8 : g->last_ns;
-  gs->apply_ns += g2 - g1;
-  if (g->budget_ns && g1 - g0 > g->budget_ns) {
+  *avg = *avg ? (*avg * 7 + run_ns) / 8 : run_ns;
+  if (report) {
+    gs->run_ns += run_ns;
+    gs->apply_ns += stamp_ns(s, g1, g2);
+  }
+  if (g->budget_ns && run_ns > g->budget_ns) {
     r->budget_overruns++;
-    uint64_t n = ++s->groups[gi].over_budget_total;
-    if ((n & (n - 1)) == 0) {
+    uint64_t n = ++g->over_budget_total;
+    if ((n & (n - 1)) == 0 && ECS__LOG_ON(w, ECS_LOG_WARN)) {
       ecs_log_fields_t f = {s->tick, g->name, NULL};
       ecs__log_fields(w, ECS_LOG_WARN, &f, "group over budget: %llu ns for a budget of %llu ns (overrun %llu)",
-                      (unsigned long long)(g1 - g0), (unsigned long long)g->budget_ns, (unsigned long long)n);
+                      (unsigned long long)run_ns, (unsigned long long)g->budget_ns, (unsigned long long)n);
     }
   }
-  if (ECS__TRACING(s)) {
+  if (ECS__TRACING(s)) { /* stamps are ns while tracing */
     ecs__trace_span(s->trace, "apply", "barrier", g1, g2, "commands", (double)gs->commands_applied);
     ecs__trace_span(s->trace, g->name, "group", g0, g2, NULL, 0.0);
   }
@@ -413,7 +610,14 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     r->status = ecs__fail(w, ECS_ERR_BUSY, "ecs_scheduler_tick called from inside a tick");
     return r->status;
   }
-  uint64_t t0 = ecs__now_ns();
+  if (ECS_UNLIKELY(!s->prepared)) {
+    prepare(s);
+  }
+  uint64_t t0 = tick_start_ns(s);
+  const bool tracing = ECS__TRACING(s);
+  s->timing_systems_now = s->time_systems || tracing;
+  s->timing_groups_now = s->time_groups || tracing;
+  s->use_cycles = !tracing && s->ns_per_cycle > 0.0;
   r->tick = ++s->tick;
   r->groups = s->stats;
   r->group_count = s->group_count;
@@ -444,7 +648,7 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
   r->duration_ns = t1 - t0;
 #if ECS_PROFILE
   /* metrics: folded on the ticking thread, once per tick (systems: per
-   * stage, in count_group) */
+   * stage, in close_group) */
   ecs__hist_observe(&s->tick_hist, (double)r->duration_ns / 1e9);
   s->commands_applied_total += r->commands_applied;
   s->commands_skipped_total += r->commands_skipped;
@@ -455,10 +659,12 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     ecs__trace_flush(s->trace);
   }
   r->status = stop ? ECS_ERR_SYSTEM_FAILED : apply_error;
-  ecs_log_fields_t tf = {r->tick, NULL, NULL};
-  ecs__log_fields(w, ECS_LOG_DEBUG, &tf,
-                  "tick done: duration_us=%.1f commands_applied=%zu systems_run=%u systems_failed=%u",
-                  (double)r->duration_ns / 1000.0, r->commands_applied, r->systems_run, r->systems_failed);
+  if (ECS__LOG_ON(w, ECS_LOG_DEBUG)) {
+    ecs_log_fields_t tf = {r->tick, NULL, NULL};
+    ecs__log_fields(w, ECS_LOG_DEBUG, &tf,
+                    "tick done: duration_us=%.1f commands_applied=%zu systems_run=%u systems_failed=%u",
+                    (double)r->duration_ns / 1000.0, r->commands_applied, r->systems_run, r->systems_failed);
+  }
   if (r->status == ECS_OK) {
     ecs__ok(w);
   } else if (stop) {

@@ -445,7 +445,8 @@ ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_sched
   }
   if (!desc || desc->threads < ECS_POOL_INLINE || desc->threads > ECS_POOL_MAX_THREADS ||
       (unsigned)desc->on_conflict > (unsigned)ECS_CONFLICT_SERIALIZE ||
-      (unsigned)desc->check_access > (unsigned)ECS_ACCESS_CHECK_OFF) {
+      (unsigned)desc->check_access > (unsigned)ECS_ACCESS_CHECK_OFF ||
+      (unsigned)desc->timing > (unsigned)ECS_TIMING_OFF) {
     return b_error(b, ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "scheduler options are NULL or out of range"));
   }
   b->options = *desc;
@@ -469,6 +470,10 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
 #else
   s->check_access = b->options.check_access != ECS_ACCESS_CHECK_OFF;
 #endif
+  /* the default keeps what each build always did: a build without
+   * metrics had no use for system times, and still reports group times */
+  s->time_systems = b->options.timing == ECS_TIMING_ON || (b->options.timing == ECS_TIMING_DEFAULT && ECS_PROFILE);
+  s->time_groups = b->options.timing != ECS_TIMING_OFF;
   /* arrays are sized for at least one element so that an empty schedule
    * needs no special case; free() uses the caps */
   s->group_count = b->group_count;

@@ -49,6 +49,10 @@ struct ecs_scheduler_builder_t {
   ecs_scheduler_desc_t options;
 };
 
+/* Whether a message at @p level reaches the sink: a filtered log then costs
+ * this compare, not a call with its arguments. */
+#define ECS__LOG_ON(w, level) ECS_UNLIKELY((level) >= (w)->log_level)
+
 /* Tracing (trace.c). ECS__TRACING(s) is the one branch a span site costs. */
 typedef struct ecs__trace_t ecs__trace_t;
 #if ECS_PROFILE
@@ -109,7 +113,7 @@ typedef struct s_system_t {
   struct ecs_scheduler_t *sched;
   ecs_run_if_fn run_if;
   uint64_t run_ns;   /* duration of this tick's run, retries included */
-  uint64_t ready_ns; /* when an ASYNC system was handed to the pool */
+  uint64_t ready_ns; /* when an ASYNC system was handed to the pool (tracing) */
   uint64_t budget_ns;
   ecs_status_t status; /* outcome of this tick */
   uint32_t attempts;
@@ -159,6 +163,7 @@ typedef struct s_group_t {
   uint64_t avg_ns[2];   /* smoothed run time inline [0] and dispatched [1]; 0: not measured yet */
   uint32_t since_probe; /* runs since the slower way was last measured again */
   bool dispatched;      /* how its latest run went */
+  bool system_run_ifs;  /* a system of the group has a run condition */
   uint32_t max_steps;
   uint32_t every_n_ticks;
   uint64_t over_budget_total;
@@ -176,11 +181,28 @@ struct ecs_scheduler_t {
   uint32_t system_cap;
   ecs_group_stats_t *stats;
   uint64_t tick;
-  double dt;        /* of the running tick, for tasks */
-  ecs_pool_t *pool; /* NULL: everything runs on the caller's thread */
+  double dt; /* of the running tick, for tasks */
+  /* this tick's timing, set at its start (workers read it): the configured
+   * one, or everything when tracing */
+  bool timing_systems_now;
+  bool timing_groups_now;
+  bool use_cycles;     /* stamps are ecs__cycles() (calibrated), else ns */
+  double ns_per_cycle; /* the counter's calibrated rate; 0: not yet */
+  uint64_t cycle_q32;  /* the same, fixed point: ns per cycle * 2^32 */
+  ecs_pool_t *pool;    /* NULL: everything runs on the caller's thread */
   bool owns_pool;
   bool check_access;
   uint64_t inline_below_ns;
+  bool prepared; /* the first tick's one-time work is done (scheduler.c) */
+  /* ecs_scheduler_desc_t.timing and ecs_scheduler_set_timing() */
+  bool time_systems; /* each system run: metrics, describe */
+  bool time_groups;  /* group run and barrier: ecs_group_stats_t */
+  /* calibration of ecs__cycles() against ecs__now_ns() (scheduler.c) */
+  uint8_t cal_state;
+  uint64_t cal_cycles; /* the anchor: a counter value... */
+  uint64_t cal_ns;     /* ...and the clock read at that value */
+  uint64_t cal_half;   /* how far the clock read may be from cal_cycles */
+  double cal_err;      /* relative error bound of ns_per_cycle */
   ecs__trace_t *trace; /* NULL when not tracing */
   /* totals for metrics, kept by the ticking thread */
   ecs__histogram_t tick_hist;

@@ -40,7 +40,7 @@ ECS_EXTERN_C_BEGIN
 typedef enum ecs_group_mode_t {
   ECS_GROUP_SYNC = 0,  /**< systems in order on the caller's thread */
   ECS_GROUP_ASYNC = 1, /**< independent systems at once on the worker pool */
-  ECS__GROUP_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_GROUP_FORCE_U32 = 0x7fffffff
 } ecs_group_mode_t;
 
 /** A run condition: evaluated on the ticking thread before the group or
@@ -95,7 +95,7 @@ typedef enum ecs_error_policy_t {
    *  once) until ecs_scheduler_enable_system(). Other systems, including
    *  those that use its output, keep running on whatever it last wrote. */
   ECS_ON_ERROR_QUARANTINE,
-  ECS__ON_ERROR_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_ON_ERROR_FORCE_U32 = 0x7fffffff
 } ecs_error_policy_t;
 
 /** What a system callback gets. Valid only during the call. In an ASYNC
@@ -134,7 +134,8 @@ typedef struct ecs_system_desc_t {
   uint32_t quarantine_after; /**< for ECS_ON_ERROR_QUARANTINE; 0 means 3 */
   /** Time budget of one run in nanoseconds (0: none). A run over budget is
    *  counted (tick result, metrics) and logged at WARN with the measured
-   *  time, rate-limited to the 1st, 2nd, 4th, 8th... overrun. */
+   *  time, rate-limited to the 1st, 2nd, 4th, 8th... overrun. A system with
+   *  a budget is timed even with ecs_scheduler_desc_t.timing off. */
   uint64_t budget_ns;
   ecs_run_if_fn run_if; /**< optional run condition */
   void *run_if_user;
@@ -145,7 +146,7 @@ typedef struct ecs_system_desc_t {
 typedef enum ecs_conflict_policy_t {
   ECS_CONFLICT_REJECT = 0, /**< default: ecs_scheduler_build() fails with ECS_ERR_CONFLICT */
   ECS_CONFLICT_SERIALIZE,  /**< the later-declared system waits for the earlier one */
-  ECS__CONFLICT_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_CONFLICT_FORCE_U32 = 0x7fffffff
 } ecs_conflict_policy_t;
 
 /** Whether ecs_system_get() and friends check a system's declared access. */
@@ -153,8 +154,18 @@ typedef enum ecs_access_check_t {
   ECS_ACCESS_CHECK_DEFAULT = 0, /**< on in debug builds, off when NDEBUG is defined */
   ECS_ACCESS_CHECK_ON,
   ECS_ACCESS_CHECK_OFF,
-  ECS__ACCESS_CHECK_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_ACCESS_CHECK_FORCE_U32 = 0x7fffffff
 } ecs_access_check_t;
+
+/** Whether the scheduler measures how long systems and groups take. */
+typedef enum ecs_timing_t {
+  /** ECS_TIMING_ON in a profiling build (ECS_PROFILE=ON, the default);
+   *  with ECS_PROFILE=OFF groups are timed and systems are not. */
+  ECS_TIMING_DEFAULT = 0,
+  ECS_TIMING_ON,  /**< every system run, group run and barrier */
+  ECS_TIMING_OFF, /**< only what needs a clock: budgets, ASYNC dispatch, the tick */
+  ECS_PRIV_TIMING_FORCE_U32 = 0x7fffffff
+} ecs_timing_t;
 
 /** Scheduler options. Zero-initialise; zero fields mean defaults. */
 typedef struct ecs_scheduler_desc_t {
@@ -173,6 +184,20 @@ typedef struct ecs_scheduler_desc_t {
    *  times), and tries the other way every 32nd run. 0: 20 microseconds;
    *  1: always dispatch. ecs_parallel_for still uses the pool. */
   uint64_t inline_below_ns;
+  /** Timing of systems and groups; ecs_scheduler_set_timing() changes it
+   *  between ticks. On, every system run is timed (the metric
+   *  ecs_system_duration_seconds; last_run_ns and the critical path of
+   *  ecs_scheduler_describe()) and so are every group's run and barrier
+   *  (ecs_group_stats_t.run_ns and apply_ns), at one clock read per system
+   *  run. Off, run_ns and apply_ns are 0, a system's last_run_ns is 0 and
+   *  the system histograms get no samples. What needs a clock still has
+   *  one: a system with a budget_ns is timed for its budget (its
+   *  last_run_ns is that time; it adds no sample), a group with a budget
+   *  and an ASYNC group (choosing between dispatching and running inline)
+   *  time their runs without reporting them, and tracing times everything.
+   *  The tick's duration_ns (and ecs_tick_duration_seconds) is always
+   *  measured. Results are the same either way. */
+  ecs_timing_t timing;
 } ecs_scheduler_desc_t;
 
 typedef struct ecs_scheduler_builder_t ecs_scheduler_builder_t;
@@ -181,8 +206,8 @@ typedef struct ecs_scheduler_t ecs_scheduler_t;
 /** Per-group figures of the last tick. */
 typedef struct ecs_group_stats_t {
   const char *name;
-  uint64_t run_ns;   /**< running its systems */
-  uint64_t apply_ns; /**< its barrier: applying command buffers */
+  uint64_t run_ns;   /**< running its systems (0 with timing off) */
+  uint64_t apply_ns; /**< its barrier: applying command buffers (0 with timing off) */
   size_t commands_applied;
   uint32_t systems_run;
   uint32_t runs; /**< times the group ran this tick (fixed steps; 0 when skipped) */
@@ -223,7 +248,7 @@ ECS_API ecs_scheduler_builder_t *ecs_scheduler_builder_new(ecs_world_t *world);
  *  Ownership: a pool given in desc->pool stays the caller's and must outlive
  *             the scheduler.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL builder or desc, threads out of
- *  range, unknown conflict policy or access check); also kept for
+ *  range, unknown conflict policy, access check or timing); also kept for
  *  ecs_scheduler_build() (not for a NULL builder).
  *  Thread-safety: owner thread. */
 ECS_API ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_scheduler_desc_t *desc);
@@ -361,7 +386,7 @@ ECS_API bool ecs_scheduler_system_enabled(const ecs_scheduler_t *s, const char *
 typedef enum ecs_describe_format_t {
   ECS_DESCRIBE_JSON = 0,
   ECS_DESCRIBE_DOT, /**< Graphviz: `dot -Tsvg schedule.dot` */
-  ECS__DESCRIBE_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_DESCRIBE_FORCE_U32 = 0x7fffffff
 } ecs_describe_format_t;
 
 /** Writes the built schedule as data: groups in run order (mode, budget),
@@ -384,6 +409,15 @@ ECS_API ecs_status_t ecs_scheduler_describe(const ecs_scheduler_t *s, const ecs_
  *  ecs_scheduler_free()), else the shared one the host gave.
  *  Thread-safety: any thread. */
 ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
+
+/** Switches the timing of systems and groups on or off from the next tick
+ *  on, as ecs_scheduler_desc_t.timing = ECS_TIMING_ON or ECS_TIMING_OFF
+ *  (see there: budgets and tracing still time what they need). Nothing
+ *  else changes: results, order and determinism are the same either way.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL), ECS_ERR_BUSY (during a tick:
+ *  from a system, a run condition or an observer).
+ *  Thread-safety: world owner thread, outside a tick. */
+ECS_API ecs_status_t ecs_scheduler_set_timing(ecs_scheduler_t *s, bool on);
 
 /** Sets the number of ticks run so far (the next tick is @p tick + 1).
  *  Nothing else changes (fixed-step accumulators, quarantine): a snapshot
