@@ -153,33 +153,58 @@ static bool all_archetype(const ecs_query_t *q) {
   return true;
 }
 
-/* Adds the tables created since the last scan that match. False when the
- * cache cannot grow (the caller then takes the general path). */
-static bool update_table_cache(ecs_query_t *q) {
+/* Whether world table t matches the query; fills entry. */
+static bool table_match(const ecs_query_t *q, uint32_t t, query_table_t *entry) {
   const ecs__arch_set_t *set = q->world->arch;
-  uint32_t n = ecs__arch_table_count(set);
-  for (; q->scanned < n; ++q->scanned) {
-    query_table_t entry = {.table = q->scanned};
-    bool match = true;
-    for (int32_t i = 0; i < q->term_count && match; ++i) {
-      int32_t col = ecs__arch_table_column(set, q->scanned, q->terms[i].component);
-      entry.cols[i] = (int16_t)col;
-      if (q->terms[i].access == ECS_ACCESS_WITHOUT) {
-        match = col < 0;
-      } else if (q->terms[i].access != ECS_ACCESS_OPTIONAL) {
-        match = col >= 0;
-      }
+  entry->table = t;
+  bool match = true;
+  for (int32_t i = 0; i < q->term_count && match; ++i) {
+    int32_t col = ecs__arch_table_column(set, t, q->terms[i].component);
+    entry->cols[i] = (int16_t)col;
+    if (q->terms[i].access == ECS_ACCESS_WITHOUT) {
+      match = col < 0;
+    } else if (q->terms[i].access != ECS_ACCESS_OPTIONAL) {
+      match = col >= 0;
     }
-    if (!match) {
+  }
+  return match;
+}
+
+/* Adds the tables created since the last scan that match. When the cache
+ * cannot grow it stops there: the walk checks the tables after the last
+ * one scanned as it goes (slower, same arrays). */
+static void update_table_cache(ecs_query_t *q) {
+  uint32_t n = ecs__arch_table_count(q->world->arch);
+  for (; q->scanned < n; ++q->scanned) {
+    query_table_t entry;
+    if (!table_match(q, q->scanned, &entry)) {
       continue;
     }
     if (!ecs__grow(&q->world->alloc, (void **)&q->tables, sizeof *q->tables, &q->table_cap, (size_t)q->table_count + 1,
                    8)) {
-      return false;
+      return;
     }
     q->tables[q->table_count++] = entry;
   }
-  return true;
+}
+
+/* The matching table at walk position *pos (cached tables first, then the
+ * world's tables the cache has not scanned), advancing *pos past it; false
+ * at the end. */
+static bool next_table(const ecs_query_t *q, size_t *pos, query_table_t *out) {
+  if (*pos < q->table_count) {
+    *out = q->tables[(*pos)++];
+    return true;
+  }
+  uint32_t n = ecs__arch_table_count(q->world->arch);
+  for (size_t t = q->scanned + (*pos - q->table_count); t < n; ++t) {
+    *pos = q->table_count + (t - q->scanned) + 1;
+    if (table_match(q, (uint32_t)t, out)) {
+      return true;
+    }
+  }
+  *pos = q->table_count + (n - q->scanned);
+  return false;
 }
 
 static int32_t term_of(const ecs_query_t *q, ecs_component_t c) {
@@ -238,7 +263,10 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   it.world = query->world;
   it.term_count = query->term_count;
   it.priv.query = query;
-  it.priv.tables = all_archetype(query) && update_table_cache(query);
+  it.priv.tables = all_archetype(query);
+  if (it.priv.tables) {
+    update_table_cache(query);
+  }
   /* an iteration that filters on changes, or hands out tracked values for
    * writing, takes a fresh tick: it sees writes after the previous one and
    * records its own after it. Others skip the atomic counter. */
@@ -304,11 +332,13 @@ static bool row_matches(const ecs_query_t *q, uint32_t known, ecs_entity_t e, ui
 static bool iter_next_table(ecs_iter_t *it) {
   const ecs_query_t *q = it->priv.query;
   const ecs__arch_set_t *set = q->world->arch;
+  query_table_t qt;
   for (;;) {
     if (it->priv.chunk_row >= it->priv.chunk_count) {
       uint32_t rows = 0;
-      while (rows == 0 && it->priv.cursor < q->table_count) {
-        rows = ecs__arch_table_rows(set, q->tables[it->priv.cursor++].table, &it->priv.chunk_entities);
+      while (rows == 0 && next_table(q, &it->priv.cursor, &qt)) {
+        rows = ecs__arch_table_rows(set, qt.table, &it->priv.chunk_entities);
+        it->priv.driver = (int32_t)qt.table; /* the table walked, for the runs that follow */
       }
       if (rows == 0) {
         it->priv.done = true;
@@ -336,14 +366,20 @@ static bool iter_next_table(ecs_iter_t *it) {
     if (start == end) {
       continue;
     }
-    const query_table_t *qt = &q->tables[it->priv.cursor - 1];
+    /* the table's columns: from the cache, or looked up again past it */
+    const query_table_t *cur = &qt;
+    if (it->priv.cursor <= q->table_count) {
+      cur = &q->tables[it->priv.cursor - 1];
+    } else {
+      (void)table_match(q, (uint32_t)it->priv.driver, &qt);
+    }
     it->entities = it->priv.chunk_entities + start;
     it->count = (int32_t)(end - start);
     for (int32_t i = 0; i < q->term_count; ++i) {
       const ecs__component_t *c = q->comps[i];
-      bool field = qt->cols[i] >= 0 && term_has_field(q->terms[i].access) && c->size > 0;
+      bool field = cur->cols[i] >= 0 && term_has_field(q->terms[i].access) && c->size > 0;
       it->priv.columns[i] =
-          field ? (char *)ecs__arch_table_data(set, qt->table, qt->cols[i]) + start * c->params.stride : NULL;
+          field ? (char *)ecs__arch_table_data(set, cur->table, cur->cols[i]) + start * c->params.stride : NULL;
     }
     return true;
   }

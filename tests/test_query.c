@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "support/failing_alloc.h"
 
 /* ---- fixture: entity i has A if i%2==0, B if i%3==0, C if i%5==0 and the
  * tag T if i%7==0; the value of component k on entity i is i*10+k. ------ */
@@ -564,8 +565,59 @@ static void test_dense_join_aligned_runs(void **state) {
   }
 }
 
+/* When the query's table cache cannot grow, the walk checks the remaining
+ * tables as it goes: every field is still an array, every row is seen. */
+static void test_table_cache_out_of_memory(void **state) {
+  (void)state;
+  failing_t f = {0, SIZE_MAX};
+  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.allocator = failing_allocator(&f)});
+  ecs_component_t a = ecs_component_register_type(w, "A", sizeof(int32_t), 0);
+  ecs_component_t b = ecs_component_register_type(w, "B", sizeof(int32_t), 0);
+  ecs_component_t tags[6];
+  for (int k = 0; k < 6; ++k) {
+    char name[8];
+    snprintf(name, sizeof name, "t%d", k);
+    tags[k] = ecs_component_register_type(w, name, 0, 0);
+  }
+  int expect = 0;
+  for (int i = 0; i < 64; ++i) { /* 64 tables: A with each subset of the tags */
+    ecs_entity_t e = ecs_entity_create(w);
+    ecs_set(w, e, a, &(int32_t){i});
+    ecs_set(w, e, b, &(int32_t){2 * i});
+    for (int k = 0; k < 6; ++k) {
+      if (i & (1 << k)) {
+        ecs_add(w, e, tags[k]);
+      }
+    }
+    expect += i;
+  }
+  ecs_query_t *q = ecs_query_new(w, &(ecs_query_desc_t){.terms = {{a, ECS_ACCESS_WRITE}, {b, ECS_ACCESS_READ}}});
+  assert_non_null(q);
+  for (int round = 0; round < 2; ++round) {
+    f.fail_at = round == 0 ? f.calls + 1 : SIZE_MAX; /* the first iteration cannot grow the cache */
+    int sum = 0, rows = 0;
+    ecs_iter_t it = ecs_query_iter(q);
+    while (ecs_iter_next(&it)) {
+      const int32_t *v = ecs_field(&it, 0);
+      const int32_t *u = ecs_field(&it, 1);
+      assert_non_null(v);
+      assert_non_null(u);
+      for (int32_t r = 0; r < it.count; ++r) {
+        sum += v[r];
+        assert_int_equal(u[r], 2 * v[r]);
+      }
+      rows += it.count;
+    }
+    f.fail_at = SIZE_MAX;
+    assert_int_equal(rows, 64);
+    assert_int_equal(sum, expect);
+  }
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_table_cache_out_of_memory),
       cmocka_unit_test(test_dense_join_aligned_runs),
       cmocka_unit_test(test_default_storage_fields_are_arrays),
       cmocka_unit_test(test_term_semantics),
