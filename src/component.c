@@ -120,7 +120,10 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   ecs__component_t *found = NULL;
   HASH_FIND(hh, world->components_by_name, d.name, len, found);
   if (found) {
-    if (found->size == d.size && found->alignment == d.alignment && found->kind == d.storage &&
+    /* the same definition again; the default storage matches whatever
+     * kind the component has now (it may have moved) */
+    bool same_kind = desc->storage == ECS_STORAGE_DEFAULT || found->kind == d.storage;
+    if (found->size == d.size && found->alignment == d.alignment && same_kind &&
         found->flags == d.flags && found->version == d.version) {
       ecs__ok(world);
       return found->id;

@@ -164,6 +164,15 @@ static void test_default_storage(void **state) {
     assert_int_equal(ecs_component_register_type(w, "a", 4, 0), a);
     assert_int_equal(ecs_component_set_storage(w, b, ECS_STORAGE_DEFAULT), ECS_OK);
     assert_int_equal(ecs_component_storage(w, b), ok[i].got);
+    /* ... also after the component moved to another kind; naming another
+     * kind than its own is a different definition */
+    ecs_storage_kind_t other = ok[i].got == ECS_STORAGE_SPARSE ? ECS_STORAGE_DENSE : ECS_STORAGE_SPARSE;
+    assert_int_equal(ecs_component_set_storage(w, a, other), ECS_OK);
+    assert_int_equal(ecs_component_register_type(w, "a", 4, 0), a);
+    assert_int_equal(ecs_component_register(w, &(ecs_component_desc_t){.name = "a", .size = 4, .storage = other}), a);
+    assert_int_equal(ecs_component_register(w, &(ecs_component_desc_t){.name = "a", .size = 4, .storage = ok[i].got}),
+                     ECS_COMPONENT_NULL);
+    assert_int_equal(ecs_last_status(w), ECS_ERR_DUPLICATE);
     ecs_world_free(w);
   }
   const int32_t bad[] = {-1, 4, ECS_STORAGE_CUSTOM_BASE, 99};
