@@ -1,8 +1,8 @@
 /* The scheduler state that decides what a tick does, saved in snapshots
  * (section 6, docs/snapshot-format.md): per scheduler its tick count, per
- * group its fixed-step accumulator, per system its failure streak and
- * quarantine. Everything else a scheduler keeps (timings, the inline or
- * dispatch choice) changes how fast a tick runs, never what it does.
+ * group its fixed-step accumulator, per system its failure streak,
+ * quarantine and change-detection position (what its query has seen). Everything else a scheduler keeps (timings, the
+ * inline or dispatch choice) changes how fast a tick runs, never what it does.
  *
  * A load parses the section without touching anything (all or nothing),
  * then at commit hands each entry to the first scheduler of the world whose
@@ -36,6 +36,7 @@ typedef struct st_system_t {
   st_name_t name;
   uint32_t fail_streak;
   bool quarantined;
+  uint64_t position; /* its query's change-detection position */
 } st_system_t;
 
 struct ecs__sched_state_t {
@@ -76,7 +77,7 @@ static size_t entry_size(const ecs_scheduler_t *s) {
     if (strlen(s->systems[i].name) > UINT16_MAX) {
       return 0;
     }
-    n += name_size(s->systems[i].name) + 8;
+    n += name_size(s->systems[i].name) + 16;
   }
   return n;
 }
@@ -113,7 +114,8 @@ ecs_status_t ecs__sched_state_save(ecs_world_t *w, const ecs_writer_t *out) {
       p = put_name(p, sys->name);
       ecs__put_le32(p, sys->fail_streak);
       ecs__put_le32(p + 4, sys->quarantined ? ST_QUARANTINED : 0u);
-      p += 8;
+      ecs__put_le64(p + 8, sys->query ? ecs__query_position(sys->query) : 0);
+      p += 16;
     }
     st = out->write(out->user, buf, n);
     ecs__free(w, buf, n);
@@ -194,6 +196,7 @@ static bool walk(const uint8_t *bytes, size_t n, ecs__sched_state_t *out, uint32
         return false;
       }
       sy.quarantined = (flags & ST_QUARANTINED) != 0;
+      sy.position = rd64(&r);
       if (out) {
         out->systems[ns] = sy;
       }
@@ -283,8 +286,12 @@ static bool claim(ecs__sched_state_t *st, ecs_scheduler_t *s) {
       s->groups[i].accumulator = st->groups[e->first_group + i].accumulator;
     }
     for (uint32_t i = 0; i < s->system_count; ++i) {
-      s->systems[i].fail_streak = st->systems[e->first_system + i].fail_streak;
-      s->systems[i].quarantined = st->systems[e->first_system + i].quarantined;
+      const st_system_t *sy = &st->systems[e->first_system + i];
+      s->systems[i].fail_streak = sy->fail_streak;
+      s->systems[i].quarantined = sy->quarantined;
+      if (s->systems[i].query) {
+        ecs__query_rewind(s->systems[i].query, sy->position);
+      }
     }
     return true;
   }

@@ -478,6 +478,43 @@ static void save_schedulers(save_t *s) {
   section_end(s, start);
 }
 
+/* Change detection: the world's tick counter and, per tracked component,
+ * the change and add ticks of its holders, so that ECS_CHANGED() and
+ * ECS_ADDED() queries see after a restore what they saw the first time. */
+static void save_changes(save_t *s) {
+  ecs_world_t *w = s->w;
+  size_t start = section_begin(s, ECS__SNAP_CHANGES);
+  put64(s, atomic_load(&w->change_counter));
+  size_t at = tell(s);
+  put32(s, 0);
+  uint32_t count = 0;
+  for (uint32_t id = 1; id < w->component_count && s->st == ECS_OK; ++id) {
+    const ecs__component_t *c = w->components[id];
+    if (!saved(c) || !c->changed_at) {
+      continue;
+    }
+    put32(s, id - 1);
+    size_t n_at = tell(s);
+    put32(s, 0);
+    uint32_t n = 0;
+    size_t cursor = 0;
+    ecs_storage_chunk_t ch;
+    while (s->st == ECS_OK && c->vt->chunk(c->storage, &cursor, &ch)) {
+      for (size_t i = 0; i < ch.count; ++i) {
+        uint32_t idx = ECS_ENTITY_INDEX(ch.entities[i]);
+        put32(s, idx);
+        put64(s, idx < c->track_cap ? c->changed_at[idx] : 0);
+        put64(s, idx < c->track_cap ? c->added_at[idx] : 0);
+        n++;
+      }
+    }
+    patch32(s, n_at, n);
+    count++;
+  }
+  patch32(s, at, count);
+  section_end(s, start);
+}
+
 /* Appends a whole snapshot to buf; on error buf is as it was. */
 static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
   save_t state = {.w = w, .buf = buf, .out = ecs_membuf_writer(buf), .st = ECS_OK};
@@ -491,6 +528,7 @@ static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
   save_values(s);
   save_resources(s);
   save_schedulers(s);
+  save_changes(s);
   flush(s);
   if (s->st != ECS_OK) {
     buf->size = start;

@@ -29,7 +29,8 @@ enum {
   ECS__SNAP_VALUES = 4,
   ECS__SNAP_RESOURCES = 5,
   ECS__SNAP_SCHEDULERS = 6, /* since format version 2 */
-  ECS__SNAP_SECTION_COUNT = 6
+  ECS__SNAP_CHANGES = 7,    /* since format version 2 */
+  ECS__SNAP_SECTION_COUNT = 7
 };
 
 /* The oldest format version this library still reads. */

@@ -73,6 +73,7 @@ typedef struct stage_t {
   /* per world component id */
   uint32_t wcount;
   bool *present;   /* in the snapshot's schema */
+  bool *ticked;    /* change ticks given by the snapshot (format 2) */
   void **storage;  /* the new instance */
   void **temp;     /* ARCHETYPE: a dense instance holding values until rows exist */
   void **resource; /* the new resource value, or NULL */
@@ -82,6 +83,7 @@ typedef struct stage_t {
   ecs_component_t *ids;      /* a table type being built */
   uint32_t arch_count;       /* world components in ARCHETYPE storage */
   ecs__sched_state_t *sched; /* scheduler state (format 2), NULL when none */
+  uint64_t change_counter;   /* the saver's change-detection counter (format 2), 0 when none */
   void *scratch;             /* one value under construction */
   size_t scratch_size;
   size_t scratch_align;
@@ -89,9 +91,9 @@ typedef struct stage_t {
 
 enum { MARK_SEEN = 1, MARK_PLACED = 2 };
 
-/* storage, temp, resource, changed and added pointers and the present flag,
- * in one block */
-#define STAGE_PER_COMPONENT (5 * sizeof(void *) + sizeof(bool))
+/* storage, temp, resource, changed and added pointers and the present and
+ * ticked flags, in one block */
+#define STAGE_PER_COMPONENT (5 * sizeof(void *) + 2 * sizeof(bool))
 
 static ecs_status_t corrupt(stage_t *s, const char *what) {
   (void)ecs__fail(s->w, ECS_ERR_SNAPSHOT_CORRUPT, "snapshot is corrupt: %s", what);
@@ -541,6 +543,43 @@ static ecs_status_t load_tables(stage_t *s) {
   return ECS_OK;
 }
 
+/* ---- change detection (format 2) ---------------------------------------- */
+
+/* The saver's change and add ticks, into the staged arrays of the
+ * components this world tracks (others are checked and skipped). */
+static ecs_status_t load_changes(stage_t *s) {
+  cur_t *c = &s->sec[ECS__SNAP_CHANGES - 1];
+  s->change_counter = get64(c);
+  uint32_t count = get32(c);
+  int64_t prev = -1;
+  for (uint32_t k = 0; k < count && !c->bad; ++k) {
+    uint32_t i = get32(c);
+    uint32_t n = get32(c);
+    if (c->bad || i >= s->comp_count || (int64_t)i <= prev || n > left(c) / 20) {
+      return corrupt(s, "bad change-detection entry");
+    }
+    prev = i;
+    const ecs__component_t *tc = s->comps[i].target;
+    bool keep = tc && s->changed[tc->id];
+    if (keep) {
+      s->ticked[tc->id] = true;
+    }
+    for (uint32_t r = 0; r < n; ++r) {
+      ecs_entity_t e = live_entity(s, get32(c));
+      uint64_t changed = get64(c);
+      uint64_t added = get64(c);
+      if (e == ECS_ENTITY_NULL || changed > s->change_counter || added > s->change_counter) {
+        return corrupt(s, "bad change ticks");
+      }
+      if (keep) {
+        ((uint64_t *)s->changed[tc->id])[ECS_ENTITY_INDEX(e)] = changed;
+        ((uint64_t *)s->added[tc->id])[ECS_ENTITY_INDEX(e)] = added;
+      }
+    }
+  }
+  return c->bad || left(c) != 0 ? corrupt(s, "bad change-detection section length") : ECS_OK;
+}
+
 /* ---- commit and cleanup ------------------------------------------------- */
 
 static void destruct_all(const ecs__component_t *c, const ecs_storage_vtable_t *vt, void *storage) {
@@ -599,8 +638,14 @@ static void commit(stage_t *s) {
       s->resource[id] = NULL;
     }
   }
-  /* change detection: every loaded value counts as added and written now */
-  uint64_t tick = ecs__change_tick(w);
+  /* change detection: the saved ticks where the snapshot has them, the
+   * counter never going back (queries of this world may have seen later
+   * ticks); else every loaded value counts as added and written now */
+  uint64_t now = atomic_load(&w->change_counter);
+  if (s->change_counter > now) {
+    atomic_store(&w->change_counter, s->change_counter);
+  }
+  uint64_t tick = 0; /* taken when a value is marked: a load of saved ticks takes none */
   for (uint32_t id = 1; id < s->wcount; ++id) {
     ecs__component_t *c = w->components[id];
     if (!s->changed[id]) {
@@ -612,6 +657,10 @@ static void commit(stage_t *s) {
     c->added_at = s->added[id];
     c->track_cap = s->slot_count;
     s->changed[id] = s->added[id] = NULL;
+    if (s->ticked[id]) {
+      continue;
+    }
+    tick = tick ? tick : ecs__change_tick(w);
     size_t cursor = 0;
     ecs_storage_chunk_t ch;
     while (c->vt->chunk(c->storage, &cursor, &ch)) {
@@ -695,13 +744,17 @@ static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
   s->changed = block + 3 * (size_t)s->wcount;
   s->added = block + 4 * (size_t)s->wcount;
   s->present = (bool *)(block + 5 * (size_t)s->wcount);
+  s->ticked = s->present + s->wcount;
   if ((st = parse_schema(s)) != ECS_OK || (st = parse_entities(s)) != ECS_OK || (st = create_storages(s)) != ECS_OK ||
       (st = load_values(s)) != ECS_OK || (st = load_resources(s)) != ECS_OK || (st = load_tables(s)) != ECS_OK) {
     return st;
   }
   if (s->blob.version >= 2) {
     const cur_t *c = &s->sec[ECS__SNAP_SCHEDULERS - 1];
-    return ecs__sched_state_parse(w, c->p, c->n, &s->sched);
+    if ((st = ecs__sched_state_parse(w, c->p, c->n, &s->sched)) != ECS_OK) {
+      return st;
+    }
+    return load_changes(s);
   }
   return ECS_OK;
 }

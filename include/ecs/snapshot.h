@@ -58,8 +58,12 @@ ECS_API ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *o
  *    absent from the snapshot end up with no values and no resource;
  *    transient components end up with no values and keep their resource;
  *  - resources of non-transient components are the snapshot's;
- *  - every loaded value counts as added and written by the load, for
- *    queries filtering with ECS_CHANGED()/ECS_ADDED();
+ *  - change detection: components tracked by the world (some query
+ *    filters on them) get the saved change and add ticks, so a scheduler
+ *    system sees after a restore what it saw the first time; where the
+ *    snapshot has no ticks for one (version 1, or not tracked by the
+ *    saver) every loaded value counts as added and written by the load,
+ *    for queries filtering with ECS_CHANGED()/ECS_ADDED();
  *  - no observer runs (a load restores a state, it makes no changes);
  *  - each scheduler of the world takes the saved state of the scheduler
  *    with the same group and system names (tick count, fixed-step

@@ -279,12 +279,136 @@ static void test_scheduler_state_restored(void **state) {
   }
 }
 
+/* ---- change detection travels with the snapshot ----
+ * A writer touches a few entities each tick; a watcher with an
+ * ECS_CHANGED() query (running every other tick) folds what it sees into a
+ * resource, so the checksum shows any difference in what it saw. Restoring
+ * and resimulating, in the same world and in fresh ones, gives the first
+ * run's world after every tick, for every storage kind. */
+typedef struct Seen {
+  uint64_t fold;
+  int64_t rows;
+} Seen;
+
+typedef struct watch_world_t {
+  ecs_world_t *world;
+  ecs_scheduler_t *sched;
+  ecs_component_t val, seen;
+} watch_world_t;
+
+/* writes through ecs_field_at(): only the rows written count as changed
+ * (ecs_field() would hand out, and mark, the whole chunk) */
+static ecs_status_t touch_some(ecs_system_ctx_t *ctx) {
+  while (ecs_iter_next(&ctx->it)) {
+    for (int32_t i = 0; i < ctx->it.count; ++i) {
+      if ((ECS_ENTITY_INDEX(ctx->it.entities[i]) + ctx->tick) % 7 == 0) {
+        *(int32_t *)ecs_field_at(&ctx->it, 0, i) += 1;
+      }
+    }
+  }
+  return ECS_OK;
+}
+
+static ecs_status_t watch_changes(ecs_system_ctx_t *ctx) {
+  const watch_world_t *ww = ctx->user;
+  Seen *s = ecs_system_resource_mut(ctx, ww->seen);
+  while (ecs_iter_next(&ctx->it)) {
+    for (int32_t i = 0; i < ctx->it.count; ++i) {
+      s->fold = s->fold * 1099511628211ull + ECS_ENTITY_INDEX(ctx->it.entities[i]) + ctx->tick;
+      s->rows++;
+    }
+  }
+  return ECS_OK;
+}
+
+static bool odd_tick(const ecs_world_t *world, void *user) {
+  (void)world;
+  const watch_world_t *ww = user;
+  return ecs_scheduler_tick_count(ww->sched) % 2 == 0; /* the tick being run is odd */
+}
+
+static void watch_world_init(watch_world_t *ww, ecs_storage_kind_t kind, bool populate) {
+  ww->world = ecs_world_new(NULL);
+  ww->val = ecs_component_register(ww->world, &(ecs_component_desc_t){.name = "val", .size = 4, .storage = kind});
+  ww->seen = ECS_COMPONENT(ww->world, Seen);
+  assert_int_equal(ecs_resource_set(ww->world, ww->seen, &(Seen){0}), ECS_OK);
+  for (int i = 0; populate && i < 60; ++i) {
+    ecs_set(ww->world, ecs_entity_create(ww->world), ww->val, &(int32_t){i});
+  }
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(ww->world);
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g"});
+  ecs_builder_add_system(
+      b, g,
+      &(ecs_system_desc_t){.name = "touch", .query = {.terms = {{ww->val, ECS_ACCESS_WRITE}}}, .callback = touch_some});
+  ecs_builder_add_system(b, g,
+                         &(ecs_system_desc_t){.name = "watch",
+                                              .query = {.terms = {{ww->val, ECS_CHANGED(ECS_ACCESS_READ)}}},
+                                              .writes = {ww->seen},
+                                              .callback = watch_changes,
+                                              .user = ww,
+                                              .run_if = odd_tick,
+                                              .run_if_user = ww});
+  assert_int_equal(ecs_scheduler_build(b, &ww->sched), ECS_OK);
+}
+
+static void watch_run(watch_world_t *ww, uint64_t to, uint64_t *hashes) {
+  for (uint64_t t = ecs_scheduler_tick_count(ww->sched) + 1; t <= to; ++t) {
+    assert_int_equal(ecs_scheduler_tick(ww->sched, 0.0, NULL), ECS_OK);
+    hashes[t] = ecs_world_checksum(ww->world);
+  }
+}
+
+static void test_change_detection_restored(void **state) {
+  (void)state;
+  enum { SAVE = 9, LAST = 30 };
+  const ecs_storage_kind_t kinds[] = {ECS_STORAGE_ARCHETYPE, ECS_STORAGE_DENSE, ECS_STORAGE_SPARSE};
+  for (size_t k = 0; k < 3; ++k) {
+    uint64_t first[LAST + 1] = {0}, again[LAST + 1] = {0};
+    watch_world_t ww;
+    watch_world_init(&ww, kinds[k], true);
+    ecs_rollback_t *rb = ecs_rollback_new(ww.world, 2);
+    watch_run(&ww, SAVE, first);
+    assert_int_equal(ecs_rollback_save(rb, SAVE), ECS_OK);
+    ecs_membuf_t buf = {0};
+    ecs_writer_t out = ecs_membuf_writer(&buf);
+    assert_int_equal(ecs_snapshot_save(ww.world, &out), ECS_OK);
+    watch_run(&ww, LAST, first);
+    assert_true(((const Seen *)ecs_resource_get(ww.world, ww.seen))->rows > 0);
+
+    assert_int_equal(ecs_rollback_restore(rb, SAVE), ECS_OK);
+    watch_run(&ww, LAST, again);
+    for (int t = SAVE + 1; t <= LAST; ++t) {
+      if (first[t] != again[t]) {
+        fail_msg("kind %zu, rollback: diverges at tick %d", k, t);
+      }
+    }
+    /* a fresh world (its queries have never run) loading the snapshot */
+    watch_world_t copy;
+    watch_world_init(&copy, kinds[k], false);
+    ecs_memsrc_t src = {buf.data, buf.size, 0};
+    ecs_reader_t in = ecs_memreader(&src);
+    assert_int_equal(ecs_snapshot_load(copy.world, &in), ECS_OK);
+    memset(again, 0, sizeof again);
+    watch_run(&copy, LAST, again);
+    for (int t = SAVE + 1; t <= LAST; ++t) {
+      if (first[t] != again[t]) {
+        fail_msg("kind %zu, fresh world: diverges at tick %d", k, t);
+      }
+    }
+    ecs_scheduler_free(copy.sched);
+    ecs_world_free(copy.world);
+    ecs_membuf_free(&buf);
+    ecs_rollback_free(rb);
+    ecs_scheduler_free(ww.sched);
+    ecs_world_free(ww.world);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_restore_and_resimulate),
-      cmocka_unit_test(test_repeated_short_rollbacks),
-      cmocka_unit_test(test_fresh_world_continues_alike),
-      cmocka_unit_test(test_scheduler_state_restored),
+      cmocka_unit_test(test_restore_and_resimulate),      cmocka_unit_test(test_repeated_short_rollbacks),
+      cmocka_unit_test(test_fresh_world_continues_alike), cmocka_unit_test(test_scheduler_state_restored),
+      cmocka_unit_test(test_change_detection_restored),
   };
   return cmocka_run_group_tests_name("rollback", tests, NULL, NULL);
 }
