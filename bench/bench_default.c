@@ -7,6 +7,9 @@
  * - join_dense / join_dense_lookup: Position += Velocity over 1,000,000
  *   DENSE entities (unpacked), Velocity added in the same order as Position
  *   (arrays) or in shuffled order (a lookup per row);
+ * - checksum: ecs_world_checksum of 1,000,000 entities with one 32-byte
+ *   component (ns per entity; 32 / ns = GB/s), beside a plain sum of the
+ *   same bytes;
  * - memory_rss: peak resident memory of a fresh process that creates
  *   1,000,000 entities with Position and Velocity one ecs_set at a time,
  *   against one that fills two arrays; bytes per entity (unit "bytes"). */
@@ -22,7 +25,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { LOOP_SMALL = 10000, LOOP_LARGE = 1000000, BULK_N = 100000, JOIN_N = 1000000, MEMORY_N = 1000000 };
+enum {
+  LOOP_SMALL = 10000,
+  LOOP_LARGE = 1000000,
+  BULK_N = 100000,
+  JOIN_N = 1000000,
+  MEMORY_N = 1000000,
+  CHECKSUM_N = 1000000
+};
 enum { MAX_TERMS = 8 };
 
 /* ---- readme_loop ---------------------------------------------------------- */
@@ -329,6 +339,75 @@ static int join_run(void *user, size_t n) {
   return rows == n ? 0 : -1;
 }
 
+/* ---- checksum --------------------------------------------------------------- */
+
+typedef struct Blob32 {
+  uint64_t w[4];
+} Blob32;
+
+typedef struct checksum_ctx_t {
+  ecs_world_t *world;
+  Blob32 *raw; /* baseline */
+} checksum_ctx_t;
+
+static Blob32 blob_of(size_t i) {
+  return (Blob32){{i, i * 3, ~(uint64_t)i, i ^ 0x5555}};
+}
+
+static void checksum_teardown(void *user, size_t n) {
+  checksum_ctx_t *c = user;
+  (void)n;
+  ecs_world_free(c->world);
+  free(c->raw);
+  *c = (checksum_ctx_t){0};
+}
+
+static int checksum_setup(void *user, size_t n) {
+  checksum_ctx_t *c = user;
+  Blob32 *values = malloc(n * sizeof *values);
+  c->world = ecs_world_new(NULL);
+  if (!values || !c->world) {
+    free(values);
+    return -1;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    values[i] = blob_of(i);
+  }
+  ecs_component_t blob = ECS_COMPONENT(c->world, Blob32);
+  int st = ecs_bulk_create(c->world, &(ecs_bulk_desc_t){.count = n, .components = {blob}, .values = {values}}, NULL);
+  free(values);
+  return st == ECS_OK ? 0 : -1;
+}
+
+static int checksum_run(void *user, size_t n) {
+  (void)n;
+  uint64_t h = ecs_world_checksum(((checksum_ctx_t *)user)->world);
+  bench_sink(h);
+  return h ? 0 : -1;
+}
+
+static int checksum_base_setup(void *user, size_t n) {
+  checksum_ctx_t *c = user;
+  if (!(c->raw = malloc(n * sizeof *c->raw))) {
+    return -1;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    c->raw[i] = blob_of(i);
+  }
+  return 0;
+}
+
+/* reading the bytes once: what any digest must at least do */
+static int checksum_base_run(void *user, size_t n) {
+  const Blob32 *v = ((checksum_ctx_t *)user)->raw;
+  uint64_t sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sum += v[i].w[0] ^ v[i].w[1] ^ v[i].w[2] ^ v[i].w[3];
+  }
+  bench_sink(sum);
+  return 0;
+}
+
 /* ---- memory_rss ------------------------------------------------------------- */
 
 /* In a fresh process (this program run again with --memory-child), so that
@@ -425,6 +504,7 @@ struct default_suite_t {
   join_ctx_t join[2];
   loop_base_t join_base[2];
   memory_ctx_t memory, memory_base;
+  checksum_ctx_t checksum, checksum_base;
 };
 
 default_suite_t *bench_default_new(void) {
@@ -478,6 +558,11 @@ int bench_default_register(bench_t *b, default_suite_t *s) {
     bad |= add(b, k ? "join_dense_lookup" : "join_dense", "dense", JOIN_N, &join_fns, &s->join[k], &loop_base_fns,
                &s->join_base[k], NULL);
   }
+  static const bench_fns_t checksum_fns = {.setup = checksum_setup, .run = checksum_run, .teardown = checksum_teardown};
+  static const bench_fns_t checksum_base_fns = {
+      .setup = checksum_base_setup, .run = checksum_base_run, .teardown = checksum_teardown};
+  bad |= add(b, "checksum", "default", CHECKSUM_N, &checksum_fns, &s->checksum, &checksum_base_fns, &s->checksum_base,
+             NULL);
   s->memory.what = "ecs";
   s->memory_base.what = "raw";
   bench_fns_t memory_base_fns = memory_fns;

@@ -545,8 +545,107 @@ static void test_transient_values_not_hashed(void **state) {
   ecs_world_free(w);
 }
 
+/* The checksum: the same for the same state in every storage kind and
+ * entity order of insertion, different for any one changed value,
+ * generation, presence or resource; the per-component digest tells which
+ * component differs; and a fixed world has a fixed digest (the hash is
+ * defined, not the platform's). */
+typedef struct sum_world_t {
+  ecs_world_t *w;
+  ecs_component_t a, b, tag;
+  ecs_entity_t e[20];
+} sum_world_t;
+
+static void sum_world(sum_world_t *s, ecs_storage_kind_t kind, bool reverse) {
+  s->w = ecs_world_new(NULL);
+  s->a = ecs_component_register(s->w, &(ecs_component_desc_t){.name = "a", .size = 12, .storage = kind});
+  s->b = ecs_component_register(s->w, &(ecs_component_desc_t){.name = "b", .size = 4, .storage = kind});
+  s->tag = ecs_component_register(s->w, &(ecs_component_desc_t){.name = "tag", .storage = kind});
+  for (int i = 0; i < 20; ++i) {
+    s->e[i] = ecs_entity_create(s->w);
+  }
+  for (int k = 0; k < 20; ++k) {
+    int i = reverse ? 19 - k : k;
+    int32_t av[3] = {i, -i, i * i};
+    ecs_set(s->w, s->e[i], s->a, av);
+    if (i % 3 == 0) {
+      ecs_set(s->w, s->e[i], s->b, &(int32_t){i * 7});
+    }
+    if (i % 4 == 1) {
+      ecs_add(s->w, s->e[i], s->tag);
+    }
+  }
+  ecs_resource_set(s->w, s->b, &(int32_t){42});
+}
+
+static void test_checksum(void **state) {
+  (void)state;
+  const ecs_storage_kind_t kinds[] = {ECS_STORAGE_ARCHETYPE, ECS_STORAGE_DENSE, ECS_STORAGE_SPARSE};
+  sum_world_t ref;
+  sum_world(&ref, ECS_STORAGE_ARCHETYPE, false);
+  const uint64_t h = ecs_world_checksum(ref.w);
+  /* defined: the same value on every platform and build */
+  assert_int_equal(h, 0xcb7640a2f19150f4ull);
+  for (size_t k = 0; k < 3; ++k) {
+    for (int reverse = 0; reverse < 2; ++reverse) {
+      sum_world_t s;
+      sum_world(&s, kinds[k], reverse);
+      if (ecs_world_checksum(s.w) != h) {
+        fail_msg("kind %zu, reverse %d: another checksum for the same state", k, reverse);
+      }
+      assert_int_equal(ecs_component_checksum(s.w, s.a), ecs_component_checksum(ref.w, ref.a));
+      ecs_world_free(s.w);
+    }
+  }
+  /* each kind of difference shows, and the component digest says where */
+  for (int change = 0; change < 5; ++change) {
+    sum_world_t s;
+    sum_world(&s, ECS_STORAGE_ARCHETYPE, false);
+    ecs_component_t where = s.a;
+    switch (change) {
+    case 0: { /* one byte of one value */
+      int32_t *v = ecs_get(s.w, s.e[5], s.a);
+      v[2] ^= 0x100;
+      break;
+    }
+    case 1: /* a component present on one more entity */
+      ecs_set(s.w, s.e[1], s.b, &(int32_t){0});
+      where = s.b;
+      break;
+    case 2: /* a tag removed */
+      ecs_remove(s.w, s.e[1], s.tag);
+      where = s.tag;
+      break;
+    case 3: /* the resource */
+      ecs_resource_set(s.w, s.b, &(int32_t){43});
+      where = s.b;
+      break;
+    default: { /* the same values on an entity of another generation */
+      int32_t av[3];
+      memcpy(av, ecs_get(s.w, s.e[19], s.a), sizeof av);
+      ecs_entity_destroy(s.w, s.e[19]);
+      ecs_entity_t again = ecs_entity_create(s.w);
+      assert_int_equal(ECS_ENTITY_INDEX(again), ECS_ENTITY_INDEX(s.e[19]));
+      ecs_set(s.w, again, s.a, av);
+      break;
+    }
+    }
+    if (ecs_world_checksum(s.w) == h) {
+      fail_msg("change %d: the checksum did not change", change);
+    }
+    assert_int_not_equal(ecs_component_checksum(s.w, where), ecs_component_checksum(ref.w, where));
+    ecs_world_free(s.w);
+  }
+  assert_int_equal(ecs_component_checksum(NULL, ref.a), 0);
+  assert_int_equal(ecs_component_checksum(ref.w, 9999), 0);
+  assert_int_not_equal(ecs_component_checksum(ref.w, ref.tag), 0);
+  assert_int_equal(ecs_world_checksum(NULL), 0);
+  ecs_world_free(ref.w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_checksum),
       cmocka_unit_test(test_register_by_desc_and_macro),
       cmocka_unit_test(test_register_same_name),
       cmocka_unit_test(test_register_invalid),

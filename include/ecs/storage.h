@@ -146,6 +146,12 @@ ECS_API ecs_storage_kind_t ecs_component_storage(const ecs_world_t *world, ecs_c
  *  world). Thread-safety: as ecs_component_count(). */
 ECS_API size_t ecs_component_memory(const ecs_world_t *world, ecs_component_t c);
 
+/** The digest of one component: its values (as in ecs_world_checksum()
+ *  of world.h) and its resource, for telling which component two worlds
+ *  differ in. 0 for a NULL world, an unknown id or a transient component,
+ *  never 0 otherwise. Thread-safety: as ecs_world_checksum(). */
+ECS_API uint64_t ecs_component_checksum(const ecs_world_t *world, ecs_component_t component);
+
 ECS_EXTERN_C_END
 
 #endif /* ECS_STORAGE_H */

@@ -11,7 +11,7 @@
  *   ```
  *   tick 1: 3 systems, 48 commands applied, 5016 entities, 0.176 ms | ...
  *   ...
- *   checksum 9abacb45b8cc6929
+ *   checksum fb8db99f368148ce
  *   ```
  *
  * - NAME is looked up in the --program list and run from PATH (no shell;

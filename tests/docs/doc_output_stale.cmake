@@ -15,7 +15,7 @@ set(programs --program hello=${HELLO} --program two_groups=${TWO_GROUPS})
 
 # name, text in DOC, its stale replacement
 set(edits
-    "checksum|checksum 9abacb45b8cc6929|checksum 9abacb45b8cc6928"
+    "checksum|checksum fb8db99f368148ce|checksum fb8db99f368148cf"
     "count|moved 3 entities of 4|moved 3 entities of 5"
     "dropped_line|entity 2: (2.0, 0.5)\n|"
     "added_line|moved 3 entities of 4\n|moved 3 entities of 4\nmoved 0 entities of 4\n"
