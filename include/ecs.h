@@ -32,6 +32,7 @@
 #include "ecs/plugin.h"
 #include "ecs/pool.h"
 #include "ecs/query.h"
+#include "ecs/replay.h"
 #include "ecs/resource.h"
 #include "ecs/scheduler.h"
 #include "ecs/snapshot.h"

@@ -31,8 +31,11 @@ FILE *ecs__snap_file(const ecs_reader_t *r) {
   return (probe.read && r->read == probe.read) ? r->user : NULL;
 }
 
-static ecs_status_t corrupt(ecs_world_t *w, const char *what) {
-  (void)ecs__fail(w, ECS_ERR_SNAPSHOT_CORRUPT, "snapshot is corrupt: %s", what);
+const ecs__snap_format_t ecs__snap_format = {ECS__SNAP_MAGIC, ECS__SNAP_OLDEST_VERSION, ECS_SNAPSHOT_FORMAT_VERSION,
+                                             "snapshot"};
+
+static ecs_status_t corrupt_as(ecs_world_t *w, const ecs__snap_format_t *fmt, const char *what) {
+  (void)ecs__fail(w, ECS_ERR_SNAPSHOT_CORRUPT, "%s is corrupt: %s", fmt->what, what);
   return ECS_ERR_SNAPSHOT_CORRUPT;
 }
 
@@ -40,15 +43,17 @@ static ecs_status_t corrupt(ecs_world_t *w, const char *what) {
 
 /* A failed read: running out of data is a truncated snapshot when the
  * reader is one whose end we can recognise; anything else passes through. */
-static ecs_status_t read_failed(ecs_world_t *w, const ecs_reader_t *in, ecs_status_t st) {
+static ecs_status_t read_failed(ecs_world_t *w, const ecs_reader_t *in, ecs_status_t st,
+                                const ecs__snap_format_t *fmt) {
   FILE *f = ecs__snap_file(in);
   if (f && feof(f)) {
-    return corrupt(w, "truncated");
+    return corrupt_as(w, fmt, "truncated");
   }
-  return ecs__fail(w, st, "reading the snapshot: %s", ecs_strerror(st));
+  return ecs__fail(w, st, "reading the %s: %s", fmt->what, ecs_strerror(st));
 }
 
-static ecs_status_t read_payload(ecs_world_t *w, const ecs_reader_t *in, uint64_t len, ecs__snap_blob_t *b) {
+static ecs_status_t read_payload(ecs_world_t *w, const ecs_reader_t *in, uint64_t len, ecs__snap_blob_t *b,
+                                 const ecs__snap_format_t *fmt) {
   size_t have = 0;
   while (have < len) {
     size_t chunk = len - have < READ_CHUNK ? (size_t)(len - have) : READ_CHUNK;
@@ -67,7 +72,7 @@ static ecs_status_t read_payload(ecs_world_t *w, const ecs_reader_t *in, uint64_
     }
     ecs_status_t st = in->read(in->user, b->owned + have, chunk);
     if (st != ECS_OK) {
-      return read_failed(w, in, st);
+      return read_failed(w, in, st, fmt);
     }
     have += chunk;
   }
@@ -76,63 +81,82 @@ static ecs_status_t read_payload(ecs_world_t *w, const ecs_reader_t *in, uint64_
 }
 
 ecs_status_t ecs__snap_read(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b) {
+  return ecs__snap_read_as(w, in, b, &ecs__snap_format);
+}
+
+ecs_status_t ecs__snap_read_as(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b,
+                               const ecs__snap_format_t *fmt) {
   uint8_t h[ECS__SNAP_HEADER_SIZE];
   ecs_memsrc_t *src = ecs__snap_memsrc(in);
   if (src) {
     if (!src->data || src->pos > src->size || src->size - src->pos < sizeof h) {
-      return corrupt(w, "truncated header");
+      return corrupt_as(w, fmt, "truncated header");
     }
     memcpy(h, src->data + src->pos, sizeof h);
   } else {
     ecs_status_t st = in->read(in->user, h, sizeof h);
     if (st != ECS_OK) {
-      return read_failed(w, in, st);
+      return read_failed(w, in, st, fmt);
     }
   }
   /* magic and version first: they stay where they are in every version */
-  if (memcmp(h, ECS__SNAP_MAGIC, ECS__SNAP_MAGIC_SIZE) != 0) {
-    return corrupt(w, "not a snapshot (bad magic)");
+  if (memcmp(h, fmt->magic, ECS__SNAP_MAGIC_SIZE) != 0) {
+    (void)ecs__fail(w, ECS_ERR_SNAPSHOT_CORRUPT, "not a %s (bad magic)", fmt->what);
+    return ECS_ERR_SNAPSHOT_CORRUPT;
   }
   uint16_t version = ecs__le16(h + 8);
-  if (version < ECS__SNAP_OLDEST_VERSION || version > ECS_SNAPSHOT_FORMAT_VERSION) {
-    return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "snapshot format version %u; this library reads versions %u to %d",
-                     version, ECS__SNAP_OLDEST_VERSION, ECS_SNAPSHOT_FORMAT_VERSION);
+  if (version < fmt->oldest || version > fmt->newest) {
+    return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "%s format version %u; this library reads versions %u to %u",
+                     fmt->what, version, fmt->oldest, fmt->newest);
   }
   b->version = version;
   if (ecs__crc32(0, h, 28) != ecs__le32(h + 28)) {
-    return corrupt(w, "header checksum mismatch");
+    return corrupt_as(w, fmt, "header checksum mismatch");
   }
   b->order = h[10];
   if ((b->order != ECS__SNAP_LITTLE_ENDIAN && b->order != ECS__SNAP_BIG_ENDIAN) || h[11] != 0) {
-    return corrupt(w, "bad byte order or reserved byte");
+    return corrupt_as(w, fmt, "bad byte order or reserved byte");
   }
   uint32_t flags = ecs__le32(h + 12);
   if (flags != 0) {
-    return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "snapshot uses features this library does not know (flags 0x%x)",
+    return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "%s uses features this library does not know (flags 0x%x)", fmt->what,
                      flags);
   }
   uint64_t len = ecs__le64(h + 16);
   if (len > SIZE_MAX) {
-    return corrupt(w, "payload length too large");
+    return corrupt_as(w, fmt, "payload length too large");
   }
   b->payload_len = (size_t)len;
   if (src) {
     size_t avail = src->size - src->pos - sizeof h;
     if (len > avail) {
-      return corrupt(w, "truncated payload");
+      return corrupt_as(w, fmt, "truncated payload");
     }
     b->payload = src->data + src->pos + sizeof h;
     src->pos += sizeof h + (size_t)len;
   } else {
-    ecs_status_t st = read_payload(w, in, len, b);
+    ecs_status_t st = read_payload(w, in, len, b, fmt);
     if (st != ECS_OK) {
       return st;
     }
   }
   if (ecs__crc32(0, b->payload, b->payload_len) != ecs__le32(h + 24)) {
-    return corrupt(w, "payload checksum mismatch");
+    return corrupt_as(w, fmt, "payload checksum mismatch");
   }
   return ECS_OK;
+}
+
+void ecs__snap_seal(uint8_t *h, const ecs__snap_format_t *fmt, uint64_t payload_len) {
+  const uint8_t *payload = h + ECS__SNAP_HEADER_SIZE;
+  memcpy(h, fmt->magic, ECS__SNAP_MAGIC_SIZE);
+  h[8] = (uint8_t)fmt->newest;
+  h[9] = (uint8_t)(fmt->newest >> 8);
+  h[10] = ecs__snap_host_order();
+  h[11] = 0;
+  ecs__put_le32(h + 12, 0); /* flags */
+  ecs__put_le64(h + 16, payload_len);
+  ecs__put_le32(h + 24, ecs__crc32(0, payload, (size_t)payload_len));
+  ecs__put_le32(h + 28, ecs__crc32(0, h, 28));
 }
 
 void ecs__snap_blob_free(ecs_world_t *w, ecs__snap_blob_t *b) {
@@ -534,18 +558,7 @@ static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
     buf->size = start;
     return s->reported ? s->st : ecs__fail(w, s->st, "cannot build the snapshot: %s", ecs_strerror(s->st));
   }
-  uint8_t *h = buf->data + start;
-  const uint8_t *payload = h + ECS__SNAP_HEADER_SIZE;
-  uint64_t len = buf->size - start - ECS__SNAP_HEADER_SIZE;
-  memcpy(h, ECS__SNAP_MAGIC, ECS__SNAP_MAGIC_SIZE);
-  h[8] = (uint8_t)ECS_SNAPSHOT_FORMAT_VERSION;
-  h[9] = (uint8_t)(ECS_SNAPSHOT_FORMAT_VERSION >> 8);
-  h[10] = ecs__snap_host_order();
-  h[11] = 0;
-  ecs__put_le32(h + 12, 0); /* flags */
-  ecs__put_le64(h + 16, len);
-  ecs__put_le32(h + 24, ecs__crc32(0, payload, (size_t)len));
-  ecs__put_le32(h + 28, ecs__crc32(0, h, 28));
+  ecs__snap_seal(buf->data + start, &ecs__snap_format, buf->size - start - ECS__SNAP_HEADER_SIZE);
   return ECS_OK;
 }
 

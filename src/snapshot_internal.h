@@ -82,6 +82,21 @@ ecs_membuf_t *ecs__snap_membuf(const ecs_writer_t *w);
 ecs_memsrc_t *ecs__snap_memsrc(const ecs_reader_t *r);
 FILE *ecs__snap_file(const ecs_reader_t *r);
 
+/* A file format framed like a snapshot: magic, versions read, and the
+ * name used in error messages. Snapshots and replays (replay.c) share the
+ * header, its checks and its checksums. */
+typedef struct ecs__snap_format_t {
+  const char *magic; /* ECS__SNAP_MAGIC_SIZE bytes */
+  uint16_t oldest;
+  uint16_t newest; /* also the version written */
+  const char *what;
+} ecs__snap_format_t;
+extern const ecs__snap_format_t ecs__snap_format;
+
+/* Fills the 32-byte header at h for the payload of payload_len bytes that
+ * follows it (version fmt->newest, this host's byte order). */
+void ecs__snap_seal(uint8_t *h, const ecs__snap_format_t *fmt, uint64_t payload_len);
+
 /* A snapshot read and checked up to its payload checksum. */
 typedef struct ecs__snap_blob_t {
   const uint8_t *payload;
@@ -97,6 +112,9 @@ typedef struct ecs__snap_blob_t {
  * advanced). Errors are set on w. Free *b with ecs__snap_blob_free, also
  * after an error. */
 ecs_status_t ecs__snap_read(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b);
+/* The same for another format framed like a snapshot. */
+ecs_status_t ecs__snap_read_as(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b,
+                               const ecs__snap_format_t *fmt);
 void ecs__snap_blob_free(ecs_world_t *w, ecs__snap_blob_t *b);
 
 #endif /* ECS_SNAPSHOT_INTERNAL_H */

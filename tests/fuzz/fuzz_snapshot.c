@@ -1,10 +1,13 @@
 /* Fuzz target: ecs_snapshot_load from memory into a world with components
  * of every storage kind, tags, over-aligned values, hooks owning heap
- * memory, a migrated schema version and a transient component.
+ * memory, a migrated schema version and a transient component; and, with
+ * mode bit 7, ecs_replay_load of a replay file (framed like a snapshot)
+ * and the restore of its snapshot.
  *
- * Input: byte 0 is a mode, the rest a snapshot. With bit 0 of the mode set
- * the header and payload CRCs are recomputed before loading, so that
- * mutations reach the parser behind them.
+ * Input: byte 0 is a mode, the rest a snapshot (or a replay). With bit 0
+ * of the mode set the header and payload CRCs are recomputed before
+ * loading, so that mutations reach the parser behind them; bits 1 to 6
+ * pick how the target world is populated.
  *
  * Checked after every load: on error, the target world is exactly as
  * before (checksum) and no hooked value leaked or was freed twice; on
@@ -251,6 +254,50 @@ static void check_loaded(fz_world_t *f) {
   walk(f);
 }
 
+/* Mode bit 7: the input is a replay file (replay.h), framed like a
+ * snapshot. A replay that loads saves back to the same bytes through a
+ * second load; restoring its snapshot either works (then the world is
+ * checked like a loaded one) or leaves the world as it was. */
+static void fuzz_replay(fz_world_t *f, const uint8_t *data, size_t n) {
+  uint64_t before = ecs_world_checksum(f->w);
+  ecs_replay_t *r = ecs_replay_new(f->w);
+  CHECK(r != NULL);
+  ecs_memsrc_t src = {data, n, 0};
+  ecs_reader_t in = ecs_memreader(&src);
+  ecs_status_t st = ecs_replay_load(r, &in);
+  last_status = st;
+  if (st != ECS_OK) {
+    CHECK(ecs_replay_count(r) == 0 && ecs_replay_start_tick(r) == 0);
+    ecs_replay_free(r);
+    return;
+  }
+  ecs_membuf_t a = {0}, b = {0};
+  ecs_writer_t wa = ecs_membuf_writer(&a), wb = ecs_membuf_writer(&b);
+  CHECK(ecs_replay_save(r, &wa) == ECS_OK);
+  ecs_replay_t *again = ecs_replay_new(f->w);
+  ecs_memsrc_t src2 = {a.data, a.size, 0};
+  ecs_reader_t in2 = ecs_memreader(&src2);
+  CHECK(again && ecs_replay_load(again, &in2) == ECS_OK);
+  CHECK(ecs_replay_save(again, &wb) == ECS_OK);
+  CHECK(a.size == b.size && memcmp(a.data, b.data, a.size) == 0);
+  for (uint64_t t = ecs_replay_start_tick(r) + 1, k = 0; k < ecs_replay_count(r) && k < 64; ++t, ++k) {
+    const void *input;
+    size_t size;
+    (void)ecs_replay_input(r, t, &input, &size);
+  }
+  ecs_replay_free(again);
+  ecs_membuf_free(&a);
+  ecs_membuf_free(&b);
+  int live = live_names;
+  st = ecs_replay_restore(r);
+  if (st == ECS_OK) {
+    check_loaded(f);
+  } else {
+    CHECK(ecs_world_checksum(f->w) == before && live_names == live);
+  }
+  ecs_replay_free(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -269,7 +316,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ecs__put_le32(snap + 28, ecs__crc32(0, snap, 28));
   }
   fz_world_t f = fz_world_new(2);
-  fz_populate(&f, 6, mode >> 1, 2);
+  fz_populate(&f, 6, (mode >> 1) & 0x3f, 2);
+  if (mode & 0x80) {
+    fuzz_replay(&f, snap, n);
+    ecs_world_free(f.w);
+    CHECK(live_names == 0);
+    free(snap);
+    return 0;
+  }
   uint64_t before = ecs_world_checksum(f.w);
   int live = live_names;
   observed = 0;
@@ -326,6 +380,31 @@ static int write_seeds(const char *dir) {
   fz_populate(&v1, 8, 1, 1);
   failed |= write_seed(dir, "stats-v1.snap", v1.w);
   ecs_world_free(v1.w);
+  /* a replay: a start and three ticks of inputs, two with checksums */
+  fz_world_t rw = fz_world_new(2);
+  fz_populate(&rw, 6, 1, 2);
+  ecs_replay_t *r = ecs_replay_new(rw.w);
+  CHECK(r && ecs_replay_start(r, 4) == ECS_OK);
+  for (uint64_t t = 5; t <= 7; ++t) {
+    CHECK(ecs_replay_record(r, t, &t, sizeof t) == ECS_OK);
+    if (t != 6) {
+      CHECK(ecs_replay_mark(r, t, t * 977) == ECS_OK);
+    }
+  }
+  ecs_membuf_t rbuf = {0};
+  ecs_writer_t rout = ecs_membuf_writer(&rbuf);
+  uint8_t rmode = 0x81;
+  CHECK(ecs_write(&rout, &rmode, 1) == ECS_OK && ecs_replay_save(r, &rout) == ECS_OK);
+  char rpath[1024];
+  snprintf(rpath, sizeof rpath, "%s/replay.replay", dir);
+  FILE *rfile = fopen(rpath, "wb");
+  if (!rfile || fwrite(rbuf.data, 1, rbuf.size, rfile) != rbuf.size || fclose(rfile) != 0) {
+    fprintf(stderr, "cannot write %s\n", rpath);
+    failed = 1;
+  }
+  ecs_membuf_free(&rbuf);
+  ecs_replay_free(r);
+  ecs_world_free(rw.w);
   fz_world_t kinds = fz_world_new(2); /* the same data saved from other storage kinds */
   fz_populate(&kinds, 8, 2, 2);
   CHECK(ecs_component_set_storage(kinds.w, kinds.pos, ECS_STORAGE_ARCHETYPE) == ECS_OK);
