@@ -1,10 +1,14 @@
-# `cmake --install`: the static library, the public headers, a CMake package
-# (find_package(libecs CONFIG) -> ecs::ecs) and a pkg-config file.
+# `cmake --install`: the library (static, or shared with its soname links),
+# the public headers, a CMake package (find_package(libecs CONFIG) ->
+# ecs::ecs, which carries the library's type and ECS_STATIC for a static
+# one) and a pkg-config file. Included only when ECS_INSTALL is ON.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS ecs EXPORT libecsTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
@@ -20,5 +24,11 @@ install(FILES ${PROJECT_BINARY_DIR}/libecsConfig.cmake ${PROJECT_BINARY_DIR}/lib
 
 # relocatable: the prefix is found from the .pc file's own place
 file(RELATIVE_PATH ECS_PC_UP "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
+# a static library's users get ECS_STATIC, as through the CMake package
+if(ECS_LIBRARY_TYPE STREQUAL "SHARED")
+  set(ECS_PC_CFLAGS "")
+else()
+  set(ECS_PC_CFLAGS " -DECS_STATIC")
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/libecs.pc.in ${PROJECT_BINARY_DIR}/libecs.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/libecs.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -37,22 +37,81 @@ const char *ecs_log_level_name(ecs_log_level_t level) {
   return names[level];
 }
 
-/* Appends ` key=value` to out (value quoted and escaped when it holds a
- * space, '=' or a quote, or when forced); stops short of the end. */
+/* Writes the escape of byte c into esc (no NUL) and returns its length: the
+ * byte itself, or a backslash sequence for quotes, backslashes and control
+ * characters (\n, \t, \r, else \u00XX, as Go's logfmt writes them), so
+ * that a value never breaks its line or its quotes. */
+static size_t escape_char(unsigned char c, char esc[6]) {
+  static const char hex[] = "0123456789abcdef";
+  char named = 0;
+  switch (c) {
+  case '"':
+  case '\\':
+    named = (char)c;
+    break;
+  case '\n':
+    named = 'n';
+    break;
+  case '\t':
+    named = 't';
+    break;
+  case '\r':
+    named = 'r';
+    break;
+  default:
+    break;
+  }
+  if (named) {
+    esc[0] = '\\';
+    esc[1] = named;
+    return 2;
+  }
+  if (c < 0x20 || c == 0x7f) {
+    esc[0] = '\\';
+    esc[1] = 'u';
+    esc[2] = '0';
+    esc[3] = '0';
+    esc[4] = hex[c >> 4];
+    esc[5] = hex[c & 0xf];
+    return 6;
+  }
+  esc[0] = (char)c;
+  return 1;
+}
+
+/* A value is quoted when it is empty or holds a space, '=', a quote, a
+ * backslash or a control character. */
+static bool needs_quotes(const char *value) {
+  if (*value == '\0') {
+    return true;
+  }
+  for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; ++p) {
+    if (*p <= ' ' || *p == '=' || *p == '"' || *p == '\\' || *p == 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Appends ` key=value` to out (value quoted and escaped when needs_quotes()
+ * says so, or when forced); stops short of the end, never inside an escape,
+ * and always leaves room for the closing quote. */
 static void put_field(char *out, size_t cap, size_t *n, const char *key, const char *value, bool force_quotes) {
-  bool quote = force_quotes || strpbrk(value, " =\"\\") != NULL || *value == '\0';
-  /* room is kept for an escaped character (2), the closing quote and NUL */
+  bool quote = force_quotes || needs_quotes(value);
   int k = snprintf(out + *n, cap - *n, "%s%s=%s", *n ? " " : "", key, quote ? "\"" : "");
   if (k < 0 || (size_t)k >= cap - *n) {
     *n = cap - 1;
     return;
   }
   *n += (size_t)k;
-  for (const char *p = value; *p != '\0' && *n + 4 <= cap; ++p) {
-    if (quote && (*p == '"' || *p == '\\')) {
-      out[(*n)++] = '\\';
+  for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; ++p) {
+    char esc[6];
+    size_t len = escape_char(*p, esc);
+    if (*n + len + (quote ? 1 : 0) + 1 > cap) {
+      break;
     }
-    out[(*n)++] = *p;
+    memcpy(out + *n, esc, len);
+    *n += len;
   }
   if (quote && *n + 2 <= cap) {
     out[(*n)++] = '"';
@@ -84,7 +143,8 @@ size_t ecs_log_format(char *out, size_t cap, ecs_log_level_t level, const char *
 
 void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg, const ecs_log_fields_t *fields) {
   (void)user;
-  char line[ECS_ERROR_MAX + 256];
+  /* room for a whole message with some of it escaped, and the fields */
+  char line[4 * ECS_ERROR_MAX];
   size_t n = ecs_log_format(line, sizeof line - 1, level, msg, fields);
   line[n++] = '\n';
   line[n] = '\0';

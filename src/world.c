@@ -260,3 +260,39 @@ void ecs__strfree(ecs_world_t *w, char *s) {
     ecs__free(w, s, strlen(s) + 1);
   }
 }
+
+_Static_assert(ECS_VERSION_MINOR < 100 && ECS_VERSION_PATCH < 100, "ECS_VERSION holds MINOR and PATCH below 100");
+
+int32_t ecs_version_number(void) {
+  return ECS_VERSION;
+}
+
+/* The sink and level are read without a lock by workers during a tick, so
+ * both setters refuse to run inside one. */
+ecs_status_t ecs_world_set_log(ecs_world_t *world, ecs_log_fn fn, void *user) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (world->in_tick) {
+    return ECS_ERR_BUSY;
+  }
+  world->log = fn ? fn : ecs_log_stderr;
+  world->log_user = user;
+  ecs__ok(world);
+  return ECS_OK;
+}
+
+ecs_status_t ecs_world_set_log_level(ecs_world_t *world, ecs_log_level_t level) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (world->in_tick) {
+    return ECS_ERR_BUSY;
+  }
+  if ((unsigned)level > (unsigned)ECS_LOG_OFF) {
+    return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "log level %u is out of range", (unsigned)level);
+  }
+  world->log_level = level == ECS_LOG_DEFAULT ? ECS_LOG_WARN : level;
+  ecs__ok(world);
+  return ECS_OK;
+}

@@ -17,7 +17,7 @@ typedef enum ecs_log_level_t {
   ECS_LOG_WARN = 4,
   ECS_LOG_ERROR = 5,
   ECS_LOG_OFF = 6,
-  ECS__LOG_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_LOG_FORCE_U32 = 0x7fffffff
 } ecs_log_level_t;
 
 /** Structured fields of a message: which tick, group and system it comes
@@ -30,7 +30,9 @@ typedef struct ecs_log_fields_t {
   const char *system;
 } ecs_log_fields_t;
 
-/** A log sink. @p msg is a NUL-terminated line without trailing newline;
+/** A log sink, set in ecs_world_desc_t or later with ecs_world_set_log().
+ *  @p msg is a NUL-terminated message without trailing newline (as the
+ *  host's code wrote it: escaping is the formatter's job);
  *  @p fields is never NULL. Both are valid only for the duration of the
  *  call.
  *  Thread-safety: the library calls it from the world's owner thread and,
@@ -45,9 +47,12 @@ ECS_API const char *ecs_log_level_name(ecs_log_level_t level);
 
 /** The default sink: writes one logfmt line to stderr,
  *  `level=warn tick=12 group=physics system=integrate msg="..."` (fields
- *  that do not apply are left out; values with spaces or quotes are
- *  quoted). @p user is ignored. Thread-safety: any thread (one fputs per
- *  line). */
+ *  that do not apply are left out; a value that is empty or holds a space,
+ *  '=', a quote, a backslash or a control character is quoted, and inside
+ *  quotes `"` and `\` are escaped with a backslash, newline, tab and
+ *  carriage return as `\n`, `\t`, `\r` and other control characters as
+ *  `\u00XX`, so a message is always one line). @p user is ignored.
+ *  Thread-safety: any thread (one fputs per line). */
 ECS_API void ecs_log_stderr(void *user, ecs_log_level_t level, const char *msg, const ecs_log_fields_t *fields);
 
 /** Formats a logfmt line like ecs_log_stderr() into @p out (always

@@ -98,6 +98,31 @@ ECS_API uint64_t ecs_world_checksum(const ecs_world_t *world);
 /** The library version as "MAJOR.MINOR.PATCH"; static. Thread-safety: any. */
 ECS_API const char *ecs_version(void);
 
+/** The library version as one number, MAJOR * 10000 + MINOR * 100 + PATCH
+ *  (10000 for 1.0.0): the ECS_VERSION of the headers the library was built
+ *  with, which may differ from the headers a host compiles against when it
+ *  links a shared libecs. Thread-safety: any thread. */
+ECS_API int32_t ecs_version_number(void);
+
+/** Replaces the world's log sink: @p fn receives every message from now on,
+ *  with @p user as its first argument; NULL restores the default,
+ *  ecs_log_stderr. The level is unchanged.
+ *  Ownership: @p user stays the host's and must stay valid until the sink
+ *             is replaced again or the world is freed.
+ *  Errors:    ECS_ERR_INVALID_ARGUMENT (@p world is NULL), ECS_ERR_BUSY
+ *             (during a tick or an observer; the sink is unchanged).
+ *  Thread-safety: owner thread, outside a tick. Workers read the sink only
+ *             while a tick runs, so no call may race with it. */
+ECS_API ecs_status_t ecs_world_set_log(ecs_world_t *world, ecs_log_fn fn, void *user);
+
+/** Sets the minimum level of the world's messages (ECS_LOG_OFF silences
+ *  it); ECS_LOG_DEFAULT means WARN, as in ecs_world_desc_t.
+ *  Errors:    ECS_ERR_INVALID_ARGUMENT (@p world is NULL, @p level out of
+ *             range; the level is unchanged), ECS_ERR_BUSY (during a tick or
+ *             an observer).
+ *  Thread-safety: owner thread, outside a tick, as ecs_world_set_log(). */
+ECS_API ecs_status_t ecs_world_set_log_level(ecs_world_t *world, ecs_log_level_t level);
+
 ECS_EXTERN_C_END
 
 #endif /* ECS_WORLD_H */
