@@ -38,6 +38,7 @@
 #include "ecs/snapshot.h"
 #include "ecs/storage.h"
 #include "ecs/trace.h"
+#include "ecs/typed.h"
 #include "ecs/world.h"
 
 #endif /* ECS_H */

@@ -592,3 +592,66 @@ ecs_status_t ecs_cmd_buffer_apply(ecs_cmd_buffer_t *buf, ecs_cmd_stats_t *stats)
   }
   return st;
 }
+
+/* ---- sized and typed entry points (command.h, typed.h) ------------------ */
+
+ecs_status_t ecs_cmd_set_sized(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, const void *value,
+                               size_t size) {
+  if (!buf) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  const ecs__component_t *comp = ecs__component_get(buf->world, c);
+  if (comp && comp->size != size) {
+    return buf_fail(buf, ECS_ERR_TYPE_MISMATCH, "ecs_cmd_set_sized: component '%s' is %zu bytes, the value %zu bytes",
+                    comp->name, comp->size, size);
+  }
+  return ecs_cmd_set(buf, e, c, value);
+}
+
+/* The id of type t in the buffer's world; the detail of a failure goes to
+ * the buffer (recording never writes to the world). */
+static ecs_status_t cmd_type(ecs_cmd_buffer_t *b, ecs_type_t *t, ecs_component_t *out) {
+  *out = ECS_COMPONENT_NULL;
+  if (!t || !t->name) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "typed command: the type is NULL or has no name");
+  }
+  *out = ecs_type_lookup(b->world, t);
+  if (*out != ECS_COMPONENT_NULL) {
+    return ECS_OK;
+  }
+  ecs_component_t named = ecs_component_lookup(b->world, t->name);
+  if (named == ECS_COMPONENT_NULL) {
+    return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "type '%s' is not registered in this world", t->name);
+  }
+  return buf_fail(b, ECS_ERR_TYPE_MISMATCH, "type '%s' is %zu bytes, the world's component '%s' %zu bytes", t->name,
+                  t->size, t->name, ecs_component_size(b->world, named));
+}
+
+ecs_status_t ecs_cmd_set_typed(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_type_t *type, const void *value,
+                               size_t size) {
+  if (!buf) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_component_t c = ECS_COMPONENT_NULL;
+  ecs_status_t st = cmd_type(buf, type, &c);
+  if (st != ECS_OK) {
+    return st;
+  }
+  if (size != type->size) {
+    return buf_fail(buf, ECS_ERR_TYPE_MISMATCH, "ecs_cmd_set_typed: a value of %zu bytes for type '%s' of %zu bytes",
+                    size, type->name, type->size);
+  }
+  return ecs_cmd_set_sized(buf, e, c, value, size);
+}
+
+ecs_status_t ecs_cmd_add_typed(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_type_t *type) {
+  ecs_component_t c = ECS_COMPONENT_NULL;
+  ecs_status_t st = buf ? cmd_type(buf, type, &c) : ECS_ERR_INVALID_ARGUMENT;
+  return st == ECS_OK ? ecs_cmd_add(buf, e, c) : st;
+}
+
+ecs_status_t ecs_cmd_remove_typed(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_type_t *type) {
+  ecs_component_t c = ECS_COMPONENT_NULL;
+  ecs_status_t st = buf ? cmd_type(buf, type, &c) : ECS_ERR_INVALID_ARGUMENT;
+  return st == ECS_OK ? ecs_cmd_remove(buf, e, c) : st;
+}

@@ -123,8 +123,8 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
     /* the same definition again; the default storage matches whatever
      * kind the component has now (it may have moved) */
     bool same_kind = desc->storage == ECS_STORAGE_DEFAULT || found->kind == d.storage;
-    if (found->size == d.size && found->alignment == d.alignment && same_kind &&
-        found->flags == d.flags && found->version == d.version) {
+    if (found->size == d.size && found->alignment == d.alignment && same_kind && found->flags == d.flags &&
+        found->version == d.version) {
       ecs__ok(world);
       return found->id;
     }
@@ -554,4 +554,202 @@ bool ecs_has(const ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
   }
   const ecs__component_t *r = ecs__component_get(world, c);
   return r != NULL && r->vt->get(r->storage, e) != NULL;
+}
+
+/* ---- sized and typed entry points (component.h, typed.h) ---------------- */
+
+ecs_status_t ecs_set_sized(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value, size_t size) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  const ecs__component_t *r = ecs__component_get(world, c);
+  if (r && r->size != size) {
+    return ecs__fail(world, ECS_ERR_TYPE_MISMATCH, "ecs_set_sized: component '%s' is %zu bytes, the value %zu bytes",
+                     r->name, r->size, size);
+  }
+  return ecs_set(world, e, c, value);
+}
+
+/* The cached id of a type is shared by every world and thread that uses
+ * the type: a relaxed atomic, since it is only a hint checked on use. */
+static uint32_t type_hint_load(const ecs_type_t *t) {
+#if defined(__GNUC__) || defined(__clang__)
+  return __atomic_load_n(&t->priv.hint, __ATOMIC_RELAXED);
+#else
+  return t->priv.hint;
+#endif
+}
+
+static void type_hint_store(ecs_type_t *t, uint32_t id) {
+#if defined(__GNUC__) || defined(__clang__)
+  __atomic_store_n(&t->priv.hint, id, __ATOMIC_RELAXED);
+#else
+  t->priv.hint = id;
+#endif
+}
+
+/* The world's component named as t, whatever its size; NULL if none. A
+ * hint that names another component (ids differ between worlds) falls
+ * back to the hash lookup and is updated. */
+static ecs__component_t *type_find(const ecs_world_t *w, ecs_type_t *t) {
+  uint32_t hint = type_hint_load(t);
+  if (hint > 0 && hint < w->component_count && strcmp(w->components[hint]->name, t->name) == 0) {
+    return w->components[hint];
+  }
+  ecs__component_t *found = NULL;
+  HASH_FIND(hh, w->components_by_name, t->name, strlen(t->name), found);
+  if (found) {
+    type_hint_store(t, found->id);
+  }
+  return found;
+}
+
+/* t's component in w, or NULL with *st set and the detail recorded. */
+static ecs__component_t *type_resolve(ecs_world_t *w, ecs_type_t *t, ecs_status_t *st) {
+  if (!t || !t->name) {
+    *st = ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "typed call: the type is NULL or has no name");
+    return NULL;
+  }
+  ecs__component_t *c = type_find(w, t);
+  if (!c) {
+    *st = ecs__fail(w, ECS_ERR_UNKNOWN_COMPONENT, "type '%s' is not registered in this world", t->name);
+    return NULL;
+  }
+  if (c->size != t->size) {
+    *st = ecs__fail(w, ECS_ERR_TYPE_MISMATCH, "type '%s' is %zu bytes, the world's component '%s' %zu bytes", t->name,
+                    t->size, c->name, c->size);
+    return NULL;
+  }
+  *st = ECS_OK;
+  return c;
+}
+
+ecs_component_t ecs_type_register(ecs_world_t *world, ecs_type_t *type) {
+  if (!world) {
+    return ECS_COMPONENT_NULL;
+  }
+  if (!type || !type->name) {
+    ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_type_register: the type is NULL or has no name");
+    return ECS_COMPONENT_NULL;
+  }
+  ecs_component_desc_t d = {0};
+  if (type->desc) {
+    d = *type->desc;
+  }
+  d.name = type->name;
+  d.size = type->size;
+  d.alignment = type->alignment;
+  ecs_component_t id = ecs_component_register(world, &d);
+  if (id != ECS_COMPONENT_NULL) {
+    type_hint_store(type, id);
+  }
+  return id;
+}
+
+ecs_component_t ecs_type_id(ecs_world_t *world, ecs_type_t *type) {
+  if (!world) {
+    return ECS_COMPONENT_NULL;
+  }
+  ecs_status_t st;
+  const ecs__component_t *c = type_resolve(world, type, &st);
+  return c ? c->id : ECS_COMPONENT_NULL;
+}
+
+ecs_component_t ecs_type_lookup(const ecs_world_t *world, ecs_type_t *type) {
+  if (!world || !type || !type->name) {
+    return ECS_COMPONENT_NULL;
+  }
+  const ecs__component_t *c = type_find(world, type);
+  return c && c->size == type->size ? c->id : ECS_COMPONENT_NULL;
+}
+
+ecs_status_t ecs_set_typed(ecs_world_t *world, ecs_entity_t e, ecs_type_t *type, const void *value, size_t size) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st;
+  const ecs__component_t *c = type_resolve(world, type, &st);
+  if (!c) {
+    return st;
+  }
+  if (size != type->size) {
+    return ecs__fail(world, ECS_ERR_TYPE_MISMATCH, "ecs_set_typed: a value of %zu bytes for type '%s' of %zu bytes",
+                     size, type->name, type->size);
+  }
+  return ecs_set_sized(world, e, c->id, value, size);
+}
+
+void *ecs_get_typed(ecs_world_t *world, ecs_entity_t e, ecs_type_t *type) {
+  if (!world) {
+    return NULL;
+  }
+  ecs_status_t st;
+  const ecs__component_t *c = type_resolve(world, type, &st);
+  return c ? ecs_get(world, e, c->id) : NULL;
+}
+
+bool ecs_has_typed(const ecs_world_t *world, ecs_entity_t e, ecs_type_t *type) {
+  ecs_component_t c = ecs_type_lookup(world, type);
+  return c != ECS_COMPONENT_NULL && ecs_has(world, e, c);
+}
+
+ecs_status_t ecs_add_typed(ecs_world_t *world, ecs_entity_t e, ecs_type_t *type) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st;
+  const ecs__component_t *c = type_resolve(world, type, &st);
+  return c ? ecs_add(world, e, c->id) : st;
+}
+
+ecs_status_t ecs_remove_typed(ecs_world_t *world, ecs_entity_t e, ecs_type_t *type) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st;
+  const ecs__component_t *c = type_resolve(world, type, &st);
+  return c ? ecs_remove(world, e, c->id) : st;
+}
+
+/* Whether the field value p of a row is the row's value of type t: the
+ * same address as the component's own value of that entity. On a mismatch
+ * the term's real component is found (the one holding p) and named. */
+static bool field_matches(const ecs_iter_t *it, int32_t term, int32_t row, ecs_type_t *t, const void *p) {
+  ecs_world_t *w = it->world;
+  ecs_entity_t e = it->entities[row];
+  const ecs__component_t *c = t && t->name ? type_find(w, t) : NULL;
+  if (c && c->size == t->size && c->size > 0 && c->vt->get(c->storage, e) == p) {
+    return true;
+  }
+  const ecs__component_t *actual = NULL;
+  for (uint32_t i = 1; i < w->component_count && !actual; ++i) {
+    const ecs__component_t *o = w->components[i];
+    actual = o->size > 0 && o->vt->get(o->storage, e) == p ? o : NULL;
+  }
+  const char *name = actual ? actual->name : "?";
+  size_t size = actual ? actual->size : 0;
+  const char *type_name = t && t->name ? t->name : "(null)";
+  size_t type_size = t ? t->size : 0;
+  const char *note = c ? "" : ", not registered in this world";
+#define FIELD_MISMATCH "ecs_field_t: term %d is component '%s' (%zu bytes), not type '%s' (%zu bytes%s)"
+  ecs__log(w, ECS_LOG_ERROR, FIELD_MISMATCH, (int)term, name, size, type_name, type_size, note);
+  ecs__fail(w, ECS_ERR_TYPE_MISMATCH, FIELD_MISMATCH, (int)term, name, size, type_name, type_size, note);
+#undef FIELD_MISMATCH
+  return false;
+}
+
+void *ecs_field_typed(const ecs_iter_t *it, int32_t term, ecs_type_t *type) {
+  void *p = ecs_field(it, term);
+  if (!p || it->count <= 0) {
+    return p;
+  }
+  return field_matches(it, term, 0, type, p) ? p : NULL;
+}
+
+void *ecs_field_at_typed(const ecs_iter_t *it, int32_t term, int32_t row, ecs_type_t *type) {
+  void *p = ecs_field_at(it, term, row);
+  if (!p) {
+    return NULL;
+  }
+  return field_matches(it, term, row, type, p) ? p : NULL;
 }

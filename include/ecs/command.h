@@ -27,7 +27,7 @@ typedef struct ecs_cmd_stats_t {
 
 /** True for a provisional handle returned by ecs_cmd_create(); it becomes a
  *  real entity only when its buffer is applied. */
-#define ECS_ENTITY_IS_PROVISIONAL(e) ((((uint64_t)(e)) >> 63) != 0)
+#define ECS_ENTITY_IS_PROVISIONAL(e) ((ECS_CAST(uint64_t, e) >> 63) != 0)
 
 /** Creates an empty buffer for @p world.
  *  Ownership: the caller frees it with ecs_cmd_buffer_free() before the
@@ -78,6 +78,16 @@ ECS_API ecs_status_t ecs_cmd_add(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_comp
  *          of a sized component.
  *  Thread-safety: as ecs_cmd_destroy(); the copy hook runs on this thread. */
 ECS_API ecs_status_t ecs_cmd_set(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, const void *value);
+
+/** ecs_cmd_set() that also states the size of the object at @p value and
+ *  is refused, with nothing recorded, when it is not the component's size
+ *  (0 for a tag). See ecs_set_sized().
+ *  Errors: as ecs_cmd_set(), plus ECS_ERR_TYPE_MISMATCH (the detail, in
+ *          ecs_cmd_buffer_last_error(), names the component and both
+ *          sizes).
+ *  Thread-safety: as ecs_cmd_set(). */
+ECS_API ecs_status_t ecs_cmd_set_sized(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, const void *value,
+                                       size_t size);
 
 /** Records an ecs_bulk_create() of desc->count entities and writes their
  *  provisional handles (consecutive, usable in later commands of this

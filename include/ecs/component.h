@@ -16,7 +16,7 @@ ECS_EXTERN_C_BEGIN
 /** Component id, unique within one world. 0 is never valid. */
 typedef uint32_t ecs_component_t;
 /** The invalid id; returned on failure, ends a query's term list. */
-#define ECS_COMPONENT_NULL ((ecs_component_t)0)
+#define ECS_COMPONENT_NULL ECS_CAST(ecs_component_t, 0)
 
 /** How a component's values are stored. Values at or above
  *  ECS_STORAGE_CUSTOM_BASE are kinds a host registered with
@@ -30,7 +30,7 @@ typedef enum ecs_storage_kind_t {
   ECS_STORAGE_ARCHETYPE = 2, /**< tables per component set: every query field is an array */
   ECS_STORAGE_DENSE = 3,     /**< sparse set per component: cheap add/remove; arrays only for one term or a pack */
   ECS_STORAGE_CUSTOM_BASE = 16,
-  ECS__STORAGE_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_STORAGE_FORCE_U32 = 0x7fffffff
 } ecs_storage_kind_t;
 
 /** Lifecycle hooks, all optional. @p count values start at @p ptr (stride =
@@ -120,10 +120,16 @@ ECS_API ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_com
 ECS_API ecs_component_t ecs_component_register_type(ecs_world_t *world, const char *name, size_t size,
                                                     size_t alignment);
 
-/** An expression: registers struct type @p T (name "T", sizeof, alignof,
- *  dense storage, no hooks) and yields its ecs_component_t;
- *  ECS_COMPONENT_NULL on error. As ecs_component_register_type(). */
-#define ECS_COMPONENT(world, T) ecs_component_register_type((world), #T, sizeof(T), ECS_ALIGNOF(T))
+/** An expression: registers type @p T (name "T" as spelled, sizeof,
+ *  alignof, the world's default storage, no hooks) and yields its
+ *  ecs_component_t; ECS_COMPONENT_NULL on error. As
+ *  ecs_component_register_type(). Variadic so that a C++ type with a comma
+ *  passes whole: ECS_COMPONENT(w, std::pair<int, int>) (but a C++ type with
+ *  a constructor, destructor or copy needs hooks: use ecs.hpp). For the
+ *  typed calls (ecs_set_t, ecs_get_t...) use ECS_DECLARE/ECS_DEFINE and
+ *  ECS_REGISTER instead (typed.h). */
+#define ECS_COMPONENT(world, ...)                                                                                      \
+  ecs_component_register_type((world), #__VA_ARGS__, sizeof(__VA_ARGS__), ECS_ALIGNOF(__VA_ARGS__))
 
 /** The id registered under @p name, or ECS_COMPONENT_NULL if none (also for
  *  NULL arguments). Thread-safety: any thread while no registration runs
@@ -176,6 +182,18 @@ ECS_API ecs_status_t ecs_add(ecs_world_t *world, ecs_entity_t e, ecs_component_t
  *  declared WRITE access to @p c may overwrite a value @p e already has, in
  *  place (no observers run; it counts as a write for ECS_CHANGED()). */
 ECS_API ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value);
+
+/** ecs_set() that also states the size of the object at @p value, and is
+ *  refused when it is not the component's size: the entry point for code
+ *  that knows the type it hands over (the typed macros of typed.h, the C++
+ *  layer, language bindings), so that a value of one type is never read as
+ *  another. @p size is 0 for a tag (then @p value may be NULL).
+ *  Errors: as ecs_set(), plus ECS_ERR_TYPE_MISMATCH when @p size differs
+ *          from the component's (the detail names the component and both
+ *          sizes; nothing changed).
+ *  Thread-safety: as ecs_set(). */
+ECS_API ecs_status_t ecs_set_sized(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, const void *value,
+                                   size_t size);
 
 /** Most components in one ecs_bulk_create() call. */
 #define ECS_BULK_MAX_COMPONENTS 32

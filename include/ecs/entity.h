@@ -15,13 +15,13 @@ ECS_EXTERN_C_BEGIN
 typedef uint64_t ecs_entity_t;
 
 /** The null handle (slot 0): never a live entity; returned on failure. */
-#define ECS_ENTITY_NULL ((ecs_entity_t)0)
+#define ECS_ENTITY_NULL ECS_CAST(ecs_entity_t, 0)
 /** Slot index of a handle. */
-#define ECS_ENTITY_INDEX(e) ((uint32_t)((e)&0xffffffffu))
+#define ECS_ENTITY_INDEX(e) ECS_CAST(uint32_t, (e)&0xffffffffu)
 /** Generation of a handle. */
-#define ECS_ENTITY_GENERATION(e) ((uint32_t)((uint64_t)(e) >> 32))
+#define ECS_ENTITY_GENERATION(e) ECS_CAST(uint32_t, ECS_CAST(uint64_t, e) >> 32)
 /** Builds a handle from index and generation. */
-#define ECS_ENTITY_MAKE(index, gen) ((ecs_entity_t)(((uint64_t)(gen) << 32) | (uint32_t)(index)))
+#define ECS_ENTITY_MAKE(index, gen) ECS_CAST(ecs_entity_t, (ECS_CAST(uint64_t, gen) << 32) | ECS_CAST(uint32_t, index))
 
 /** Creates an entity with no components. Slots of destroyed entities are
  *  reused (last destroyed first) with a bumped generation. Generations of

@@ -30,14 +30,16 @@ ECS_EXTERN_C_BEGIN
   X(ERR_IO, -15, "input/output error")                                                                                 \
   X(ERR_SNAPSHOT_CORRUPT, -16, "snapshot is corrupt or truncated")                                                     \
   X(ERR_SNAPSHOT_VERSION, -17, "snapshot format version or feature not supported")                                     \
-  X(ERR_SNAPSHOT_SCHEMA, -18, "snapshot components do not match the world's")
+  X(ERR_SNAPSHOT_SCHEMA, -18, "snapshot components do not match the world's")                                          \
+  X(ERR_TYPE_MISMATCH, -19, "value size or type does not match the component")                                         \
+  X(ERR_EXCEPTION, -20, "a C++ callback threw an exception")
 
 /** Result of every fallible call. */
 typedef enum ecs_status_t {
-#define ECS__STATUS_ENUM(name, value, msg) ECS_##name = (value),
-  ECS_STATUS_MAP(ECS__STATUS_ENUM)
-#undef ECS__STATUS_ENUM
-      ECS__STATUS_FORCE_I32 = INT32_MIN
+#define ECS_PRIV_STATUS_ENUM(name, value, msg) ECS_##name = (value),
+  ECS_STATUS_MAP(ECS_PRIV_STATUS_ENUM)
+#undef ECS_PRIV_STATUS_ENUM
+      ECS_PRIV_STATUS_FORCE_I32 = INT32_MIN
 } ecs_status_t;
 
 /** A human-readable message for @p status; "unknown status" for a value not

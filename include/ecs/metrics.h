@@ -25,7 +25,7 @@ typedef enum ecs_metric_kind_t {
   ECS_METRIC_COUNTER = 0, /**< only goes up */
   ECS_METRIC_GAUGE,       /**< set or moved either way */
   ECS_METRIC_HISTOGRAM,   /**< observations in fixed buckets (seconds scale, 1 us .. 1 s) */
-  ECS__METRIC_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_METRIC_FORCE_U32 = 0x7fffffff
 } ecs_metric_kind_t;
 
 typedef struct ecs_metric_t ecs_metric_t;

@@ -26,7 +26,7 @@ typedef enum ecs_observer_event_t {
   ECS_ON_ADD = 0, /**< after the component was added (value constructed or set) */
   ECS_ON_SET,     /**< after a value was set (after ECS_ON_ADD when it was also added) */
   ECS_ON_REMOVE,  /**< before the component is removed (value still readable), also on entity destroy */
-  ECS__OBSERVER_FORCE_U32 = 0x7fffffff
+  ECS_PRIV_OBSERVER_FORCE_U32 = 0x7fffffff
 } ecs_observer_event_t;
 
 /** What an observer gets; valid only during the call. */

@@ -16,14 +16,14 @@ ECS_EXTERN_C_BEGIN
 #define ECS_QUERY_MAX_TERMS 16
 
 typedef enum ecs_access_t {
-  ECS_ACCESS_READ = 0,             /**< entity must have it; field readable */
-  ECS_ACCESS_WRITE,                /**< entity must have it; field writable */
-  ECS_ACCESS_WITH,                 /**< entity must have it; no field (filter) */
-  ECS_ACCESS_WITHOUT,              /**< entity must not have it */
-  ECS_ACCESS_OPTIONAL,             /**< field read if present, NULL otherwise */
-  ECS__ACCESS_CHANGED_BIT = 0x100, /**< see ECS_CHANGED() */
-  ECS__ACCESS_ADDED_BIT = 0x200,   /**< see ECS_ADDED() */
-  ECS__ACCESS_FORCE_U32 = 0x7fffffff
+  ECS_ACCESS_READ = 0,                 /**< entity must have it; field readable */
+  ECS_ACCESS_WRITE,                    /**< entity must have it; field writable */
+  ECS_ACCESS_WITH,                     /**< entity must have it; no field (filter) */
+  ECS_ACCESS_WITHOUT,                  /**< entity must not have it */
+  ECS_ACCESS_OPTIONAL,                 /**< field read if present, NULL otherwise */
+  ECS_PRIV_ACCESS_CHANGED_BIT = 0x100, /**< see ECS_CHANGED() */
+  ECS_PRIV_ACCESS_ADDED_BIT = 0x200,   /**< see ECS_ADDED() */
+  ECS_PRIV_ACCESS_FORCE_U32 = 0x7fffffff
 } ecs_access_t;
 
 /** Change detection: wrap a READ, WRITE or WITH access in ECS_CHANGED()
@@ -42,8 +42,17 @@ typedef enum ecs_access_t {
  *  nothing. Filtered queries take the probing path, not the archetype table
  *  walk. A system sees the writes of every other system since its last
  *  run, not its own field writes of that run. */
-#define ECS_CHANGED(access) ((ecs_access_t)((uint32_t)(access) | (uint32_t)ECS__ACCESS_CHANGED_BIT))
-#define ECS_ADDED(access) ((ecs_access_t)((uint32_t)(access) | (uint32_t)ECS__ACCESS_ADDED_BIT))
+#define ECS_CHANGED(access)                                                                                            \
+  ECS_CAST(ecs_access_t, ECS_CAST(uint32_t, access) | ECS_CAST(uint32_t, ECS_PRIV_ACCESS_CHANGED_BIT))
+#define ECS_ADDED(access)                                                                                              \
+  ECS_CAST(ecs_access_t, ECS_CAST(uint32_t, access) | ECS_CAST(uint32_t, ECS_PRIV_ACCESS_ADDED_BIT))
+
+#ifndef __cplusplus
+/* The former spellings, for the library's own sources (C only: a double
+ * underscore is reserved in C++). Not part of the API. */
+#define ECS__ACCESS_CHANGED_BIT ECS_PRIV_ACCESS_CHANGED_BIT
+#define ECS__ACCESS_ADDED_BIT ECS_PRIV_ACCESS_ADDED_BIT
+#endif
 
 typedef struct ecs_term_t {
   ecs_component_t component; /**< ECS_COMPONENT_NULL ends the term list */

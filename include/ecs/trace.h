@@ -117,8 +117,8 @@ ECS_API void ecs_trace_region_end(ecs_trace_region_t *region);
  *  ECS_TRACE_REGION(ctx, "broadphase") { ... }  Do not leave the block with
  *  break, return or goto (the region would stay open). */
 #define ECS_TRACE_REGION(ctx, name)                                                                                    \
-  for (ecs_trace_region_t ecs__region = ecs_trace_region_begin((ctx), (name)); !ecs__region.done;                      \
-       ecs_trace_region_end(&ecs__region))
+  for (ecs_trace_region_t ecs_priv_region = ecs_trace_region_begin((ctx), (name)); !ecs_priv_region.done;              \
+       ecs_trace_region_end(&ecs_priv_region))
 
 ECS_EXTERN_C_END
 
