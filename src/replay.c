@@ -254,50 +254,20 @@ ecs_status_t ecs_replay_save(const ecs_replay_t *r, const ecs_writer_t *out) {
   return st == ECS_OK ? ECS_OK : ecs__fail(w, st, "cannot save the replay: %s", ecs_strerror(st));
 }
 
-/* A bounds-checked cursor over the payload. */
-typedef struct rcur_t {
-  const uint8_t *p;
-  size_t n;
-  size_t pos;
-  bool bad;
-} rcur_t;
-
-static uint64_t get_le(rcur_t *c, int bytes) {
-  if (c->bad || (size_t)bytes > c->n - c->pos) {
-    c->bad = true;
-    return 0;
-  }
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) {
-    v = (v << 8) | c->p[c->pos + (size_t)i];
-  }
-  c->pos += (size_t)bytes;
-  return v;
-}
-
-static const uint8_t *get_bytes(rcur_t *c, uint64_t n) {
-  if (c->bad || n > c->n - c->pos) {
-    c->bad = true;
-    return NULL;
-  }
-  const uint8_t *p = c->p + c->pos;
-  c->pos += (size_t)n;
-  return p;
-}
-
 /* Parses the payload into fresh (all-or-nothing: the caller swaps it in). */
 static ecs_status_t parse(ecs_replay_t *fresh, const uint8_t *p, size_t n) {
   ecs_world_t *w = fresh->world;
-  rcur_t c = {p, n, 0, false};
-  fresh->start = get_le(&c, 8);
-  uint64_t snap_len = get_le(&c, 8);
-  const uint8_t *snap = get_bytes(&c, snap_len);
+  ecs__cur_t c = {p, n, 0, false};
+  fresh->start = ecs__cur64(&c);
+  uint64_t snap_len = ecs__cur64(&c);
+  const uint8_t *snap = snap_len <= SIZE_MAX ? ecs__cur_take(&c, (size_t)snap_len) : NULL;
+  c.bad |= snap == NULL;
   ecs_status_t st = ECS_OK;
   if (!c.bad) {
     ecs_writer_t out = ecs_membuf_writer(&fresh->snapshot);
     st = out.write(out.user, snap, (size_t)snap_len);
   }
-  uint64_t count = get_le(&c, 4);
+  uint64_t count = ecs__cur32(&c);
   if (c.bad || count > (n - c.pos) / 16) {
     return ecs__fail(w, ECS_ERR_SNAPSHOT_CORRUPT, "replay is corrupt: bad header or record count");
   }
@@ -307,16 +277,16 @@ static ecs_status_t parse(ecs_replay_t *fresh, const uint8_t *p, size_t n) {
   }
   uint64_t prev = fresh->start;
   for (uint64_t i = 0; i < count; ++i) {
-    replay_rec_t rec = {.tick = get_le(&c, 8)};
-    rec.flags = (uint32_t)get_le(&c, 4);
+    replay_rec_t rec = {.tick = ecs__cur64(&c)};
+    rec.flags = (uint32_t)ecs__cur32(&c);
     if (rec.flags & ~REC_CHECKSUM) {
       return ecs__fail(w, ECS_ERR_SNAPSHOT_CORRUPT, "replay is corrupt: unknown record flags");
     }
     if (rec.flags & REC_CHECKSUM) {
-      rec.checksum = get_le(&c, 8);
+      rec.checksum = ecs__cur64(&c);
     }
-    rec.size = (size_t)get_le(&c, 4);
-    const uint8_t *input = get_bytes(&c, rec.size);
+    rec.size = (size_t)ecs__cur32(&c);
+    const uint8_t *input = ecs__cur_take(&c, rec.size);
     if (c.bad || rec.tick <= prev) {
       return ecs__fail(w, ECS_ERR_SNAPSHOT_CORRUPT, "replay is corrupt: bad record %llu", (unsigned long long)i);
     }

@@ -125,36 +125,10 @@ ecs_status_t ecs__sched_state_save(ecs_world_t *w, const ecs_writer_t *out) {
 
 /* ---- parse ----------------------------------------------------------------- */
 
-typedef struct rd_t {
-  const uint8_t *p;
-  size_t n, pos;
-  bool bad;
-} rd_t;
-
-static const uint8_t *rd_take(rd_t *r, size_t n) {
-  if (r->bad || n > r->n - r->pos) {
-    r->bad = true;
-    return NULL;
-  }
-  const uint8_t *p = r->p + r->pos;
-  r->pos += n;
-  return p;
-}
-
-static uint32_t rd32(rd_t *r) {
-  const uint8_t *p = rd_take(r, 4);
-  return p ? ecs__le32(p) : 0;
-}
-
-static uint64_t rd64(rd_t *r) {
-  const uint8_t *p = rd_take(r, 8);
-  return p ? ecs__le64(p) : 0;
-}
-
-static st_name_t rd_name(rd_t *r) {
-  const uint8_t *p = rd_take(r, 2);
+static st_name_t rd_name(ecs__cur_t *r) {
+  const uint8_t *p = ecs__cur_take(r, 2);
   st_name_t nm = {NULL, p ? ecs__le16(p) : 0};
-  nm.name = rd_take(r, nm.len);
+  nm.name = ecs__cur_take(r, nm.len);
   if (nm.len == 0) {
     r->bad = true; /* names are never empty */
   }
@@ -164,19 +138,19 @@ static st_name_t rd_name(rd_t *r) {
 /* One pass over the section: counts only (out NULL), or fills out. */
 static bool walk(const uint8_t *bytes, size_t n, ecs__sched_state_t *out, uint32_t *entries, uint32_t *groups,
                  uint32_t *systems) {
-  rd_t r = {bytes, n, 0, false};
-  uint32_t ne = rd32(&r);
+  ecs__cur_t r = {bytes, n, 0, false};
+  uint32_t ne = ecs__cur32(&r);
   uint32_t ng = 0;
   uint32_t ns = 0;
   for (uint32_t e = 0; e < ne && !r.bad; ++e) {
-    st_entry_t en = {.tick = rd64(&r), .first_group = ng, .first_system = ns};
-    en.group_count = rd32(&r);
+    st_entry_t en = {.tick = ecs__cur64(&r), .first_group = ng, .first_system = ns};
+    en.group_count = ecs__cur32(&r);
     if (en.group_count > (n - r.pos) / 10) {
       return false;
     }
     for (uint32_t i = 0; i < en.group_count && !r.bad; ++i, ++ng) {
       st_group_t g = {.name = rd_name(&r)};
-      uint64_t bits = rd64(&r);
+      uint64_t bits = ecs__cur64(&r);
       memcpy(&g.accumulator, &bits, sizeof bits);
       if (!isfinite(g.accumulator) || g.accumulator < 0.0) {
         return false;
@@ -185,18 +159,18 @@ static bool walk(const uint8_t *bytes, size_t n, ecs__sched_state_t *out, uint32
         out->groups[ng] = g;
       }
     }
-    en.system_count = rd32(&r);
+    en.system_count = ecs__cur32(&r);
     if (en.system_count > (n - r.pos) / 10) {
       return false;
     }
     for (uint32_t i = 0; i < en.system_count && !r.bad; ++i, ++ns) {
-      st_system_t sy = {.name = rd_name(&r), .fail_streak = rd32(&r)};
-      uint32_t flags = rd32(&r);
+      st_system_t sy = {.name = rd_name(&r), .fail_streak = ecs__cur32(&r)};
+      uint32_t flags = ecs__cur32(&r);
       if (flags & ~ST_QUARANTINED) {
         return false;
       }
       sy.quarantined = (flags & ST_QUARANTINED) != 0;
-      sy.position = rd64(&r);
+      sy.position = ecs__cur64(&r);
       if (out) {
         out->systems[ns] = sy;
       }

@@ -67,6 +67,44 @@ static inline void ecs__put_le64(uint8_t *p, uint64_t v) {
   ecs__put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* A bounds-checked cursor over a parsed payload (snapshots, scheduler
+ * state, replays): a read past the end sets bad and yields 0. */
+typedef struct ecs__cur_t {
+  const uint8_t *p;
+  size_t n;
+  size_t pos;
+  bool bad;
+} ecs__cur_t;
+
+static inline const uint8_t *ecs__cur_take(ecs__cur_t *c, size_t n) {
+  if (c->bad || n > c->n - c->pos) {
+    c->bad = true;
+    return NULL;
+  }
+  const uint8_t *p = c->p + c->pos;
+  c->pos += n;
+  return p;
+}
+
+static inline uint16_t ecs__cur16(ecs__cur_t *c) {
+  const uint8_t *p = ecs__cur_take(c, 2);
+  return p ? ecs__le16(p) : 0;
+}
+
+static inline uint32_t ecs__cur32(ecs__cur_t *c) {
+  const uint8_t *p = ecs__cur_take(c, 4);
+  return p ? ecs__le32(p) : 0;
+}
+
+static inline uint64_t ecs__cur64(ecs__cur_t *c) {
+  const uint8_t *p = ecs__cur_take(c, 8);
+  return p ? ecs__le64(p) : 0;
+}
+
+static inline size_t ecs__cur_left(const ecs__cur_t *c) {
+  return c->bad ? 0 : c->n - c->pos;
+}
+
 /* Byte order of this host, as stored in the header. */
 static inline uint8_t ecs__snap_host_order(void) {
   const uint16_t probe = 1;

@@ -12,43 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A bounds-checked cursor; a read past the end sets bad and yields 0. */
-typedef struct cur_t {
-  const uint8_t *p;
-  size_t n;
-  size_t pos;
-  bool bad;
-} cur_t;
-
-static const uint8_t *take(cur_t *c, size_t n) {
-  if (c->bad || n > c->n - c->pos) {
-    c->bad = true;
-    return NULL;
-  }
-  const uint8_t *p = c->p + c->pos;
-  c->pos += n;
-  return p;
-}
-
-static uint16_t get16(cur_t *c) {
-  const uint8_t *p = take(c, 2);
-  return p ? ecs__le16(p) : 0;
-}
-
-static uint32_t get32(cur_t *c) {
-  const uint8_t *p = take(c, 4);
-  return p ? ecs__le32(p) : 0;
-}
-
-static uint64_t get64(cur_t *c) {
-  const uint8_t *p = take(c, 8);
-  return p ? ecs__le64(p) : 0;
-}
-
-static size_t left(const cur_t *c) {
-  return c->bad ? 0 : c->n - c->pos;
-}
-
 /* A component of the snapshot's schema. */
 typedef struct scomp_t {
   const uint8_t *name;
@@ -60,7 +23,7 @@ typedef struct scomp_t {
 typedef struct stage_t {
   ecs_world_t *w;
   ecs__snap_blob_t blob;
-  cur_t sec[ECS__SNAP_SECTION_COUNT];
+  ecs__cur_t sec[ECS__SNAP_SECTION_COUNT];
   scomp_t *comps;
   uint32_t comp_count;
   /* the entity registry */
@@ -109,18 +72,18 @@ static bool transient(const ecs__component_t *c) {
 }
 
 static ecs_status_t split_sections(stage_t *s) {
-  cur_t c = {s->blob.payload, s->blob.payload_len, 0, false};
+  ecs__cur_t c = {s->blob.payload, s->blob.payload_len, 0, false};
   uint32_t sections = s->blob.version >= 2 ? ECS__SNAP_SECTION_COUNT : ECS__SNAP_RESOURCES;
   for (uint32_t k = 0; k < sections; ++k) {
-    uint32_t id = get32(&c);
-    uint64_t len = get64(&c);
-    if (c.bad || id != k + 1 || len > left(&c)) {
+    uint32_t id = ecs__cur32(&c);
+    uint64_t len = ecs__cur64(&c);
+    if (c.bad || id != k + 1 || len > ecs__cur_left(&c)) {
       return corrupt(s, "bad section table");
     }
-    s->sec[k] = (cur_t){c.p + c.pos, (size_t)len, 0, false};
+    s->sec[k] = (ecs__cur_t){c.p + c.pos, (size_t)len, 0, false};
     c.pos += (size_t)len;
   }
-  return left(&c) == 0 ? ECS_OK : corrupt(s, "bytes after the last section");
+  return ecs__cur_left(&c) == 0 ? ECS_OK : corrupt(s, "bytes after the last section");
 }
 
 /* ---- schema and entity table -------------------------------------------- */
@@ -168,9 +131,9 @@ static bool schema_matches(const stage_t *s, const scomp_t *sc, const ecs__compo
 
 static ecs_status_t parse_schema(stage_t *s) {
   ecs_world_t *w = s->w;
-  cur_t *c = &s->sec[0];
-  uint32_t n = get32(c);
-  if (c->bad || n > left(c) / 23) { /* an entry is at least 23 bytes */
+  ecs__cur_t *c = &s->sec[0];
+  uint32_t n = ecs__cur32(c);
+  if (c->bad || n > ecs__cur_left(c) / 23) { /* an entry is at least 23 bytes */
     return corrupt(s, "bad schema");
   }
   if (n > 0 && !(s->comps = ecs__calloc(w, (size_t)n * sizeof *s->comps))) {
@@ -183,13 +146,13 @@ static ecs_status_t parse_schema(stage_t *s) {
   uint32_t mismatches = 0;
   for (uint32_t i = 0; i < n; ++i) {
     scomp_t *sc = &s->comps[i];
-    sc->name_len = get16(c);
-    sc->name = take(c, sc->name_len);
-    sc->size = get32(c);
-    sc->alignment = get32(c);
-    sc->kind = get32(c);
-    sc->version = get32(c);
-    sc->flags = get32(c);
+    sc->name_len = ecs__cur16(c);
+    sc->name = ecs__cur_take(c, sc->name_len);
+    sc->size = ecs__cur32(c);
+    sc->alignment = ecs__cur32(c);
+    sc->kind = ecs__cur32(c);
+    sc->version = ecs__cur32(c);
+    sc->flags = ecs__cur32(c);
     if (c->bad || sc->name_len == 0 || memchr(sc->name, '\0', sc->name_len) ||
         (sc->flags & ~(ECS__SNAP_TRANSIENT | ECS__SNAP_SERIALIZED)) ||
         (sc->flags == (ECS__SNAP_TRANSIENT | ECS__SNAP_SERIALIZED)) || sc->size > INT32_MAX || sc->alignment == 0 ||
@@ -217,7 +180,7 @@ static ecs_status_t parse_schema(stage_t *s) {
       mismatches++;
     }
   }
-  if (left(c) != 0) {
+  if (ecs__cur_left(c) != 0) {
     return corrupt(s, "bad schema length");
   }
   if (unknown_len > 0) {
@@ -231,10 +194,10 @@ static ecs_status_t parse_schema(stage_t *s) {
 
 static ecs_status_t parse_entities(stage_t *s) {
   ecs_world_t *w = s->w;
-  cur_t *c = &s->sec[1];
-  uint32_t n = get32(c);
-  s->free_head = get32(c);
-  if (c->bad || n == 0 || (size_t)(n - 1) != left(c) / 8 || left(c) % 8 != 0 || s->free_head >= n) {
+  ecs__cur_t *c = &s->sec[1];
+  uint32_t n = ecs__cur32(c);
+  s->free_head = ecs__cur32(c);
+  if (c->bad || n == 0 || (size_t)(n - 1) != ecs__cur_left(c) / 8 || ecs__cur_left(c) % 8 != 0 || s->free_head >= n) {
     return corrupt(s, "bad entity table");
   }
   s->slot_count = n;
@@ -246,8 +209,8 @@ static ecs_status_t parse_entities(stage_t *s) {
   }
   s->records[0] = (ecs__entity_record_t){.generation = 0, .alive = false, .next_free = 0};
   for (uint32_t i = 1; i < n; ++i) {
-    uint32_t g = get32(c);
-    uint32_t next = get32(c);
+    uint32_t g = ecs__cur32(c);
+    uint32_t next = ecs__cur32(c);
     bool alive = (g & ECS__SNAP_ALIVE_BIT) != 0;
     if (next >= n || (alive && next != 0)) {
       return corrupt(s, "bad entity slot");
@@ -335,9 +298,9 @@ static ecs_status_t create_storages(stage_t *s) {
 }
 
 /* Reads one value's bytes as framed by the snapshot. */
-static const uint8_t *value_bytes(cur_t *c, const scomp_t *sc, size_t *len) {
-  *len = (sc->flags & ECS__SNAP_SERIALIZED) ? get32(c) : sc->size;
-  return take(c, *len);
+static const uint8_t *value_bytes(ecs__cur_t *c, const scomp_t *sc, size_t *len) {
+  *len = (sc->flags & ECS__SNAP_SERIALIZED) ? ecs__cur32(c) : sc->size;
+  return ecs__cur_take(c, *len);
 }
 
 /* Constructs a value of c at dst from its saved bytes. */
@@ -361,13 +324,13 @@ static ecs_status_t construct(stage_t *s, const ecs__component_t *c, const scomp
   return ECS_OK;
 }
 
-static ecs_status_t load_component_values(stage_t *s, cur_t *c, const scomp_t *sc, uint32_t count) {
+static ecs_status_t load_component_values(stage_t *s, ecs__cur_t *c, const scomp_t *sc, uint32_t count) {
   ecs__component_t *t = sc->target;
   bool staged = s->temp[t->id] != NULL;
   const ecs_storage_vtable_t *vt = staged ? ecs_storage_dense_vtable() : t->vt;
   void *dst = staged ? s->temp[t->id] : s->storage[t->id];
   for (uint32_t j = 0; j < count; ++j) {
-    ecs_entity_t e = live_entity(s, get32(c));
+    ecs_entity_t e = live_entity(s, ecs__cur32(c));
     size_t len;
     const uint8_t *data = value_bytes(c, sc, &len);
     if (c->bad || e == ECS_ENTITY_NULL || vt->get(dst, e)) {
@@ -392,11 +355,11 @@ static ecs_status_t load_component_values(stage_t *s, cur_t *c, const scomp_t *s
 }
 
 static ecs_status_t load_values(stage_t *s) {
-  cur_t *c = &s->sec[3];
+  ecs__cur_t *c = &s->sec[3];
   for (uint32_t i = 0; i < s->comp_count; ++i) {
     const scomp_t *sc = &s->comps[i];
-    uint32_t count = get32(c);
-    if (c->bad || ((sc->flags & ECS__SNAP_TRANSIENT) && count != 0) || count > left(c) / 4) {
+    uint32_t count = ecs__cur32(c);
+    if (c->bad || ((sc->flags & ECS__SNAP_TRANSIENT) && count != 0) || count > ecs__cur_left(c) / 4) {
       return corrupt(s, "bad value list");
     }
     if (count > 0) {
@@ -406,16 +369,16 @@ static ecs_status_t load_values(stage_t *s) {
       }
     }
   }
-  return left(c) == 0 ? ECS_OK : corrupt(s, "bad value section length");
+  return ecs__cur_left(c) == 0 ? ECS_OK : corrupt(s, "bad value section length");
 }
 
 static ecs_status_t load_resources(stage_t *s) {
   ecs_world_t *w = s->w;
-  cur_t *c = &s->sec[4];
-  uint32_t n = get32(c);
+  ecs__cur_t *c = &s->sec[4];
+  uint32_t n = ecs__cur32(c);
   int64_t prev = -1;
   for (uint32_t k = 0; k < n; ++k) {
-    uint32_t i = get32(c);
+    uint32_t i = ecs__cur32(c);
     if (c->bad || (int64_t)i <= prev || i >= s->comp_count || (s->comps[i].flags & ECS__SNAP_TRANSIENT)) {
       return corrupt(s, "bad resource");
     }
@@ -442,7 +405,7 @@ static ecs_status_t load_resources(stage_t *s) {
     }
     s->resource[t->id] = v;
   }
-  return left(c) == 0 ? ECS_OK : corrupt(s, "bad resource section length");
+  return ecs__cur_left(c) == 0 ? ECS_OK : corrupt(s, "bad resource section length");
 }
 
 /* ---- archetype rows ----------------------------------------------------- */
@@ -475,16 +438,16 @@ static ecs_status_t place(stage_t *s, ecs_entity_t e) {
  * which keep theirs), then the rows in saved row order. Table types keep
  * the components the world stores as ARCHETYPE and saves. */
 static ecs_status_t load_tables(stage_t *s) {
-  cur_t *c = &s->sec[2];
-  uint32_t n = get32(c);
+  ecs__cur_t *c = &s->sec[2];
+  uint32_t n = ecs__cur32(c);
   for (uint32_t t = 0; t < n; ++t) {
-    uint32_t k = get32(c);
-    if (c->bad || k > left(c) / 4) {
+    uint32_t k = ecs__cur32(c);
+    if (c->bad || k > ecs__cur_left(c) / 4) {
       return corrupt(s, "bad table");
     }
     uint32_t m = 0;
     for (uint32_t j = 0; j < k; ++j) {
-      uint32_t i = get32(c);
+      uint32_t i = ecs__cur32(c);
       if (i >= s->comp_count) {
         return corrupt(s, "bad table type");
       }
@@ -508,12 +471,12 @@ static ecs_status_t load_tables(stage_t *s) {
     if (m > 0 && ecs__arch_table_ensure(s->arch, s->ids, m) == UINT32_MAX) {
       return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the archetype tables");
     }
-    uint32_t rows = get32(c);
-    if (c->bad || rows > left(c) / 4) {
+    uint32_t rows = ecs__cur32(c);
+    if (c->bad || rows > ecs__cur_left(c) / 4) {
       return corrupt(s, "bad table rows");
     }
     for (uint32_t r = 0; r < rows; ++r) {
-      ecs_entity_t e = live_entity(s, get32(c));
+      ecs_entity_t e = live_entity(s, ecs__cur32(c));
       if (e == ECS_ENTITY_NULL || (s->mark[ECS_ENTITY_INDEX(e)] & MARK_SEEN)) {
         return corrupt(s, "bad table row");
       }
@@ -524,7 +487,7 @@ static ecs_status_t load_tables(stage_t *s) {
       }
     }
   }
-  if (c->bad || left(c) != 0) {
+  if (c->bad || ecs__cur_left(c) != 0) {
     return corrupt(s, "bad table section length");
   }
   /* values of components the saving world did not keep in tables */
@@ -548,14 +511,14 @@ static ecs_status_t load_tables(stage_t *s) {
 /* The saver's change and add ticks, into the staged arrays of the
  * components this world tracks (others are checked and skipped). */
 static ecs_status_t load_changes(stage_t *s) {
-  cur_t *c = &s->sec[ECS__SNAP_CHANGES - 1];
-  s->change_counter = get64(c);
-  uint32_t count = get32(c);
+  ecs__cur_t *c = &s->sec[ECS__SNAP_CHANGES - 1];
+  s->change_counter = ecs__cur64(c);
+  uint32_t count = ecs__cur32(c);
   int64_t prev = -1;
   for (uint32_t k = 0; k < count && !c->bad; ++k) {
-    uint32_t i = get32(c);
-    uint32_t n = get32(c);
-    if (c->bad || i >= s->comp_count || (int64_t)i <= prev || n > left(c) / 20) {
+    uint32_t i = ecs__cur32(c);
+    uint32_t n = ecs__cur32(c);
+    if (c->bad || i >= s->comp_count || (int64_t)i <= prev || n > ecs__cur_left(c) / 20) {
       return corrupt(s, "bad change-detection entry");
     }
     prev = i;
@@ -565,9 +528,9 @@ static ecs_status_t load_changes(stage_t *s) {
       s->ticked[tc->id] = true;
     }
     for (uint32_t r = 0; r < n; ++r) {
-      ecs_entity_t e = live_entity(s, get32(c));
-      uint64_t changed = get64(c);
-      uint64_t added = get64(c);
+      ecs_entity_t e = live_entity(s, ecs__cur32(c));
+      uint64_t changed = ecs__cur64(c);
+      uint64_t added = ecs__cur64(c);
       if (e == ECS_ENTITY_NULL || changed > s->change_counter || added > s->change_counter) {
         return corrupt(s, "bad change ticks");
       }
@@ -577,7 +540,7 @@ static ecs_status_t load_changes(stage_t *s) {
       }
     }
   }
-  return c->bad || left(c) != 0 ? corrupt(s, "bad change-detection section length") : ECS_OK;
+  return c->bad || ecs__cur_left(c) != 0 ? corrupt(s, "bad change-detection section length") : ECS_OK;
 }
 
 /* ---- commit and cleanup ------------------------------------------------- */
@@ -750,7 +713,7 @@ static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
     return st;
   }
   if (s->blob.version >= 2) {
-    const cur_t *c = &s->sec[ECS__SNAP_SCHEDULERS - 1];
+    const ecs__cur_t *c = &s->sec[ECS__SNAP_SCHEDULERS - 1];
     if ((st = ecs__sched_state_parse(w, c->p, c->n, &s->sched)) != ECS_OK) {
       return st;
     }
