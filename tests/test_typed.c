@@ -39,6 +39,7 @@ ECS_DECLARE(Health);
 ECS_DECLARE(Transform);
 ECS_DECLARE(Counted);
 ECS_DECLARE(Frozen);
+ECS_DECLARE(Marked);
 
 ECS_DEFINE(Position);
 ECS_DEFINE(Velocity);
@@ -57,6 +58,8 @@ static void counted_ctor(void *ptr, int32_t count, void *user) {
 }
 static const ecs_component_desc_t counted_desc = {.storage = ECS_STORAGE_SPARSE, .hooks = {.ctor = counted_ctor}};
 ECS_DEFINE_WITH(Counted, &counted_desc);
+static const ecs_component_desc_t marked_desc = {.storage = ECS_STORAGE_SPARSE};
+ECS_DEFINE_TAG_WITH(Marked, &marked_desc);
 
 /* ---- declare, define, register, use --------------------------------------- */
 
@@ -114,6 +117,14 @@ static void test_define_with_desc_and_tag(void **state) {
 
   ecs_component_t frozen = ECS_REGISTER(w, Frozen);
   assert_int_equal(ecs_component_size(w, frozen), 0);
+  assert_int_equal(ecs_component_storage(w, frozen), ECS_STORAGE_ARCHETYPE);
+
+  /* a tag with a definition of its own keeps its storage and stays size 0 */
+  ecs_component_t marked = ECS_REGISTER(w, Marked);
+  assert_int_equal(ecs_component_size(w, marked), 0);
+  assert_int_equal(ecs_component_storage(w, marked), ECS_STORAGE_SPARSE);
+  assert_int_equal(ecs_add_t(w, e, Marked), ECS_OK);
+  assert_true(ecs_has_t(w, e, Marked));
   ecs_world_free(w);
 }
 

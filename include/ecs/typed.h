@@ -182,6 +182,11 @@ template <class T> inline const T *ecs_priv_typed_ptr(const T *ptr) {
  *  `ECS_DECLARE(Frozen);` and `ECS_DEFINE_TAG(Frozen);`. */
 #define ECS_DEFINE_TAG(T) ecs_type_t ecs_type_of_##T = {#T, 0, 1, ECS_PRIV_NULL, {0}}
 
+/** Defines a tag @p T with the rest of its definition in @p desc (a
+ *  storage kind, say), as ECS_DEFINE_WITH does for a type:
+ *  `ECS_DEFINE_TAG_WITH(Poisoned, &sparse_desc);`. */
+#define ECS_DEFINE_TAG_WITH(T, desc) ecs_type_t ecs_type_of_##T = {#T, 0, 1, (desc), {0}}
+
 /** Registers type @p T in @p world and yields its id (ecs_type_register()). */
 #define ECS_REGISTER(world, T) ecs_type_register((world), ECS_TYPE(T))
 
