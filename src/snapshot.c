@@ -384,8 +384,8 @@ static void save_tables(save_t *s) {
   /* one block: a saved type, next[] and head[] */
   size_t group_bytes = (size_t)w->component_count * sizeof(ecs_component_t) + (size_t)n * sizeof(uint32_t) + n;
   ecs_component_t *type = ecs__alloc(w, group_bytes);
-  uint32_t *next = (uint32_t *)(type + w->component_count);
-  bool *head = (bool *)(next + n);
+  uint32_t *next = type ? (uint32_t *)(type + w->component_count) : NULL;
+  bool *head = next ? (bool *)(next + n) : NULL;
   if (!type || !group_tables(s, n, next, head)) {
     ecs__free(w, type, group_bytes);
     save_fail(s, ECS_ERR_NO_MEMORY, "out of memory grouping the tables of", "the archetype set");
