@@ -6,9 +6,11 @@
  * one line to the storages[] table below. Work that a workload is not about
  * (building the world it iterates, say) happens in setup or reset, untimed.
  *
- * usage: ecs_bench [--filter SUBSTR] [--repeat N] [--json FILE] [--list] [--help] */
+ * usage: ecs_bench [--filter SUBSTR] [--repeat N] [--json FILE] [--list] [--help]
+ *        [--scale]   (every size of the scale_* curves, bench_scale.h) */
 #include "bench_bulk.h"
 #include "bench_default.h"
+#include "bench_scale.h"
 #include "bench_sched.h"
 #include "harness.h"
 #include "workloads.h"
@@ -853,12 +855,13 @@ int main(int argc, char **argv) {
     return bench_memory_child(argc, argv); /* internal: memory_rss runs the program again */
   }
   bench_t *b = bench_new();
+  scale_suite_t *scale = bench_scale_new(bench_scale_take_flag(&argc, argv));
   default_suite_t *defaults = bench_default_new();
   suite_t *suites = calloc(STORAGE_COUNT, sizeof *suites);
   sched_suite_t *sched[STORAGE_COUNT] = {NULL};
   bulk_suite_t *bulk[STORAGE_COUNT] = {NULL};
   int rc = 1;
-  if (!b || !suites || !defaults || bench_default_register(b, defaults) != 0) {
+  if (!b || !suites || !defaults || !scale || bench_default_register(b, defaults) != 0) {
     fprintf(stderr, "out of memory\n");
     goto out;
   }
@@ -871,6 +874,10 @@ int main(int argc, char **argv) {
       goto out;
     }
   }
+  if (bench_scale_register(b, scale) != 0) {
+    fprintf(stderr, "cannot register the scale workloads\n");
+    goto out;
+  }
   rc = bench_main(b, argc, argv);
 out:
   for (size_t i = 0; i < STORAGE_COUNT; ++i) {
@@ -878,6 +885,7 @@ out:
     bench_sched_free(sched[i]);
   }
   free(suites);
+  bench_scale_free(scale);
   bench_default_free(defaults);
   bench_free(b);
   return rc;

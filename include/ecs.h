@@ -25,6 +25,7 @@
 #include "ecs/config.h"
 #include "ecs/entity.h"
 #include "ecs/error.h"
+#include "ecs/executor.h"
 #include "ecs/io.h"
 #include "ecs/log.h"
 #include "ecs/metrics.h"

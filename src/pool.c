@@ -1,12 +1,22 @@
 /* Worker pool: pthreads draining one bounded ring of tasks. One mutex guards
  * all mutable state; workers sleep on `work`, blocked submitters and waiters
- * on `room_done`. Hooks and tasks always run with the mutex released. */
+ * on `room_done`. Hooks and tasks always run with the mutex released.
+ * Also here, as the other code that touches threads: the pool as an
+ * executor, and the library's side of any executor (batches whose items any
+ * thread may claim, executor_internal.h). */
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+#define _GNU_SOURCE /* pthread_setname_np */
+#elif defined(__APPLE__)
+#define _DARWIN_C_SOURCE /* pthread_setname_np */
+#endif
 #define _POSIX_C_SOURCE 200809L
 #include "ecs/pool.h"
+#include "executor_internal.h"
 #include "private.h"
 #include "util/time.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,6 +48,9 @@ struct ecs_pool_t {
   /* immutable after creation */
   ecs_allocator_t alloc;
   ecs_pool_hooks_t hooks;
+  void (*on_thread_start)(void *user, uint32_t index);
+  void (*on_thread_stop)(void *user, uint32_t index);
+  void *thread_user;
   bool fail_when_full;
   uint32_t thread_count; /* 0 for an inline pool */
   pool_worker_t *workers;
@@ -61,6 +74,7 @@ struct ecs_pool_t {
   uint32_t sleeping_submitters;
   uint32_t sleeping_waiters;
   pool_frame_t *frames;
+  uint32_t threads_started; /* workers past their on_thread_start */
   bool shutdown;
   uint64_t next_id;
 
@@ -197,10 +211,33 @@ static void run_caller_locked(ecs_pool_t *p, pool_task_t t, bool announce) {
   task_done_locked(p);
 }
 
+/* "ecs-worker-N", where the platform can name a thread: debuggers,
+ * profilers and `top -H` show it instead of the program's name. */
+static void name_thread(uint32_t index) {
+#if (defined(__linux__) && !defined(__EMSCRIPTEN__)) || defined(__APPLE__)
+  char name[16]; /* Linux allows 15 characters and the NUL */
+  snprintf(name, sizeof name, "ecs-worker-%u", (unsigned)index);
+#if defined(__APPLE__)
+  (void)pthread_setname_np(name);
+#else
+  (void)pthread_setname_np(pthread_self(), name);
+#endif
+#else
+  (void)index;
+#endif
+}
+
 static void *worker_main(void *arg) {
   pool_worker_t *w = arg;
   ecs_pool_t *p = w->pool;
+  name_thread(w->index);
+  if (p->on_thread_start) {
+    p->on_thread_start(p->thread_user, w->index);
+  }
   pthread_mutex_lock(&p->mutex);
+  if (++p->threads_started == p->thread_count) {
+    pthread_cond_broadcast(&p->room_done); /* ecs_pool_create() waits for it */
+  }
   for (;;) {
     if (p->count > 0) {
       pool_task_t t = pop_locked(p);
@@ -223,6 +260,9 @@ static void *worker_main(void *arg) {
     w->idle = false;
   }
   pthread_mutex_unlock(&p->mutex);
+  if (p->on_thread_stop) {
+    p->on_thread_stop(p->thread_user, w->index);
+  }
   return NULL;
 }
 
@@ -252,6 +292,9 @@ ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **out) {
   memset(p, 0, sizeof *p);
   p->alloc = a;
   p->hooks = d.hooks;
+  p->on_thread_start = d.on_thread_start;
+  p->on_thread_stop = d.on_thread_stop;
+  p->thread_user = d.thread_user;
   p->fail_when_full = d.fail_when_full;
   p->thread_count = threads;
   p->cap = cap;
@@ -288,6 +331,10 @@ ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **out) {
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
       goto out_stop_threads;
     }
+  }
+  /* a host that registers its threads (a profiler) knows they all are */
+  while (p->on_thread_start && p->threads_started < threads) {
+    pthread_cond_wait(&p->room_done, &p->mutex);
   }
   pthread_mutex_unlock(&p->mutex);
   *out = p;
@@ -472,4 +519,165 @@ void ecs_pool_free(ecs_pool_t *p) {
     a.free(a.user, p->ring, (size_t)p->cap * sizeof(pool_task_t));
   }
   a.free(a.user, p, sizeof *p);
+}
+
+/* ---- the pool as an executor ----------------------------------------------
+ * A handle is the pool itself: finishing it waits for the whole pool, which
+ * is more than the contract asks (the calls of that handle) and what the
+ * scheduler did before executors existed. */
+
+static void *pool_exec_enqueue(void *user, ecs_task_fn fn, void *arg, uint32_t count) {
+  ecs_pool_t *p = user;
+  bool queued = false;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (ecs_pool_submit(p, fn, arg) != ECS_OK) {
+      fn(arg); /* a pool created with fail_when_full refused it: run it here */
+    } else if (p->thread_count > 0) {
+      queued = true; /* (an inline pool ran it in submit) */
+    }
+  }
+  return queued ? p : NULL;
+}
+
+static void pool_exec_finish(void *user, void *handle) {
+  (void)handle;
+  ecs_pool_t *p = user;
+  /* most handles of a group find the pool idle already (the first finish
+   * waited for all of them): skip the wait and its hook */
+  pthread_mutex_lock(&p->mutex);
+  bool idle = p->count == 0 && p->in_flight == 0;
+  pthread_mutex_unlock(&p->mutex);
+  if (!idle) {
+    ecs_pool_wait(p);
+  }
+}
+
+ecs_status_t ecs_pool_executor(ecs_pool_t *pool, ecs_executor_t *out) {
+  if (out) {
+    memset(out, 0, sizeof *out);
+  }
+  if (!pool || !out) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  out->enqueue = pool_exec_enqueue;
+  out->finish = pool_exec_finish;
+  out->workers = pool->thread_count;
+  out->user = pool;
+  return ECS_OK;
+}
+
+bool ecs__executor_valid(const ecs_executor_t *x) {
+  if (!x->enqueue && !x->finish) {
+    return x->workers == 0 && x->user == NULL; /* none, not one given in part */
+  }
+  return x->enqueue && x->finish && x->workers <= ECS_EXECUTOR_MAX_WORKERS;
+}
+
+/* ---- batches: the library's side of any executor ---------------------------
+ * Items are claimed with one atomic increment, by the calls the executor
+ * makes and by the thread that waits, which runs every item left; so that
+ * thread only ever waits for items running on other threads, and a call
+ * that starts late finds nothing and returns. The last item to finish wakes
+ * the waiter if it went to sleep: it announces that in `sleeping` before
+ * checking `done` (both sequentially consistent), so either it sees the
+ * final count or the finisher sees it asleep and broadcasts under the
+ * mutex it sleeps on. */
+
+struct ecs__batch_t {
+  atomic_uint next;     /* next item to claim; runs past count once all are */
+  atomic_uint done;     /* items that have returned */
+  atomic_bool sleeping; /* the waiter sleeps (or is about to) on cond */
+  uint32_t count;
+  ecs__item_fn run;
+  void *items;
+  void *handle; /* the executor's, until ecs__batch_finish() */
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+};
+
+ecs__batch_t *ecs__batch_new(const ecs_allocator_t *a) {
+  ecs__batch_t *b = a->alloc(a->user, sizeof *b);
+  if (!b) {
+    return NULL;
+  }
+  memset(b, 0, sizeof *b);
+  if (pthread_mutex_init(&b->mutex, NULL) != 0) {
+    goto out_free;
+  }
+  if (pthread_cond_init(&b->cond, NULL) != 0) {
+    goto out_destroy_mutex;
+  }
+  atomic_init(&b->next, 0u);
+  atomic_init(&b->done, 0u);
+  atomic_init(&b->sleeping, false);
+  return b;
+
+out_destroy_mutex:
+  pthread_mutex_destroy(&b->mutex);
+out_free:
+  a->free(a->user, b, sizeof *b);
+  return NULL;
+}
+
+void ecs__batch_free(const ecs_allocator_t *a, ecs__batch_t *b) {
+  if (!b) {
+    return;
+  }
+  ECS_ASSERT(b->handle == NULL);
+  pthread_cond_destroy(&b->cond);
+  pthread_mutex_destroy(&b->mutex);
+  a->free(a->user, b, sizeof *b);
+}
+
+/* Claims and runs items until none is left. The executor's calls, and the
+ * waiting thread. */
+static void batch_work(ecs__batch_t *b) {
+  for (;;) {
+    uint32_t i = atomic_fetch_add(&b->next, 1u);
+    if (i >= b->count) {
+      return;
+    }
+    b->run(b->items, i);
+    if (atomic_fetch_add(&b->done, 1u) + 1u == b->count && atomic_load(&b->sleeping)) {
+      pthread_mutex_lock(&b->mutex);
+      pthread_cond_broadcast(&b->cond);
+      pthread_mutex_unlock(&b->mutex);
+    }
+  }
+}
+
+static void batch_call(void *arg) {
+  batch_work(arg);
+}
+
+void ecs__batch_run(ecs__batch_t *b, const ecs_executor_t *x, ecs__item_fn run, void *items, uint32_t count) {
+  ECS_ASSERT(b->handle == NULL);
+  b->count = count;
+  b->run = run;
+  b->items = items;
+  atomic_store(&b->next, 0u);
+  atomic_store(&b->done, 0u);
+  atomic_store(&b->sleeping, false);
+  uint32_t calls = count > 1 ? count - 1 : 0;
+  calls = calls < x->workers ? calls : x->workers;
+  if (calls > 0) {
+    b->handle = x->enqueue(x->user, batch_call, b, calls);
+  }
+  batch_work(b);
+  if (atomic_load(&b->done) == count) {
+    return;
+  }
+  pthread_mutex_lock(&b->mutex);
+  atomic_store(&b->sleeping, true);
+  while (atomic_load(&b->done) != count) {
+    pthread_cond_wait(&b->cond, &b->mutex);
+  }
+  pthread_mutex_unlock(&b->mutex);
+}
+
+void ecs__batch_finish(ecs__batch_t *b, const ecs_executor_t *x) {
+  if (b->handle) {
+    x->finish(x->user, b->handle);
+    b->handle = NULL;
+  }
 }

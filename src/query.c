@@ -9,30 +9,69 @@
 #include "storage/pack.h"
 #include "storage/storage_internal.h"
 
+#include <string.h>
+
 /* A table matching an archetype-only query, with each term's column. */
 typedef struct query_table_t {
   uint32_t table;
   int16_t cols[ECS_QUERY_MAX_TERMS]; /* -1: not in the table */
 } query_table_t;
 
+/* A cached matching table: what a visit reads, so that the walk over many
+ * tables reads the cache in order and the tables' row counts
+ * (ecs__arch_walk), never a table struct. data[i] is term i's values (NULL
+ * for no field: a tag, WITH/WITHOUT, an absent OPTIONAL); the pointers are
+ * those of the table's arrays at layout version `version`. Slots are
+ * slot_size bytes apart (data[] has term_count entries). */
+typedef struct query_slot_t {
+  uint64_t version;
+  const ecs_entity_t *entities;
+  uint32_t table;
+  char *data[];
+} query_slot_t;
+
+/* How far ahead of the visited table the walk prefetches: far enough to
+ * cover a miss to memory behind the work of a few small tables. */
+#define ECS__PREFETCH_AHEAD 8u
+#if defined(__GNUC__) || defined(__clang__)
+#define ECS__PREFETCH(p) __builtin_prefetch((p), 1, 3)
+#else
+#define ECS__PREFETCH(p) ((void)(p))
+#endif
+
 struct ecs_query_t {
   ecs_world_t *world;
   ecs_query_t *prev;
   ecs_query_t *next;
   int32_t term_count;
-  bool changes;                          /* some term filters on changes: rows are probed, driver included */
-  uint32_t checked;                      /* terms that can reject a row (all but OPTIONAL), a bit each */
-  uint32_t filters[ECS_QUERY_MAX_TERMS]; /* ECS__ACCESS_CHANGED_BIT / _ADDED_BIT per term */
-  uint64_t last_tick;                    /* change tick of the previous iteration */
-  ecs_term_t terms[ECS_QUERY_MAX_TERMS];
-  ecs__component_t *comps[ECS_QUERY_MAX_TERMS];
+  bool changes;       /* some term filters on changes: rows are probed, driver included */
+  uint32_t checked;   /* terms that can reject a row (all but OPTIONAL), a bit each */
+  uint64_t last_tick; /* change tick of the previous iteration */
+  /* term_count entries each, in the query's block after comps (a
+   * scheduler with thousands of systems has as many queries, mostly of 2
+   * or 3 terms) */
+  ecs_term_t *terms;
+  uint32_t *filters; /* ECS_PRIV_ACCESS_CHANGED_BIT / _ADDED_BIT per term */
   /* the table cache: tables are only ever appended to the world's set, so
    * the tables created since the last scan are all that must be checked */
-  query_table_t *tables;
+  char *slots; /* table_count query_slot_t of slot_size bytes */
   uint32_t table_count;
   uint32_t table_cap;
   uint32_t scanned;
+  uint32_t slot_size;
+  uint64_t layout_seen;      /* the set's layout clock when every slot was last current */
+  const uint32_t *rows;      /* the set's row counts by table, as of the last ecs_query_iter() */
+  ecs__component_t *comps[]; /* term_count: read on every iteration, so no pointer to follow */
 };
+
+static inline query_slot_t *slot_at(const ecs_query_t *q, size_t i) {
+  return (query_slot_t *)(void *)(q->slots + i * q->slot_size);
+}
+
+/* A query and its term arrays, in one block. */
+static size_t query_bytes(int32_t terms) {
+  return sizeof(ecs_query_t) + (size_t)terms * (sizeof(ecs__component_t *) + sizeof(ecs_term_t) + sizeof(uint32_t));
+}
 
 static bool term_required(ecs_access_t a) {
   return a == ECS_ACCESS_READ || a == ECS_ACCESS_WRITE || a == ECS_ACCESS_WITH;
@@ -53,7 +92,10 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
   if (world->in_tick) {
     return NULL; /* the world's query list is not for systems to change */
   }
-  ecs_query_t q = {.world = world};
+  ecs__component_t *comps[ECS_QUERY_MAX_TERMS];
+  ecs_term_t terms[ECS_QUERY_MAX_TERMS];
+  uint32_t filters[ECS_QUERY_MAX_TERMS];
+  ecs_query_t q = {.world = world, .terms = terms, .filters = filters};
   bool any_required = false;
   for (int32_t i = 0; i < ECS_QUERY_MAX_TERMS && desc->terms[i].component != ECS_COMPONENT_NULL; ++i) {
     const ecs_term_t *t = &desc->terms[i];
@@ -64,13 +106,13 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
       return NULL;
     }
     /* the change bits are split off: terms keep the plain access */
-    uint32_t bits = (uint32_t)t->access & (ECS__ACCESS_CHANGED_BIT | ECS__ACCESS_ADDED_BIT);
+    uint32_t bits = (uint32_t)t->access & (ECS_PRIV_ACCESS_CHANGED_BIT | ECS_PRIV_ACCESS_ADDED_BIT);
     ecs_access_t access = (ecs_access_t)((uint32_t)t->access & ~bits);
     if ((unsigned)access > (unsigned)ECS_ACCESS_OPTIONAL) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: invalid access %d", (int)i, (int)t->access);
       return NULL;
     }
-    if (bits == (ECS__ACCESS_CHANGED_BIT | ECS__ACCESS_ADDED_BIT) || (bits && !term_required(access))) {
+    if (bits == (ECS_PRIV_ACCESS_CHANGED_BIT | ECS_PRIV_ACCESS_ADDED_BIT) || (bits && !term_required(access))) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT,
                 "query term %d: ECS_CHANGED or ECS_ADDED (not both) wraps a READ, WRITE or WITH access", (int)i);
       return NULL;
@@ -85,7 +127,7 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
     any_required |= term_required(access);
     q.terms[i] = (ecs_term_t){t->component, access};
     q.filters[i] = bits;
-    q.comps[i] = c;
+    comps[i] = c;
     q.term_count = i + 1;
   }
   if (!any_required) {
@@ -96,18 +138,27 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
     q.checked |= (uint32_t)(q.terms[i].access != ECS_ACCESS_OPTIONAL) << i;
     if (q.filters[i]) {
       q.changes = true;
-      if (ecs__track_enable(world, q.comps[i]) != ECS_OK) {
-        ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot track changes of '%s'", q.comps[i]->name);
+      if (ecs__track_enable(world, comps[i]) != ECS_OK) {
+        ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot track changes of '%s'", comps[i]->name);
         return NULL;
       }
     }
   }
-  ecs_query_t *out = ecs__alloc(world, sizeof *out);
+  q.slot_size = (uint32_t)(sizeof(query_slot_t) + (size_t)q.term_count * sizeof(char *));
+  ecs_query_t *out = ecs__alloc(world, query_bytes(q.term_count));
   if (!out) {
     ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot allocate query");
     return NULL;
   }
   *out = q;
+  size_t n = (size_t)q.term_count;
+  out->terms = (ecs_term_t *)(void *)(out->comps + n);
+  out->filters = (uint32_t *)(void *)(out->terms + n);
+  for (size_t i = 0; i < n; ++i) {
+    out->comps[i] = comps[i];
+  }
+  memcpy(out->terms, terms, n * sizeof *terms);
+  memcpy(out->filters, filters, n * sizeof *filters);
   out->next = world->queries;
   if (world->queries) {
     world->queries->prev = out;
@@ -122,7 +173,7 @@ void ecs_query_free(ecs_query_t *query) {
     return;
   }
   ecs_world_t *w = query->world;
-  ecs__free(w, query->tables, (size_t)query->table_cap * sizeof *query->tables);
+  ecs__free(w, query->slots, (size_t)query->table_cap * query->slot_size);
   if (query->prev) {
     query->prev->next = query->next;
   } else {
@@ -131,7 +182,7 @@ void ecs_query_free(ecs_query_t *query) {
   if (query->next) {
     query->next->prev = query->prev;
   }
-  ecs__free(w, query, sizeof *query);
+  ecs__free(w, query, query_bytes(query->term_count));
 }
 
 void ecs__query_free_all(ecs_world_t *w) {
@@ -157,6 +208,7 @@ static bool all_archetype(const ecs_query_t *q) {
 static bool table_match(const ecs_query_t *q, uint32_t t, query_table_t *entry) {
   const ecs__arch_set_t *set = q->world->arch;
   entry->table = t;
+  memset(entry->cols, 0xff, sizeof entry->cols); /* -1 everywhere, past a mismatch too */
   bool match = true;
   for (int32_t i = 0; i < q->term_count && match; ++i) {
     int32_t col = ecs__arch_table_column(set, t, q->terms[i].component);
@@ -170,32 +222,59 @@ static bool table_match(const ecs_query_t *q, uint32_t t, query_table_t *entry) 
   return match;
 }
 
-/* Adds the tables created since the last scan that match. When the cache
- * cannot grow it stops there: the walk checks the tables after the last
- * one scanned as it goes (slower, same arrays). */
+/* Points slot s at the arrays of its table (now at layout version
+ * `version`), by the columns in cols. */
+static void slot_fill(const ecs_query_t *q, query_slot_t *s, const int16_t *cols, uint64_t version) {
+  const ecs__arch_set_t *set = q->world->arch;
+  s->version = version;
+  (void)ecs__arch_table_rows(set, s->table, &s->entities);
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    bool field = cols[i] >= 0 && term_has_field(q->terms[i].access) && q->comps[i]->size > 0;
+    s->data[i] = field ? ecs__arch_table_data(set, s->table, cols[i]) : NULL;
+  }
+}
+
+/* Brings the cache up to date: slots whose table's arrays moved since they
+ * were filled are filled again (nothing to check while the set's layout
+ * clock stands still, as it does once tables stop growing), and the tables
+ * created since the last scan that match are added. When the cache cannot
+ * grow it stops there: the walk checks the tables after the last one
+ * scanned as it goes (slower, same arrays). */
 static void update_table_cache(ecs_query_t *q) {
-  uint32_t n = ecs__arch_table_count(q->world->arch);
+  const ecs__arch_walk_t *walk = ecs__arch_walk(q->world->arch);
+  q->rows = walk->rows; /* stays valid while the world's structure does, as iterators do */
+  if (walk->layout_clock != q->layout_seen) {
+    for (uint32_t k = 0; k < q->table_count; ++k) {
+      query_slot_t *s = slot_at(q, k);
+      if (s->version != walk->layout[s->table]) {
+        int16_t cols[ECS_QUERY_MAX_TERMS];
+        for (int32_t i = 0; i < q->term_count; ++i) {
+          cols[i] = (int16_t)ecs__arch_table_column(q->world->arch, s->table, q->terms[i].component);
+        }
+        slot_fill(q, s, cols, walk->layout[s->table]);
+      }
+    }
+    q->layout_seen = walk->layout_clock;
+  }
+  uint32_t n = walk->table_count;
   for (; q->scanned < n; ++q->scanned) {
     query_table_t entry;
     if (!table_match(q, q->scanned, &entry)) {
       continue;
     }
-    if (!ecs__grow(&q->world->alloc, (void **)&q->tables, sizeof *q->tables, &q->table_cap, (size_t)q->table_count + 1,
-                   8)) {
+    if (!ecs__grow(&q->world->alloc, (void **)&q->slots, q->slot_size, &q->table_cap, (size_t)q->table_count + 1, 8)) {
       return;
     }
-    q->tables[q->table_count++] = entry;
+    query_slot_t *s = slot_at(q, q->table_count++);
+    s->table = entry.table;
+    slot_fill(q, s, entry.cols, walk->layout[entry.table]);
   }
 }
 
-/* The matching table at walk position *pos (cached tables first, then the
- * world's tables the cache has not scanned), advancing *pos past it; false
- * at the end. */
-static bool next_table(const ecs_query_t *q, size_t *pos, query_table_t *out) {
-  if (*pos < q->table_count) {
-    *out = q->tables[(*pos)++];
-    return true;
-  }
+/* The matching table at walk position *pos >= table_count (the world's
+ * tables the cache has not scanned), advancing *pos past it; false at the
+ * end. */
+static bool next_uncached_table(const ecs_query_t *q, size_t *pos, query_table_t *out) {
   uint32_t n = ecs__arch_table_count(q->world->arch);
   for (size_t t = q->scanned + (*pos - q->table_count); t < n; ++t) {
     *pos = q->table_count + (t - q->scanned) + 1;
@@ -302,7 +381,7 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
 /* The change filter of a term on e (present there already). */
 static bool change_matches(uint32_t filter, const ecs__component_t *c, ecs_entity_t e, uint64_t since) {
   uint32_t idx = ECS_ENTITY_INDEX(e);
-  const uint64_t *ticks = filter == ECS__ACCESS_ADDED_BIT ? c->added_at : c->changed_at;
+  const uint64_t *ticks = filter == ECS_PRIV_ACCESS_ADDED_BIT ? c->added_at : c->changed_at;
   return idx < c->track_cap && ticks[idx] > since;
 }
 
@@ -327,27 +406,60 @@ static bool row_matches(const ecs_query_t *q, uint32_t known, ecs_entity_t e, ui
   return true;
 }
 
+/* Starts the walk on the next matching table with rows: the cached
+ * slots first, then the tables past the cache; false at the end. While
+ * visiting slot k it prefetches the columns of slot k + AHEAD, which a
+ * walk over thousands of small tables would otherwise wait for one miss
+ * at a time. */
+static bool next_table(ecs_iter_t *it) {
+  const ecs_query_t *q = it->priv.query;
+  const uint32_t *rows = q->rows;
+  size_t pos = it->priv.cursor;
+  while (pos < q->table_count) {
+    const query_slot_t *s = slot_at(q, pos++);
+    if (pos + ECS__PREFETCH_AHEAD <= q->table_count) {
+      const query_slot_t *ahead = slot_at(q, pos - 1 + ECS__PREFETCH_AHEAD);
+      ECS__PREFETCH(&rows[ahead->table]);
+      for (int32_t i = 0; i < q->term_count; ++i) {
+        if (ahead->data[i]) {
+          ECS__PREFETCH(ahead->data[i]);
+          ECS__PREFETCH(ahead->data[i] + 64);
+        }
+      }
+    }
+    uint32_t n = rows[s->table];
+    if (n > 0) {
+      it->priv.cursor = pos;
+      it->priv.chunk_entities = s->entities;
+      it->priv.chunk_count = n;
+      it->priv.chunk_row = 0;
+      return true;
+    }
+  }
+  it->priv.cursor = pos;
+  query_table_t qt;
+  while (next_uncached_table(q, &it->priv.cursor, &qt)) {
+    uint32_t n = ecs__arch_table_rows(q->world->arch, qt.table, &it->priv.chunk_entities);
+    if (n > 0) {
+      it->priv.driver = (int32_t)qt.table; /* the table walked, for the runs that follow */
+      it->priv.chunk_count = n;
+      it->priv.chunk_row = 0;
+      return true;
+    }
+  }
+  return false;
+}
+
 /* The fast path: one chunk per non-empty cached table, every field an
  * array; with change filters, one chunk per run of matching rows. */
 static bool iter_next_table(ecs_iter_t *it) {
   const ecs_query_t *q = it->priv.query;
-  const ecs__arch_set_t *set = q->world->arch;
-  query_table_t qt;
   for (;;) {
-    if (it->priv.chunk_row >= it->priv.chunk_count) {
-      uint32_t rows = 0;
-      while (rows == 0 && next_table(q, &it->priv.cursor, &qt)) {
-        rows = ecs__arch_table_rows(set, qt.table, &it->priv.chunk_entities);
-        it->priv.driver = (int32_t)qt.table; /* the table walked, for the runs that follow */
-      }
-      if (rows == 0) {
-        it->priv.done = true;
-        it->count = 0;
-        it->entities = NULL;
-        return false;
-      }
-      it->priv.chunk_count = rows;
-      it->priv.chunk_row = 0;
+    if (it->priv.chunk_row >= it->priv.chunk_count && !next_table(it)) {
+      it->priv.done = true;
+      it->count = 0;
+      it->entities = NULL;
+      return false;
     }
     size_t start = it->priv.chunk_row;
     size_t end = it->priv.chunk_count;
@@ -366,20 +478,24 @@ static bool iter_next_table(ecs_iter_t *it) {
     if (start == end) {
       continue;
     }
-    /* the table's columns: from the cache, or looked up again past it */
-    const query_table_t *cur = &qt;
-    if (it->priv.cursor <= q->table_count) {
-      cur = &q->tables[it->priv.cursor - 1];
-    } else {
-      (void)table_match(q, (uint32_t)it->priv.driver, &qt);
-    }
     it->entities = it->priv.chunk_entities + start;
     it->count = (int32_t)(end - start);
-    for (int32_t i = 0; i < q->term_count; ++i) {
-      const ecs__component_t *c = q->comps[i];
-      bool field = cur->cols[i] >= 0 && term_has_field(q->terms[i].access) && c->size > 0;
-      it->priv.columns[i] =
-          field ? (char *)ecs__arch_table_data(set, cur->table, cur->cols[i]) + start * c->params.stride : NULL;
+    /* the table's columns: from its slot, or looked up past the cache */
+    if (it->priv.cursor <= q->table_count) {
+      const query_slot_t *s = slot_at(q, it->priv.cursor - 1);
+      for (int32_t i = 0; i < q->term_count; ++i) {
+        it->priv.columns[i] = s->data[i] ? s->data[i] + start * q->comps[i]->params.stride : NULL;
+      }
+    } else {
+      const ecs__arch_set_t *set = q->world->arch;
+      query_table_t qt;
+      (void)table_match(q, (uint32_t)it->priv.driver, &qt);
+      for (int32_t i = 0; i < q->term_count; ++i) {
+        const ecs__component_t *c = q->comps[i];
+        bool field = qt.cols[i] >= 0 && term_has_field(q->terms[i].access) && c->size > 0;
+        it->priv.columns[i] =
+            field ? (char *)ecs__arch_table_data(set, qt.table, qt.cols[i]) + start * c->params.stride : NULL;
+      }
     }
     return true;
   }

@@ -1,7 +1,8 @@
 /* The tick loop: groups in order, SYNC systems on the caller's thread,
- * ASYNC systems on the worker pool, barriers applying command buffers in
- * system order. What a system calls from its callback (logging, access
- * through its context, ecs_parallel_for) is in scheduler_system.c. */
+ * ASYNC systems on the executor (the worker pool's or the host's), barriers
+ * applying command buffers in system order. What a system calls from its
+ * callback (logging, access through its context, ecs_parallel_for) is in
+ * scheduler_system.c. */
 #define _POSIX_C_SOURCE 200809L
 #include "scheduler_internal.h"
 #include "util/time.h"
@@ -31,6 +32,10 @@ static void system_free(ecs_world_t *w, s_system_t *sys) {
   }
   ecs__free(w, sys->slice_buffers, (size_t)sys->slice_buffer_cap * sizeof(ecs_cmd_buffer_t *));
   ecs__free(w, sys->slices, (size_t)sys->slice_cap * sizeof *sys->slices);
+  for (uint32_t i = 0; i < sys->batch_count; ++i) {
+    ecs__batch_free(&w->alloc, sys->batches[i]);
+  }
+  ecs__free(w, sys->batches, (size_t)sys->batch_cap * sizeof(ecs__batch_t *));
 }
 
 void ecs_scheduler_free(ecs_scheduler_t *s) {
@@ -321,9 +326,8 @@ static bool stops_tick(const s_system_t *sys) {
 
 static void submit_system(s_system_t *sys);
 
-/* A pool task: runs the system, then releases the systems waiting on it. */
-static void system_task(void *arg) {
-  s_system_t *sys = arg;
+/* Runs a claimed system, then hands out the systems that waited on it. */
+static void system_task(s_system_t *sys) {
   (void)run_system(sys, 0);
   s_system_t *all = sys->sched->systems;
   for (uint32_t i = 0; i < sys->succ_count; ++i) {
@@ -334,13 +338,23 @@ static void system_task(void *arg) {
   }
 }
 
+/* The executor's call for one system: it runs the system unless the
+ * ticking thread took it first (then there is nothing left to do). */
+static void system_call(void *arg) {
+  s_system_t *sys = arg;
+  if (!atomic_exchange(&sys->claimed, true)) {
+    system_task(sys);
+  }
+}
+
 static void submit_system(s_system_t *sys) {
+  const ecs_executor_t *x = &sys->sched->exec;
   if (ECS__TRACING(sys->sched)) { /* only traces show it (queued_us) */
     sys->ready_ns = ecs__now_ns();
   }
-  if (ecs_pool_submit(sys->sched->pool, system_task, sys) != ECS_OK) {
-    system_task(sys); /* a host pool that refuses when full: run it here */
-  }
+  /* stored once enqueue returns: the ticking thread reads it only after
+   * the system's predecessors are done, this call among them */
+  sys->exec_handle = x->enqueue(x->user, system_call, sys, 1);
 }
 
 /* Whether an ASYNC group's systems go to the pool this run. A group that
@@ -351,7 +365,7 @@ static void submit_system(s_system_t *sys) {
  * dispatches. The results are the same either way. */
 #define ECS__PROBE_EVERY 32u
 static bool group_dispatch(const ecs_scheduler_t *s, s_group_t *g) {
-  if (g->mode != ECS_GROUP_ASYNC || !s->pool) {
+  if (g->mode != ECS_GROUP_ASYNC || !s->exec.enqueue) {
     return false;
   }
   if (s->inline_below_ns <= 1) {
@@ -380,16 +394,47 @@ static bool run_group(ecs_scheduler_t *s, s_group_t *g, uint64_t start) {
   bool dispatch = group_dispatch(s, g);
   g->dispatched = dispatch;
   if (dispatch) {
+    const ecs_executor_t *x = &s->exec;
     for (uint32_t i = 0; i < g->count; ++i) {
       atomic_store(&first[i].pending, first[i].pred_count);
+      atomic_store(&first[i].claimed, false);
+      first[i].exec_handle = NULL;
     }
+    s->dispatching = true;
     for (uint32_t i = 0; i < g->count; ++i) {
       if (first[i].pred_count == 0) {
         submit_system(&first[i]);
       }
     }
     uint64_t w0 = ECS__TRACING(s) ? ecs__now_ns() : 0;
-    ecs_pool_wait(s->pool);
+    /* In declared order, this thread runs each system no call has started
+     * and waits for those that have: it never waits on a call that has not
+     * started, so an executor whose workers are all busy cannot stall it.
+     * Predecessors come first in declared order, so each system has been
+     * handed out (and its handle stored) by the time it is reached. */
+    for (uint32_t i = 0; i < g->count; ++i) {
+      s_system_t *sys = &first[i];
+      if (!atomic_exchange(&sys->claimed, true)) {
+        system_task(sys);
+      } else if (sys->exec_handle) {
+        x->finish(x->user, sys->exec_handle);
+        sys->exec_handle = NULL;
+      }
+    }
+    /* the calls left have nothing to do: the systems this thread ran, and
+     * the parallel_for batches (finished here, never inside a call) */
+    for (uint32_t i = 0; i < g->count; ++i) {
+      s_system_t *sys = &first[i];
+      if (sys->exec_handle) {
+        x->finish(x->user, sys->exec_handle);
+        sys->exec_handle = NULL;
+      }
+      for (uint32_t k = 0; k < sys->batch_used; ++k) {
+        ecs__batch_finish(sys->batches[k], x);
+      }
+      sys->batch_used = 0;
+    }
+    s->dispatching = false;
     if (ECS__TRACING(s)) {
       ecs__trace_span(s->trace, "wait", "barrier", w0, ecs__now_ns(), NULL, 0.0);
     }
@@ -560,7 +605,8 @@ static bool run_stage(ecs_scheduler_t *s, uint32_t gi, double dt, ecs_tick_resul
   /* timed when asked (or tracing), for a budget, or for an ASYNC group to
    * choose between dispatching and running inline (group_dispatch) */
   const bool report = s->timing_groups_now;
-  const bool timed = report || g->budget_ns != 0 || (g->mode == ECS_GROUP_ASYNC && s->pool && s->inline_below_ns > 1);
+  const bool timed =
+      report || g->budget_ns != 0 || (g->mode == ECS_GROUP_ASYNC && s->exec.enqueue && s->inline_below_ns > 1);
   uint64_t g0 = timed ? stamp(s) : 0;
   w->in_tick = true;
   bool go_on = run_group(s, g, g0);

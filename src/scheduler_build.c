@@ -40,6 +40,7 @@ void ecs_scheduler_builder_free(ecs_scheduler_builder_t *b) {
   }
   ecs__free(w, b->groups, (size_t)b->group_cap * sizeof *b->groups);
   ecs__free(w, b->systems, (size_t)b->system_cap * sizeof *b->systems);
+  ecs__free(w, b->name_index, (size_t)b->name_index_cap * sizeof *b->name_index);
   ecs__free(w, b, sizeof *b);
 }
 
@@ -59,6 +60,82 @@ static int32_t b_find_group(const ecs_scheduler_builder_t *b, const char *name) 
     }
   }
   return -1;
+}
+
+/* FNV-1a: system names are short. */
+static uint32_t name_hash(const char *s) {
+  uint64_t h = 14695981039346656037ull;
+  for (; *s; ++s) {
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  }
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Whether a system of the builder is named `name`: a probe of the name
+ * index (so that adding N systems costs O(N), not N^2/2 string compares;
+ * the stored hashes spare most compares and every rehash a visit to the
+ * names), or a scan when the index could not be allocated. */
+static bool b_has_system(const ecs_scheduler_builder_t *b, const char *name, uint32_t h) {
+  if (!b->name_index) {
+    for (uint32_t i = 0; i < b->system_count; ++i) {
+      if (strcmp(b->systems[i].name, name) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+  uint32_t mask = b->name_index_cap - 1;
+  for (uint32_t k = h & mask;; k = (k + 1) & mask) {
+    uint64_t v = b->name_index[k];
+    if (v == 0) {
+      return false;
+    }
+    if ((uint32_t)(v >> 32) == h && strcmp(b->systems[(uint32_t)v - 1].name, name) == 0) {
+      return true;
+    }
+  }
+}
+
+static void b_index_put(uint64_t *index, uint32_t cap, uint64_t entry) {
+  uint32_t mask = cap - 1;
+  uint32_t k = (uint32_t)(entry >> 32) & mask;
+  while (index[k] != 0) {
+    k = (k + 1) & mask;
+  }
+  index[k] = entry;
+}
+
+/* Indexes the newest system (its name's hash h), at most half full; out of
+ * memory drops the index (lookups scan, the next add tries again), never
+ * the system. */
+static void b_index_system(ecs_scheduler_builder_t *b, uint32_t h) {
+  ecs_world_t *w = b->world;
+  uint32_t n = b->system_count;
+  uint64_t entry = (uint64_t)h << 32 | n;
+  if (b->name_index && (size_t)n * 2 <= b->name_index_cap) {
+    b_index_put(b->name_index, b->name_index_cap, entry);
+    return;
+  }
+  uint32_t cap = 64;
+  while (cap < (size_t)n * 2 && cap < UINT32_MAX / 2) {
+    cap *= 2;
+  }
+  uint64_t *index = ecs__calloc(w, (size_t)cap * sizeof *index);
+  if (index && b->name_index) {
+    for (uint32_t k = 0; k < b->name_index_cap; ++k) {
+      if (b->name_index[k]) {
+        b_index_put(index, cap, b->name_index[k]);
+      }
+    }
+    b_index_put(index, cap, entry);
+  } else if (index) { /* none yet, or dropped: every system */
+    for (uint32_t i = 0; i < n; ++i) {
+      b_index_put(index, cap, (uint64_t)name_hash(b->systems[i].name) << 32 | (i + 1));
+    }
+  }
+  ecs__free(w, b->name_index, (size_t)b->name_index_cap * sizeof *b->name_index);
+  b->name_index = index;
+  b->name_index_cap = index ? cap : 0;
 }
 
 /* Copies a NULL-ended name list; false when out of memory. */
@@ -139,10 +216,9 @@ ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_group_t g, c
   if ((unsigned)desc->on_error > (unsigned)ECS_ON_ERROR_QUARANTINE) {
     return b_error(b, ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "system '%s': invalid error policy", desc->name));
   }
-  for (uint32_t i = 0; i < b->system_count; ++i) {
-    if (strcmp(b->systems[i].name, desc->name) == 0) {
-      return b_error(b, ecs__fail(w, ECS_ERR_DUPLICATE, "system '%s' is added twice", desc->name));
-    }
+  uint32_t hash = name_hash(desc->name);
+  if (b_has_system(b, desc->name, hash)) {
+    return b_error(b, ecs__fail(w, ECS_ERR_DUPLICATE, "system '%s' is added twice", desc->name));
   }
   ecs_status_t st = check_resources(w, desc->name, desc->reads);
   if (st == ECS_OK) {
@@ -163,6 +239,7 @@ ecs_status_t ecs_builder_add_system(ecs_scheduler_builder_t *b, ecs_group_t g, c
   }
   s->desc.name = s->name;
   b->system_count++;
+  b_index_system(b, hash);
   ecs__ok(w);
   return ECS_OK;
 }
@@ -302,7 +379,7 @@ uint32_t ecs__access_list(const ecs_system_desc_t *d, access_t *out) {
   uint32_t n = 0;
   for (int i = 0; i < ECS_QUERY_MAX_TERMS && d->query.terms[i].component; ++i) {
     ecs_access_t a = (ecs_access_t)((uint32_t)d->query.terms[i].access &
-                                    ~(uint32_t)(ECS__ACCESS_CHANGED_BIT | ECS__ACCESS_ADDED_BIT));
+                                    ~(uint32_t)(ECS_PRIV_ACCESS_CHANGED_BIT | ECS_PRIV_ACCESS_ADDED_BIT));
     /* WITH/WITHOUT only test presence, which no system changes in a stage */
     if (a == ECS_ACCESS_READ || a == ECS_ACCESS_WRITE || a == ECS_ACCESS_OPTIONAL) {
       out[n++] = (access_t){d->query.terms[i].component, a == ECS_ACCESS_WRITE, false};
@@ -315,62 +392,6 @@ uint32_t ecs__access_list(const ecs_system_desc_t *d, access_t *out) {
     out[n++] = (access_t){d->writes[i], true, true};
   }
   return n;
-}
-
-/* The first pair of accesses through which systems a and b conflict. */
-static bool find_conflict(const ecs_system_desc_t *a, const ecs_system_desc_t *b, access_t *ca, access_t *cb) {
-  access_t la[ACCESS_MAX];
-  access_t lb[ACCESS_MAX];
-  uint32_t na = ecs__access_list(a, la);
-  uint32_t nb = ecs__access_list(b, lb);
-  for (uint32_t i = 0; i < na; ++i) {
-    for (uint32_t j = 0; j < nb; ++j) {
-      if (la[i].id == lb[j].id && la[i].resource == lb[j].resource && (la[i].write || lb[j].write)) {
-        *ca = la[i];
-        *cb = lb[j];
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-/* Checks every pair of systems of ASYNC group g: a conflict is an error
- * under ECS_CONFLICT_REJECT, else an edge from the earlier-declared system
- * to the later one. */
-static ecs_status_t order_conflicts(ecs_scheduler_builder_t *b, ecs_scheduler_t *s, const s_group_t *g,
-                                    const uint32_t *src) {
-  ecs_world_t *w = b->world;
-  for (uint32_t i = g->first; i < g->first + g->count; ++i) {
-    s_system_t *si = &s->systems[i];
-    for (uint32_t j = i + 1; j < g->first + g->count; ++j) {
-      access_t ca;
-      access_t cb;
-      const ecs_system_desc_t *da = &b->systems[src[i]].desc;
-      const ecs_system_desc_t *db = &b->systems[src[j]].desc;
-      if (!find_conflict(da, db, &ca, &cb)) {
-        continue;
-      }
-      if (b->options.on_conflict == ECS_CONFLICT_REJECT) {
-        return ecs__fail(w, ECS_ERR_CONFLICT,
-                         "systems '%s' and '%s' in async group '%s' conflict on %s '%s' ('%s' %s, '%s' %s)", da->name,
-                         db->name, g->name, ca.resource ? "resource" : "component", ecs_component_name(w, ca.id),
-                         da->name, ca.write ? "writes" : "reads", db->name, cb.write ? "writes" : "reads");
-      }
-      if (!si->succ) {
-        si->succ = ecs__alloc(w, g->count * sizeof *si->succ);
-        si->succ_why = ecs__alloc(w, g->count * sizeof *si->succ_why);
-        si->succ_cap = g->count;
-        if (!si->succ || !si->succ_why) {
-          return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot order async group '%s'", g->name);
-        }
-      }
-      si->succ_why[si->succ_count] = (s_conflict_t){ca.id, ca.resource, ca.write, cb.write};
-      si->succ[si->succ_count++] = j;
-      s->systems[j].pred_count++;
-    }
-  }
-  return ECS_OK;
 }
 
 /* Keeps the declared group edges, in run-order indices, for describe(). */
@@ -417,11 +438,17 @@ static ecs_status_t record_group_edges(ecs_scheduler_builder_t *b, ecs_scheduler
   return s->group_edge_count == n ? ECS_OK : ecs__fail(b->world, ECS_ERR_NO_MEMORY, "cannot record group edges");
 }
 
-/* The pool: the one given, else one of our own when something can use it. */
+/* Where the work goes: the host's executor, else the pool given, else one
+ * of our own when something can use it; a pool through its executor, so
+ * both take the same path. */
 static ecs_status_t attach_pool(ecs_scheduler_builder_t *b, ecs_scheduler_t *s) {
+  if (b->options.executor.enqueue) {
+    s->exec = b->options.executor;
+    return ECS_OK;
+  }
   if (b->options.pool) {
     s->pool = b->options.pool;
-    return ECS_OK;
+    return ecs_pool_executor(s->pool, &s->exec);
   }
   bool async = false;
   for (uint32_t i = 0; i < s->group_count; ++i) {
@@ -436,7 +463,7 @@ static ecs_status_t attach_pool(ecs_scheduler_builder_t *b, ecs_scheduler_t *s) 
     return ecs__fail(b->world, st, "cannot create the worker pool: %s", ecs_strerror(st));
   }
   s->owns_pool = true;
-  return ECS_OK;
+  return ecs_pool_executor(s->pool, &s->exec);
 }
 
 ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_scheduler_desc_t *desc) {
@@ -448,6 +475,15 @@ ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_sched
       (unsigned)desc->check_access > (unsigned)ECS_ACCESS_CHECK_OFF ||
       (unsigned)desc->timing > (unsigned)ECS_TIMING_OFF) {
     return b_error(b, ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "scheduler options are NULL or out of range"));
+  }
+  if (!ecs__executor_valid(&desc->executor)) {
+    return b_error(b, ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT,
+                                "executor needs both enqueue and finish, and at most %u workers",
+                                ECS_EXECUTOR_MAX_WORKERS));
+  }
+  if (desc->executor.enqueue && (desc->pool || desc->threads != 0)) {
+    return b_error(
+        b, ecs__fail(b->world, ECS_ERR_INVALID_ARGUMENT, "an executor runs the work: pool and threads must be left 0"));
   }
   b->options = *desc;
   ecs__ok(b->world);
@@ -478,18 +514,19 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
    * needs no special case; free() uses the caps */
   s->group_count = b->group_count;
   s->group_cap = b->group_count ? b->group_count : 1;
-  s->system_count = b->system_count;
   s->system_cap = b->system_count ? b->system_count : 1;
   uint32_t *order = ecs__alloc(w, s->group_cap * sizeof *order);
-  uint32_t *src = ecs__alloc(w, s->system_cap * sizeof *src); /* built system -> builder system */
+  c_lists_t lists = {.offset = ecs__alloc(w, ((size_t)s->system_cap + 1) * sizeof *lists.offset)};
   s->groups = ecs__calloc(w, s->group_cap * sizeof *s->groups);
   s->stats = ecs__calloc(w, s->group_cap * sizeof *s->stats);
-  s->systems = ecs__calloc(w, s->system_cap * sizeof *s->systems);
+  /* each system is zeroed as it is built (system_count counts them, for
+   * ecs_scheduler_free() on failure): with thousands of systems, zeroing
+   * the array first would be one more pass over memory beyond the cache */
+  s->systems = ecs__alloc(w, s->system_cap * sizeof *s->systems);
   ecs_status_t st = ECS_OK;
-  if (!order || !src || !s->groups || !s->stats || !s->systems) {
+  if (!order || !lists.offset || !s->groups || !s->stats || !s->systems) {
     /* ecs_scheduler_free() walks the counts: there is nothing to walk */
     s->group_count = 0;
-    s->system_count = 0;
     st = ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate scheduler");
     goto out_free;
   }
@@ -510,19 +547,28 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
     g->max_steps = b->groups[gi].max_steps;
     g->every_n_ticks = b->groups[gi].every_n_ticks;
     g->first = next;
+    lists.len = 0;
+    lists.writes = 0;
+    lists.ids = 0;
     for (uint32_t i = 0; i < b->system_count; ++i) {
       if (b->systems[i].group == gi) {
-        src[next] = i;
+        memset(&s->systems[next], 0, sizeof s->systems[next]);
+        s->system_count = next + 1;
         s->systems[next].sched = s;
         s->systems[next].group = g->name;
-        if ((st = build_system(w, &b->systems[i], &s->systems[next++])) != ECS_OK) {
+        s_system_t *built = &s->systems[next++];
+        if ((st = build_system(w, &b->systems[i], built)) != ECS_OK) {
+          goto out_free;
+        }
+        if (g->mode == ECS_GROUP_ASYNC && !ecs__c_lists_add(w, &lists, next - 1 - g->first, built)) {
+          st = ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot order async group '%s'", g->name);
           goto out_free;
         }
       }
     }
     g->count = next - g->first;
     s->stats[k].name = g->name;
-    if (g->mode == ECS_GROUP_ASYNC && (st = order_conflicts(b, s, g, src)) != ECS_OK) {
+    if (g->mode == ECS_GROUP_ASYNC && (st = ecs__order_conflicts(b, s, g, &lists)) != ECS_OK) {
       goto out_free;
     }
   }
@@ -535,14 +581,14 @@ static ecs_status_t build(ecs_scheduler_builder_t *b, ecs_scheduler_t **out) {
   }
   ecs__sched_state_adopt(s);
   ecs__free(w, order, s->group_cap * sizeof *order);
-  ecs__free(w, src, s->system_cap * sizeof *src);
+  ecs__c_lists_free(w, &lists, s->system_cap);
   *out = s;
   ecs__ok(w);
   return ECS_OK;
 
 out_free:
   ecs__free(w, order, s->group_cap * sizeof *order);
-  ecs__free(w, src, s->system_cap * sizeof *src);
+  ecs__c_lists_free(w, &lists, s->system_cap);
   ecs_scheduler_free(s);
   return st;
 }

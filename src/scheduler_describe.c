@@ -52,7 +52,7 @@ static uint64_t group_critical(const ecs_scheduler_t *s, const s_group_t *g, boo
   if (g->count == 0) {
     return 0;
   }
-  if (g->mode != ECS_GROUP_ASYNC || !s->pool) {
+  if (g->mode != ECS_GROUP_ASYNC || !s->exec.enqueue) {
     uint64_t sum = 0;
     for (uint32_t i = 0; i < g->count; ++i) {
       sum += first[i].run_ns;

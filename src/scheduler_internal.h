@@ -3,6 +3,7 @@
 #ifndef ECS_SCHEDULER_INTERNAL_H
 #define ECS_SCHEDULER_INTERNAL_H
 
+#include "executor_internal.h"
 #include "private.h"
 
 /* One entry of a system's declared access. */
@@ -47,6 +48,11 @@ struct ecs_scheduler_builder_t {
   ecs_status_t error; /* first error of an add call */
   char error_msg[ECS_ERROR_MAX];
   ecs_scheduler_desc_t options;
+  /* systems by name (scheduler_build.c): open addressing, per slot the
+   * name's hash (high half) and system index + 1 (low half), 0 empty; NULL
+   * when it could not be allocated (then a scan) */
+  uint64_t *name_index;
+  uint32_t name_index_cap;
 };
 
 /* Whether a message at @p level reaches the sink: a filtered log then costs
@@ -121,6 +127,8 @@ typedef struct s_system_t {
   uint32_t slice_count;
   atomic_uint violations; /* undeclared accesses this tick */
   atomic_uint pending;    /* predecessors still running this tick */
+  atomic_bool claimed;    /* dispatched: taken by its executor call or by the ticking thread */
+  void *exec_handle;      /* dispatched: the executor's handle for its call, until finished */
   ecs_error_policy_t policy;
   bool ran;
   bool quarantined;
@@ -147,6 +155,13 @@ typedef struct s_system_t {
   ecs_cmd_buffer_t **slice_buffers;
   uint32_t slice_buffer_count;
   uint32_t slice_buffer_cap;
+  /* parallel_for batches (fixed addresses: executor calls point at them);
+   * in a dispatched group, [0, batch_used) still hold handles that the
+   * ticking thread finishes at the group's end */
+  ecs__batch_t **batches;
+  uint32_t batch_count;
+  uint32_t batch_cap;
+  uint32_t batch_used;
   access_t access[ACCESS_MAX]; /* declared, for run-time checks */
   uint32_t access_count;
 } s_system_t;
@@ -189,8 +204,16 @@ struct ecs_scheduler_t {
   bool use_cycles;     /* stamps are ecs__cycles() (calibrated), else ns */
   double ns_per_cycle; /* the counter's calibrated rate; 0: not yet */
   uint64_t cycle_q32;  /* the same, fixed point: ns per cycle * 2^32 */
-  ecs_pool_t *pool;    /* NULL: everything runs on the caller's thread */
+  /* where ASYNC groups and parallel_for go: the host's executor, or the
+   * pool's; all zero (no enqueue) when everything runs on the caller's
+   * thread */
+  ecs_executor_t exec;
+  ecs_pool_t *pool; /* the built-in pool, when the work goes there */
   bool owns_pool;
+  /* an ASYNC group's systems are out on the executor: parallel_for leaves
+   * its handles for the ticking thread to finish at the group's end (set
+   * and cleared by the ticking thread around the group) */
+  bool dispatching;
   bool check_access;
   uint64_t inline_below_ns;
   bool prepared; /* the first tick's one-time work is done (scheduler.c) */
@@ -216,5 +239,30 @@ struct ecs_scheduler_t {
 /* A new scheduler takes the state a snapshot load left for it, if any
  * matches its groups and systems (scheduler_state.c). */
 void ecs__sched_state_adopt(ecs_scheduler_t *s);
+
+/* ---- conflict analysis (scheduler_conflicts.c) ---- */
+
+/* A group's access lists, copied as its systems are built: the analysis
+ * then reads them from here, not from the systems (which with thousands of
+ * systems are far apart in memory, and long out of the cache). */
+typedef struct c_lists_t {
+  access_t *own;    /* by offset[sys] + pos */
+  uint32_t *offset; /* by system of the group (and one past): where its list starts */
+  uint32_t len;     /* accesses listed */
+  uint32_t cap;     /* of own */
+  uint32_t writes;  /* accesses that write */
+  size_t ids;       /* one more than the largest id listed */
+} c_lists_t;
+
+/* Appends the access list of system i of the group; false when out of memory. */
+bool ecs__c_lists_add(ecs_world_t *w, c_lists_t *l, uint32_t i, const s_system_t *sys);
+void ecs__c_lists_free(ecs_world_t *w, c_lists_t *l, uint32_t systems);
+
+/* Orders the conflicting systems of ASYNC group g (built, with their access
+ * lists in l): under ECS_CONFLICT_REJECT the first conflicting pair in
+ * declared order is an error, else each conflict is an edge from the
+ * earlier-declared system to the later one. */
+ecs_status_t ecs__order_conflicts(ecs_scheduler_builder_t *b, ecs_scheduler_t *s, const s_group_t *g,
+                                  const c_lists_t *l);
 
 #endif /* ECS_SCHEDULER_INTERNAL_H */

@@ -1,6 +1,7 @@
 /* What a system calls from inside its callback: logging with its fields,
  * access to components and resources through its declared access, and
- * ecs_parallel_for, which splits its iteration into slices on the pool. */
+ * ecs_parallel_for, which splits its iteration into slices on the
+ * scheduler's executor. */
 #define _POSIX_C_SOURCE 200809L
 #include "scheduler_internal.h"
 #include "util/time.h"
@@ -79,13 +80,35 @@ void *ecs_system_resource_mut(const ecs_system_ctx_t *ctx, ecs_component_t c) {
 
 /* ---- parallel iteration inside a system ---------------------------------- */
 
-static void slice_task(void *arg) {
-  s_slice_t *sl = arg;
+static void slice_task(s_slice_t *sl) {
   uint64_t t0 = ECS__TRACING(sl->sched) ? ecs__now_ns() : 0;
   sl->status = sl->fn(&sl->it, sl->commands, sl->user);
   if (ECS__TRACING(sl->sched)) {
     ecs__trace_span(sl->sched->trace, sl->name, "slice", t0, ecs__now_ns(), "rows", (double)sl->it.count);
   }
+}
+
+static void slice_item(void *items, uint32_t index) {
+  slice_task(&((s_slice_t *)items)[index]);
+}
+
+/* A batch for this call of parallel_for, created on first use and kept.
+ * While the group is out on the executor, each call takes its own batch,
+ * whose handle the ticking thread finishes at the group's end; otherwise
+ * the call finishes it itself and the next call reuses it. */
+static ecs__batch_t *slice_batch(s_system_t *sys, ecs_world_t *w) {
+  uint32_t k = sys->batch_used;
+  if (k < sys->batch_count) {
+    return sys->batches[k];
+  }
+  if (!ecs__grow(&w->alloc, (void **)&sys->batches, sizeof(ecs__batch_t *), &sys->batch_cap, (size_t)k + 1, 4)) {
+    return NULL;
+  }
+  ecs__batch_t *b = ecs__batch_new(&w->alloc);
+  if (b) {
+    sys->batches[sys->batch_count++] = b;
+  }
+  return b;
 }
 
 /* The command buffer of slice k, created on first use and kept. */
@@ -145,16 +168,25 @@ ecs_status_t ecs_parallel_for(ecs_system_ctx_t *ctx, int32_t rows_per_task, ecs_
   if (st != ECS_OK) {
     return st;
   }
-  /* every slice is in place before the first is submitted: the array must
-   * not move under a running task */
-  ecs_pool_t *pool = sys->sched->pool;
-  for (uint32_t i = first; i < sys->slice_count; ++i) {
-    if (!pool || ecs_pool_submit(pool, slice_task, &sys->slices[i]) != ECS_OK) {
+  /* every slice is in place before the first is handed out: the array
+   * must not move under a running slice */
+  ecs_scheduler_t *s = sys->sched;
+  const ecs_executor_t *x = &s->exec;
+  uint32_t n = sys->slice_count - first;
+  ecs__batch_t *b = x->enqueue && x->workers > 0 && n > 1 ? slice_batch(sys, s->world) : NULL;
+  if (b) {
+    /* this thread runs every slice no call has started, then waits only
+     * for those running elsewhere: safe inside a call too */
+    ecs__batch_run(b, x, slice_item, &sys->slices[first], n);
+    if (s->dispatching) {
+      sys->batch_used++; /* never finish inside a call */
+    } else {
+      ecs__batch_finish(b, x);
+    }
+  } else { /* no executor, or no batch to be had: in order, here */
+    for (uint32_t i = first; i < sys->slice_count; ++i) {
       slice_task(&sys->slices[i]);
     }
-  }
-  if (pool) {
-    ecs_pool_wait(pool);
   }
   for (uint32_t i = first; i < sys->slice_count; ++i) {
     if (sys->slices[i].status != ECS_OK) {

@@ -233,7 +233,7 @@ ecs_status_t ecs_trace_begin_desc(ecs_scheduler_t *s, const ecs_trace_desc_t *de
   t->pid = (long)getpid();
   t->buf.allocator = &w->alloc;
   /* a track for the ticking thread, one per worker, one spare */
-  t->lane_cap = (s->pool ? ecs_pool_threads(s->pool) : 0) + 2;
+  t->lane_cap = s->exec.workers + 2;
   t->reserve = (uint64_t)t->lane_cap * TRACE_THREAD_META_MAX + TRACE_END_MAX;
   t->lanes = ecs__calloc(w, (size_t)t->lane_cap * sizeof *t->lanes);
   if (!t->lanes) {

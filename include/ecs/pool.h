@@ -10,12 +10,20 @@
  *  Tasks may submit further tasks and may wait. A task that waits, or that
  *  submits into a full queue, runs queued tasks itself rather than sleeping
  *  while any are queued, so nested use cannot deadlock the pool (as long as
- *  tasks do not also wait on each other by other means). */
+ *  tasks do not also wait on each other by other means).
+ *
+ *  Workers are named "ecs-worker-N" (N = 0 .. threads-1) where the platform
+ *  allows it (Linux, macOS), so debuggers and profilers tell them apart;
+ *  ecs_pool_desc_t.on_thread_start can rename them, pin them to cores or
+ *  register them with a profiler. The scheduler runs on a pool through
+ *  ecs_pool_executor(), the same interface a host's job system implements
+ *  (executor.h). */
 #ifndef ECS_POOL_H
 #define ECS_POOL_H
 
 #include "config.h"
 #include "error.h"
+#include "executor.h"
 #include "world.h"
 
 ECS_EXTERN_C_BEGIN
@@ -32,10 +40,6 @@ typedef struct ecs_pool_t ecs_pool_t;
 /** The worker index passed to hooks for a task run by a thread that is not
  *  one of the pool's workers: inline, or while waiting or submitting. */
 #define ECS_POOL_CALLER UINT32_MAX
-
-/** A task. @p arg is what was passed to ecs_pool_submit(); the pool never
- *  reads or frees it. */
-typedef void (*ecs_task_fn)(void *arg);
 
 /** Instrumentation, for traces and metrics. Every hook is optional and is
  *  called on the thread where the event happens, outside the pool's lock.
@@ -75,6 +79,21 @@ typedef struct ecs_pool_desc_t {
    *  functions are called only by ecs_pool_create() and ecs_pool_free(). */
   ecs_allocator_t allocator;
   ecs_pool_hooks_t hooks; /**< default: none */
+  /** Called on each worker thread as it starts, before it runs any task,
+   *  with the worker's index (0 .. threads-1, each exactly once): name the
+   *  thread (the pool has named it "ecs-worker-N" already where it can),
+   *  set its affinity or priority, register it with a profiler. When set,
+   *  ecs_pool_create() returns only after every call has returned. Optional;
+   *  never called for an inline pool. */
+  void (*on_thread_start)(void *user, uint32_t index);
+  /** Called on each worker thread as it exits, after its last task, with
+   *  the same index: in ecs_pool_free(), or in ecs_pool_create() when it
+   *  fails after starting some threads. Every thread that got its start
+   *  call gets its stop call. Optional. */
+  void (*on_thread_stop)(void *user, uint32_t index);
+  /** Passed to on_thread_start and on_thread_stop. The two hooks may run on
+   *  several threads at once; they must not call into the pool. */
+  void *thread_user;
 } ecs_pool_desc_t;
 
 /** Counters since creation. */
@@ -87,8 +106,9 @@ typedef struct ecs_pool_stats_t {
 
 /** Creates a pool and starts its threads. @p desc may be NULL (defaults).
  *  Ownership: the caller owns the pool; free it with ecs_pool_free(). The
- *             descriptor is copied; its hooks' user pointer must stay valid
- *             for the pool's lifetime.
+ *             descriptor is copied; the user pointers of its hooks
+ *             (hooks.user, thread_user) must stay valid for the pool's
+ *             lifetime.
  *  Errors:    ECS_ERR_INVALID_ARGUMENT (@p out is NULL; threads below
  *             ECS_POOL_INLINE or above ECS_POOL_MAX_THREADS; an allocator
  *             given in part), ECS_ERR_NO_MEMORY (allocation, or a thread,
@@ -127,6 +147,21 @@ ECS_API ecs_status_t ecs_pool_submit(ecs_pool_t *pool, ecs_task_fn fn, void *arg
  *  Thread-safety: any thread, several at once, including from inside a
  *  task; not during or after ecs_pool_free(). */
 ECS_API ecs_status_t ecs_pool_wait(ecs_pool_t *pool);
+
+/** Fills @p out with an executor that runs on @p pool: enqueue submits
+ *  each call to the pool (running it on the calling thread when the queue
+ *  refuses it), finish waits as ecs_pool_wait() does (helping, and waiting
+ *  for every task of the pool, not only those of the handle), workers is
+ *  ecs_pool_threads(). This is what the scheduler uses for the pool it
+ *  creates or is given; a host can pass it as ecs_scheduler_desc_t.executor
+ *  too, or wrap it (to count or trace the calls).
+ *  Ownership: @p pool stays the caller's and must outlive every user of
+ *             the executor.
+ *  Errors:    ECS_ERR_INVALID_ARGUMENT (@p pool or @p out is NULL; *out is
+ *             then all zero when @p out is not NULL).
+ *  Thread-safety: any thread; the executor's callbacks as ecs_pool_submit()
+ *  and ecs_pool_wait(). */
+ECS_API ecs_status_t ecs_pool_executor(ecs_pool_t *pool, ecs_executor_t *out);
 
 /** Number of worker threads (0 for an inline pool or NULL).
  *  Thread-safety: any thread. */

@@ -47,13 +47,6 @@ typedef enum ecs_access_t {
 #define ECS_ADDED(access)                                                                                              \
   ECS_CAST(ecs_access_t, ECS_CAST(uint32_t, access) | ECS_CAST(uint32_t, ECS_PRIV_ACCESS_ADDED_BIT))
 
-#ifndef __cplusplus
-/* The former spellings, for the library's own sources (C only: a double
- * underscore is reserved in C++). Not part of the API. */
-#define ECS__ACCESS_CHANGED_BIT ECS_PRIV_ACCESS_CHANGED_BIT
-#define ECS__ACCESS_ADDED_BIT ECS_PRIV_ACCESS_ADDED_BIT
-#endif
-
 typedef struct ecs_term_t {
   ecs_component_t component; /**< ECS_COMPONENT_NULL ends the term list */
   ecs_access_t access;       /**< possibly wrapped in ECS_CHANGED() or ECS_ADDED() */
@@ -117,7 +110,8 @@ ECS_API int32_t ecs_query_term_count(const ecs_query_t *query);
 /** Starts an iteration. Call ecs_iter_next() before reading any chunk.
  *  When every term is ARCHETYPE-stored, the iteration walks the query's
  *  cached list of matching tables (tables created since the last iteration
- *  are checked here and added), one chunk per table, with a contiguous
+ *  are checked here and added, and the cached arrays of tables that grew
+ *  are looked up again), one chunk per non-empty table, with a contiguous
  *  ecs_field() for every term present. When the READ/WRITE/WITH terms
  *  include every member of a pack (ecs_component_pack()), it walks the
  *  pack's front part, with a contiguous ecs_field() for every member.

@@ -11,7 +11,8 @@
  *  system order. A system therefore never sees structural changes of its
  *  own group before the barrier, and always sees those of earlier groups.
  *
- *  An ASYNC group runs its systems on the worker pool. The builder checks
+ *  An ASYNC group runs its systems on the worker pool, or on the host's job
+ *  system through an executor (executor.h). The builder checks
  *  the declared access of every pair of systems in such a group (query
  *  terms: WRITE writes, READ and OPTIONAL read; resources: writes[] and
  *  reads[]); two systems conflict when one writes what the other reads or
@@ -27,6 +28,7 @@
 #include "component.h"
 #include "config.h"
 #include "error.h"
+#include "executor.h"
 #include "io.h"
 #include "pool.h"
 #include "query.h"
@@ -198,6 +200,13 @@ typedef struct ecs_scheduler_desc_t {
    *  The tick's duration_ns (and ecs_tick_duration_seconds) is always
    *  measured. Results are the same either way. */
   ecs_timing_t timing;
+  /** The host's job system (executor.h): ASYNC groups and ecs_parallel_for()
+   *  run on it instead of a pool, and the scheduler starts no thread. All
+   *  zero (the default): the pool (above). When set, @ref pool must be NULL
+   *  and @ref threads 0; ecs_scheduler_pool() is then NULL. Copied; its user
+   *  pointer must outlive the scheduler. The world after each tick is the
+   *  same as on the pool or on the caller's thread alone. */
+  ecs_executor_t executor;
 } ecs_scheduler_desc_t;
 
 typedef struct ecs_scheduler_builder_t ecs_scheduler_builder_t;
@@ -248,7 +257,9 @@ ECS_API ecs_scheduler_builder_t *ecs_scheduler_builder_new(ecs_world_t *world);
  *  Ownership: a pool given in desc->pool stays the caller's and must outlive
  *             the scheduler.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL builder or desc, threads out of
- *  range, unknown conflict policy, access check or timing); also kept for
+ *  range, unknown conflict policy, access check or timing; an executor
+ *  given in part, with more than ECS_EXECUTOR_MAX_WORKERS workers, or
+ *  together with a pool or threads); also kept for
  *  ecs_scheduler_build() (not for a NULL builder).
  *  Thread-safety: owner thread. */
 ECS_API ecs_status_t ecs_builder_set_options(ecs_scheduler_builder_t *b, const ecs_scheduler_desc_t *desc);
@@ -322,8 +333,11 @@ typedef ecs_status_t (*ecs_chunk_fn)(ecs_iter_t *chunk, ecs_cmd_buffer_t *comman
 
 /** Splits the rest of the system's iteration (ctx->it) into slices of at
  *  most @p rows_per_task rows (0 or less: 1024) and runs @p fn on each, on
- *  the scheduler's pool when it has one (else in order on this thread),
- *  then waits for all of them. Each slice records into its own command
+ *  the scheduler's executor when it has one with workers (else in order on
+ *  this thread), then waits for all of them: this thread runs the slices no
+ *  worker has started and waits only for those running elsewhere, so it
+ *  works inside an ASYNC system whatever the executor's workers are doing,
+ *  and does not wait for other systems. Each slice records into its own command
  *  buffer; at the barrier they are applied after the system's own buffer,
  *  in slice order, so the result does not depend on the number of threads.
  *  @p user is passed to every slice, possibly on several threads at once.
@@ -404,9 +418,9 @@ typedef enum ecs_describe_format_t {
 ECS_API ecs_status_t ecs_scheduler_describe(const ecs_scheduler_t *s, const ecs_writer_t *out,
                                             ecs_describe_format_t format);
 
-/** The pool the scheduler runs ASYNC groups on (NULL if none, or for a NULL
- *  @p s). Ownership: the scheduler's if it created it (freed by
- *  ecs_scheduler_free()), else the shared one the host gave.
+/** The pool the scheduler runs ASYNC groups on (NULL if none, with a host
+ *  executor, or for a NULL @p s). Ownership: the scheduler's if it created
+ *  it (freed by ecs_scheduler_free()), else the shared one the host gave.
  *  Thread-safety: any thread. */
 ECS_API ecs_pool_t *ecs_scheduler_pool(const ecs_scheduler_t *s);
 

@@ -59,10 +59,19 @@ typedef struct arch_record_t {
 } arch_record_t;
 
 struct ecs__arch_set_t {
+  /* first, so that queries read it without a call (ecs__arch_walk): the
+   * table count, and by table index, beside the tables so that a query
+   * walking many tables reads 4 bytes a table, not a table struct, each
+   * table's row count (kept equal to its count by set_rows) and the layout
+   * version of its arrays, taken from layout_clock whenever its entity
+   * array or a column may have moved (so a cached pointer is good while
+   * the version is) */
+  ecs__arch_walk_t walk;
   const ecs_allocator_t *alloc;
   arch_table_t **tables; /* [0] is the empty type */
-  uint32_t table_count;
   uint32_t table_cap;
+  uint32_t rows_cap;
+  uint32_t layout_cap;
   arch_table_t *by_type;
   arch_comp_t **comps; /* by component id */
   uint32_t comp_cap;
@@ -79,6 +88,24 @@ static void a_free(const ecs__arch_set_t *s, void *p, size_t n) {
   if (p) {
     s->alloc->free(s->alloc->user, p, n);
   }
+}
+
+/* Every change of a table's row count goes through here. */
+static inline void set_rows(ecs__arch_set_t *s, arch_table_t *t, uint32_t n) {
+  t->count = n;
+  s->walk.rows[t->index] = n;
+}
+
+/* Table t's arrays may move: pointers cached for its version go stale. */
+static inline void layout_moved(ecs__arch_set_t *s, const arch_table_t *t) {
+  s->walk.layout[t->index] = ++s->walk.layout_clock;
+}
+
+/* Room in the per-table arrays for `need` tables. */
+static bool table_arrays_reserve(ecs__arch_set_t *s, size_t need) {
+  return ecs__grow(s->alloc, (void **)&s->tables, sizeof(arch_table_t *), &s->table_cap, need, 16) &&
+         ecs__grow(s->alloc, (void **)&s->walk.rows, sizeof *s->walk.rows, &s->rows_cap, need, 16) &&
+         ecs__grow(s->alloc, (void **)&s->walk.layout, sizeof *s->walk.layout, &s->layout_cap, need, 16);
 }
 
 static void table_free(ecs__arch_set_t *s, arch_table_t *t) {
@@ -100,13 +127,15 @@ ecs__arch_set_t *ecs__arch_set_new(const ecs_allocator_t *a) {
   memset(s, 0, sizeof *s);
   s->alloc = a;
   arch_table_t *root = a_alloc(s, sizeof *root);
-  if (!root || !ecs__grow(a, (void **)&s->tables, sizeof(arch_table_t *), &s->table_cap, 1, 16)) {
+  if (!root || !table_arrays_reserve(s, 1)) {
     a_free(s, root, sizeof *root);
-    a->free(a->user, s, sizeof *s);
+    ecs__arch_set_free(s);
     return NULL;
   }
   memset(root, 0, sizeof *root);
-  s->tables[s->table_count++] = root;
+  s->tables[s->walk.table_count++] = root;
+  s->walk.rows[0] = 0;
+  s->walk.layout[0] = 0;
   return s;
 }
 
@@ -116,10 +145,12 @@ void ecs__arch_set_free(ecs__arch_set_t *s) {
   }
   const ecs_allocator_t *hash_alloc = s->alloc;
   HASH_CLEAR(hh, s->by_type);
-  for (uint32_t i = 0; i < s->table_count; ++i) {
+  for (uint32_t i = 0; i < s->walk.table_count; ++i) {
     table_free(s, s->tables[i]);
   }
   a_free(s, s->tables, (size_t)s->table_cap * sizeof(arch_table_t *));
+  a_free(s, s->walk.rows, (size_t)s->rows_cap * sizeof *s->walk.rows);
+  a_free(s, s->walk.layout, (size_t)s->layout_cap * sizeof *s->walk.layout);
   a_free(s, s->comps, (size_t)s->comp_cap * sizeof(arch_comp_t *));
   a_free(s, s->records, (size_t)s->record_cap * sizeof *s->records);
   hash_alloc->free(hash_alloc->user, s, sizeof *s);
@@ -157,8 +188,7 @@ static arch_record_t *record_of(const ecs__arch_set_t *s, ecs_entity_t e) {
  * (nothing changed). */
 static uint32_t table_create(ecs__arch_set_t *s, const ecs_component_t *ids, uint32_t n) {
   const ecs_allocator_t *hash_alloc = s->alloc;
-  if (!ecs__grow(s->alloc, (void **)&s->tables, sizeof(arch_table_t *), &s->table_cap, (size_t)s->table_count + 1,
-                 16)) {
+  if (!table_arrays_reserve(s, (size_t)s->walk.table_count + 1)) {
     return UINT32_MAX;
   }
   for (uint32_t i = 0; i < n; ++i) {
@@ -192,8 +222,10 @@ static uint32_t table_create(ecs__arch_set_t *s, const ecs_component_t *ids, uin
     table_free(s, t);
     return UINT32_MAX;
   }
-  t->index = s->table_count;
-  s->tables[s->table_count++] = t;
+  t->index = s->walk.table_count;
+  s->tables[s->walk.table_count++] = t;
+  s->walk.rows[t->index] = 0;
+  layout_moved(s, t);
   for (uint32_t i = 0; i < n; ++i) {
     arch_comp_t *c = s->comps[ids[i]];
     c->tables[c->table_count++] = t->index;
@@ -287,6 +319,7 @@ static bool table_reserve_n(ecs__arch_set_t *s, arch_table_t *t, uint32_t extra)
   while (cap < need) {
     cap = cap > UINT32_MAX / 2 ? need : cap * 2;
   }
+  layout_moved(s, t); /* before anything moves: a failure half-way moved some */
   /* each array grows on its own: after a failure the ones already grown
    * keep (and record) their larger capacity, and t->cap stays the least */
   if (t->ent_cap < cap) {
@@ -358,7 +391,7 @@ static void table_swap_remove(ecs__arch_set_t *s, arch_table_t *t, uint32_t row)
     t->entities[row] = moved;
     s->records[ECS_ENTITY_INDEX(moved)].row = row;
   }
-  t->count = last;
+  set_rows(s, t, last);
 }
 
 /* Moves e's row from table `from` to the reserved table `to`: shared
@@ -369,7 +402,8 @@ static void table_move(ecs__arch_set_t *s, ecs_entity_t e, uint32_t from, uint32
   arch_table_t *b = s->tables[to];
   arch_record_t *r = &s->records[ECS_ENTITY_INDEX(e)];
   if (to != 0) {
-    uint32_t dst = b->count++;
+    uint32_t dst = b->count;
+    set_rows(s, b, dst + 1);
     b->entities[dst] = e;
     for (uint32_t i = 0, j = 0; i < a->type_count && j < b->type_count;) {
       if (a->ids[i] == b->ids[j]) {
@@ -440,7 +474,7 @@ static ecs_status_t arch_create(const ecs_storage_params_t *params, void **out) 
   c->p = *params;
   /* tables left from an earlier time in archetype storage are empty of c;
    * relist them so walks and queries see them again */
-  for (uint32_t t = 1; t < s->table_count; ++t) {
+  for (uint32_t t = 1; t < s->walk.table_count; ++t) {
     if (column_of(s->tables[t], id) >= 0) {
       if (!ecs__grow(s->alloc, (void **)&c->tables, sizeof *c->tables, &c->table_cap, (size_t)c->table_count + 1, 8)) {
         a_free(s, c->tables, (size_t)c->table_cap * sizeof *c->tables);
@@ -703,7 +737,7 @@ const ecs_storage_vtable_t *ecs__arch_vtable(void) {
 }
 
 uint32_t ecs__arch_table_count(const ecs__arch_set_t *s) {
-  return s->table_count;
+  return s->walk.table_count;
 }
 
 int32_t ecs__arch_table_column(const ecs__arch_set_t *s, uint32_t t, ecs_component_t c) {
@@ -758,12 +792,16 @@ static arch_table_t *table_clone(ecs__arch_set_t *s, const arch_table_t *o) {
 
 ecs__arch_set_t *ecs__arch_set_clone(const ecs__arch_set_t *src) {
   ecs__arch_set_t *s = ecs__arch_set_new(src->alloc);
-  if (!s || !ecs__grow(s->alloc, (void **)&s->tables, sizeof(arch_table_t *), &s->table_cap, src->table_count, 16)) {
+  if (!s || !table_arrays_reserve(s, src->walk.table_count)) {
     ecs__arch_set_free(s);
     return NULL;
   }
+  /* newer than any version of src, so that pointers cached from src's
+   * tables are all stale in the clone */
+  s->walk.layout_clock = src->walk.layout_clock + 1;
+  s->walk.layout[0] = s->walk.layout_clock;
   const ecs_allocator_t *hash_alloc = s->alloc;
-  for (uint32_t i = 1; i < src->table_count; ++i) {
+  for (uint32_t i = 1; i < src->walk.table_count; ++i) {
     arch_table_t *t = table_clone(s, src->tables[i]);
     if (!t) {
       ecs__arch_set_free(s);
@@ -776,7 +814,9 @@ ecs__arch_set_t *ecs__arch_set_clone(const ecs__arch_set_t *src) {
       ecs__arch_set_free(s);
       return NULL;
     }
-    s->tables[s->table_count++] = t;
+    s->tables[s->walk.table_count++] = t;
+    s->walk.rows[t->index] = 0;
+    s->walk.layout[t->index] = s->walk.layout_clock;
   }
   return s;
 }
@@ -805,7 +845,7 @@ uint32_t ecs__arch_bulk_place(ecs__arch_set_t *s, uint32_t t, const ecs_entity_t
   for (size_t i = 0; i < count; ++i) {
     s->records[ECS_ENTITY_INDEX(entities[i])] = (arch_record_t){t + 1, first + (uint32_t)i};
   }
-  tab->count += (uint32_t)count;
+  set_rows(s, tab, tab->count + (uint32_t)count);
   for (uint32_t i = 0; i < tab->type_count; ++i) {
     s->comps[tab->ids[i]]->count += count;
   }
@@ -817,7 +857,7 @@ void ecs__arch_bulk_unplace(ecs__arch_set_t *s, uint32_t t, size_t count) {
   for (size_t i = tab->count - count; i < tab->count; ++i) {
     s->records[ECS_ENTITY_INDEX(tab->entities[i])].table = 0;
   }
-  tab->count -= (uint32_t)count;
+  set_rows(s, tab, tab->count - (uint32_t)count);
   for (uint32_t i = 0; i < tab->type_count; ++i) {
     s->comps[tab->ids[i]]->count -= count;
   }
@@ -841,7 +881,7 @@ bool ecs__arch_place(ecs__arch_set_t *s, ecs_entity_t e, uint32_t t) {
   }
   tab->entities[tab->count] = e;
   s->records[idx] = (arch_record_t){t + 1, tab->count};
-  tab->count++;
+  set_rows(s, tab, tab->count + 1);
   for (uint32_t i = 0; i < tab->type_count; ++i) {
     ecs_component_t c = tab->ids[i];
     if (c < s->comp_cap && s->comps[c]) {

@@ -7,6 +7,8 @@
 
 #include "ecs/storage.h"
 
+#include <stdint.h>
+
 typedef struct ecs__arch_set_t ecs__arch_set_t;
 
 ecs__arch_set_t *ecs__arch_set_new(const ecs_allocator_t *a);
@@ -41,6 +43,24 @@ uint32_t ecs__arch_table_count(const ecs__arch_set_t *s);
 /* Column of component c in table t, or -1. */
 int32_t ecs__arch_table_column(const ecs__arch_set_t *s, uint32_t t, ecs_component_t c);
 uint32_t ecs__arch_table_rows(const ecs__arch_set_t *s, uint32_t t, const ecs_entity_t **entities);
+/* What a query's walk over many tables reads, without a call: the first
+ * member of every set (read-only outside archetype.c; the arrays are valid
+ * until a table is created). The row counts and the layout versions by
+ * table index: a table's entity array and column pointers stay valid while
+ * its version does. The clock is the largest version handed out; it only
+ * grows, and a set cloned for a snapshot load starts above its source's,
+ * so a pointer cached from either set is stale wherever the version
+ * differs. */
+typedef struct ecs__arch_walk_t {
+  uint32_t *rows;
+  uint64_t *layout;
+  uint64_t layout_clock;
+  uint32_t table_count;
+} ecs__arch_walk_t;
+
+static inline const ecs__arch_walk_t *ecs__arch_walk(const ecs__arch_set_t *s) {
+  return (const ecs__arch_walk_t *)(const void *)s;
+}
 /* Contiguous values of a column (NULL for tags). */
 void *ecs__arch_table_data(const ecs__arch_set_t *s, uint32_t t, int32_t column);
 
