@@ -32,6 +32,9 @@ static void *mb_realloc(ecs_membuf_t *b, size_t cap) {
 
 static ecs_status_t membuf_write(void *user, const void *data, size_t size) {
   ecs_membuf_t *b = user;
+  if (size == 0) {
+    return ECS_OK; /* an empty buffer's data may be NULL: no arithmetic on it */
+  }
   if (size > SIZE_MAX - b->size) {
     return ECS_ERR_NO_MEMORY;
   }
