@@ -18,19 +18,9 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "support/rng.h"
 
 enum { TAGS = 8, MAX_ENT = 3000 };
-
-typedef struct rng_t {
-  uint64_t s;
-} rng_t;
-
-static uint32_t rnd(rng_t *r, uint32_t n) {
-  r->s ^= r->s << 13;
-  r->s ^= r->s >> 7;
-  r->s ^= r->s << 17;
-  return (uint32_t)(r->s >> 11) % n;
-}
 
 /* The model: A and B hold int32 values, T0..T7 are tags; an entity's table
  * is its set of them, so up to 1024 tables. */

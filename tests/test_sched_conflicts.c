@@ -18,19 +18,9 @@
 
 #include "ecs.h"
 #include "scheduler_internal.h"
+#include "support/rng.h"
 
 enum { MAX_SYSTEMS = 3000, MAX_GROUPS = 4, MAX_COMPS = 48, MAX_RES = 8, NAME_LEN = 16 };
-
-typedef struct rng_t {
-  uint64_t s;
-} rng_t;
-
-static uint32_t rnd(rng_t *r, uint32_t n) {
-  r->s ^= r->s << 13;
-  r->s ^= r->s >> 7;
-  r->s ^= r->s << 17;
-  return (uint32_t)(r->s >> 11) % n;
-}
 
 /* ---- the reference: the documented rule, written out pairwise ---------- */
 
