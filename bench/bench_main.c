@@ -11,6 +11,9 @@
 #include "bench_bulk.h"
 #include "bench_default.h"
 #include "bench_scale.h"
+#if ECS_BENCH_CPP
+#include "bench_cpp.h"
+#endif
 #include "bench_sched.h"
 #include "harness.h"
 #include "workloads.h"
@@ -448,15 +451,7 @@ static int churn_run(void *user, size_t n) {
   int bad = 0;
   for (size_t done = 0; done < n; done += CHURN_BATCH) {
     size_t count = n - done < CHURN_BATCH ? n - done : CHURN_BATCH;
-    for (size_t i = 0; i < count; ++i) {
-      ecs_entity_t e = ecs_entity_create(w);
-      bad |= ecs_set(w, e, c->pos, &(Position){(float)i, 0.0f, 0.0f}) != ECS_OK;
-      bad |= ecs_set(w, e, c->vel, &(Velocity){1.0f, 0.0f, 0.0f}) != ECS_OK;
-      c->batch[i] = e;
-    }
-    for (size_t i = 0; i < count; ++i) {
-      bad |= ecs_entity_destroy(w, c->batch[i]) != ECS_OK;
-    }
+    bad |= churn_batch(w, c->pos, c->vel, c->batch, count);
   }
   return bad || ecs_entity_count(w) != 0 ? -1 : 0;
 }
@@ -857,6 +852,9 @@ int main(int argc, char **argv) {
   bench_t *b = bench_new();
   scale_suite_t *scale = bench_scale_new(bench_scale_take_flag(&argc, argv));
   default_suite_t *defaults = bench_default_new();
+#if ECS_BENCH_CPP
+  cpp_suite_t *cpp = NULL;
+#endif
   suite_t *suites = calloc(STORAGE_COUNT, sizeof *suites);
   sched_suite_t *sched[STORAGE_COUNT] = {NULL};
   bulk_suite_t *bulk[STORAGE_COUNT] = {NULL};
@@ -878,6 +876,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "cannot register the scale workloads\n");
     goto out;
   }
+#if ECS_BENCH_CPP
+  cpp = bench_cpp_new();
+  if (!cpp || bench_cpp_register(b, cpp) != 0) {
+    fprintf(stderr, "cannot register the C++ workload\n");
+    goto out;
+  }
+#endif
   rc = bench_main(b, argc, argv);
 out:
   for (size_t i = 0; i < STORAGE_COUNT; ++i) {
@@ -885,6 +890,9 @@ out:
     bench_sched_free(sched[i]);
   }
   free(suites);
+#if ECS_BENCH_CPP
+  bench_cpp_free(cpp);
+#endif
   bench_scale_free(scale);
   bench_default_free(defaults);
   bench_free(b);

@@ -98,16 +98,7 @@ static int churn_setup(void *user, size_t n) {
 static int churn_run(void *user, size_t n) {
   churn_ctx_t *c = user;
   ecs_world_t *w = c->world;
-  int bad = 0;
-  for (size_t i = 0; i < n; ++i) {
-    ecs_entity_t e = ecs_entity_create(w);
-    bad |= ecs_set(w, e, c->pos, &(Position){(float)i, 0.0f, 0.0f}) != ECS_OK;
-    bad |= ecs_set(w, e, c->vel, &(Velocity){1.0f, 0.0f, 0.0f}) != ECS_OK;
-    c->batch[i] = e;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    bad |= ecs_entity_destroy(w, c->batch[i]) != ECS_OK;
-  }
+  int bad = churn_batch(w, c->pos, c->vel, c->batch, n);
   return bad || ecs_entity_count(w) != 0 ? -1 : 0;
 }
 
