@@ -111,12 +111,9 @@ static void test_bad_input(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_membuf_grows_and_resets),
-      cmocka_unit_test(test_membuf_empty_write),
-      cmocka_unit_test(test_membuf_out_of_memory),
-      cmocka_unit_test(test_memreader),
-      cmocka_unit_test(test_file_round_trip),
-      cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_membuf_grows_and_resets), cmocka_unit_test(test_membuf_empty_write),
+      cmocka_unit_test(test_membuf_out_of_memory),    cmocka_unit_test(test_memreader),
+      cmocka_unit_test(test_file_round_trip),         cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests_name("io", tests, NULL, NULL);
 }
