@@ -102,18 +102,10 @@ static ecs_status_t insert_other(bulk_t *b, const ecs__component_t *c, uint32_t 
     return ECS_ERR_NO_MEMORY;
   }
   const void *src = b->d->values[k] ? (const char *)b->d->values[k] + i * c->size : NULL;
-  if (c->size > 0) {
-    if (src) {
-      if (c->hooks.copy) {
-        c->hooks.copy(v, src, 1, c->hooks.user);
-      } else {
-        memcpy(v, src, c->size);
-      }
-    } else if (c->hooks.ctor) {
-      c->hooks.ctor(v, 1, c->hooks.user);
-    } else {
-      memset(v, 0, c->size);
-    }
+  if (src) {
+    ecs__value_copy(c, v, src, 1);
+  } else {
+    ecs__value_init(c, v, 1);
   }
   return ECS_OK;
 }

@@ -159,6 +159,20 @@ static uint32_t prov_ordinal(ecs_entity_t e) {
   return ECS_ENTITY_INDEX(e) & ECS__PROV_ORDINAL_MAX;
 }
 
+/* The round's stamp, taken from the world by its first create. */
+static ecs_status_t take_stamp(ecs_cmd_buffer_t *b) {
+  if (b->stamp != 0) {
+    return ECS_OK;
+  }
+  uint64_t stamp = atomic_fetch_add(&b->world->next_prov_stamp, 1u) + 1u;
+  if (stamp > ECS__PROV_STAMP_MAX) {
+    atomic_store(&b->world->next_prov_stamp, ECS__PROV_STAMP_MAX); /* stays exhausted */
+    return buf_fail(b, ECS_ERR_LIMIT, "this world has used every provisional handle stamp");
+  }
+  b->stamp = stamp;
+  return ECS_OK;
+}
+
 /* Memory for one value in the arena; blocks are never moved or freed until
  * the buffer is. */
 static void *arena_alloc(ecs_cmd_buffer_t *b, size_t size, size_t align) {
@@ -222,14 +236,8 @@ ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf) {
     buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
     return ECS_ENTITY_NULL;
   }
-  if (buf->stamp == 0) {
-    uint64_t stamp = atomic_fetch_add(&buf->world->next_prov_stamp, 1u) + 1u;
-    if (stamp > ECS__PROV_STAMP_MAX) {
-      atomic_store(&buf->world->next_prov_stamp, ECS__PROV_STAMP_MAX); /* stays exhausted */
-      buf_fail(buf, ECS_ERR_LIMIT, "this world has used every provisional handle stamp");
-      return ECS_ENTITY_NULL;
-    }
-    buf->stamp = stamp;
+  if (take_stamp(buf) != ECS_OK) {
+    return ECS_ENTITY_NULL;
   }
   ecs_entity_t e = prov_make(buf->stamp, buf->creates);
   if (!push(buf, CMD_CREATE, e, ECS_COMPONENT_NULL)) {
@@ -271,11 +279,7 @@ static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e,
     if (!copy) {
       return buf_fail(b, ECS_ERR_NO_MEMORY, "cannot copy value of '%s' into the command buffer", comp->name);
     }
-    if (comp->hooks.copy) {
-      comp->hooks.copy(copy, value, 1, comp->hooks.user);
-    } else {
-      memcpy(copy, value, comp->size);
-    }
+    ecs__value_copy(comp, copy, value, 1);
   }
   cmd_t *cmd = push(b, kind, e, c);
   if (!cmd) {
@@ -320,14 +324,9 @@ ecs_status_t ecs_cmd_bulk_create(ecs_cmd_buffer_t *buf, const ecs_bulk_desc_t *d
   if (desc->count == 0) {
     return ECS_OK;
   }
-  /* a stamp for the round, as ecs_cmd_create() takes one */
-  if (buf->stamp == 0) {
-    uint64_t stamp = atomic_fetch_add(&w->next_prov_stamp, 1u) + 1u;
-    if (stamp > ECS__PROV_STAMP_MAX) {
-      atomic_store(&w->next_prov_stamp, ECS__PROV_STAMP_MAX);
-      return buf_fail(buf, ECS_ERR_LIMIT, "this world has used every provisional handle stamp");
-    }
-    buf->stamp = stamp;
+  ecs_status_t st = take_stamp(buf);
+  if (st != ECS_OK) {
+    return st;
   }
   /* the arena only grows within a round: what is taken here stays taken
    * on failure, and is reused after the next apply or clear */
@@ -348,11 +347,7 @@ ecs_status_t ecs_cmd_bulk_create(ecs_cmd_buffer_t *buf, const ecs_bulk_desc_t *d
       return buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot copy %zu values of '%s' into the command buffer", desc->count,
                       c->name);
     }
-    if (c->hooks.copy) {
-      c->hooks.copy(copy, desc->values[k], (int32_t)desc->count, c->hooks.user);
-    } else {
-      memcpy(copy, desc->values[k], desc->count * c->size);
-    }
+    ecs__value_copy(c, copy, desc->values[k], desc->count);
     bk->desc.values[k] = copy;
     bk->copies[k] = copy;
   }
@@ -420,33 +415,21 @@ static bool apply_run(ecs_cmd_buffer_t *b, uint32_t i, uint32_t end, ecs_entity_
   if (!ecs__ensure_run(w, e, comps, n, cells, added)) {
     return false;
   }
-  uint64_t tick = 0;
   for (uint32_t k = 0; k < n; ++k) {
     const cmd_t *cmd = &b->cmds[i + k];
     ecs__component_t *c = comps[k];
     bool fresh = added[k]; /* false for a component named again: the earlier command constructed it */
     if (cmd->kind == CMD_ADD) {
-      if (fresh && c->size > 0) {
-        if (c->hooks.ctor) {
-          c->hooks.ctor(cells[k], 1, c->hooks.user);
-        } else {
-          memset(cells[k], 0, c->size);
-        }
+      if (fresh) {
+        ecs__value_init(c, cells[k], 1);
       }
     } else {
       if (!fresh && c->size > 0 && c->hooks.dtor) {
         c->hooks.dtor(cells[k], 1, c->hooks.user);
       }
-      if (c->size > 0) {
-        if (c->hooks.move) {
-          c->hooks.move(cells[k], cmd->value, 1, c->hooks.user);
-        } else {
-          memcpy(cells[k], cmd->value, c->size);
-        }
-      }
+      ecs__value_move(c, cells[k], cmd->value);
       if (c->changed_at) {
-        tick = ecs__change_tick(w);
-        ecs__mark(c, e, tick, false);
+        ecs__mark(c, e, ecs__change_tick(w), false);
       }
     }
     s->applied++;

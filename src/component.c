@@ -277,12 +277,8 @@ static void *component_ensure(ecs_world_t *w, ecs__component_t *c, ecs_entity_t 
   if (!*added) {
     return v;
   }
-  if (construct && c->size > 0) {
-    if (c->hooks.ctor) {
-      c->hooks.ctor(v, 1, c->hooks.user);
-    } else {
-      memset(v, 0, c->size);
-    }
+  if (construct) {
+    ecs__value_init(c, v, 1);
   }
   if (c->changed_at) {
     ecs__mark(c, e, ecs__change_tick(w), true);
@@ -412,13 +408,7 @@ ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, 
   if (!v) {
     return ECS_ERR_NO_MEMORY;
   }
-  if (c->size > 0) {
-    if (c->hooks.move) {
-      c->hooks.move(v, src, 1, c->hooks.user);
-    } else {
-      memcpy(v, src, c->size);
-    }
-  }
+  ecs__value_move(c, v, src);
   observe_write(w, c, e, v, added);
   return ECS_OK;
 }

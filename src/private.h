@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <stdatomic.h>
+#include <string.h>
 
 /* Internal invariants only; bad input from the host is an error code. */
 #define ECS_ASSERT(cond) assert(cond)
@@ -213,6 +214,40 @@ static inline ecs__component_t *ecs__component_get(const ecs_world_t *w, ecs_com
   return (c > 0 && c < w->component_count) ? w->components[c] : NULL;
 }
 void ecs__component_fini_all(ecs_world_t *w);
+/* The lifecycle of c's values in raw memory, through its hooks where it has
+ * them; nothing for a tag. Construct n values (zeroes without a ctor): */
+static inline void ecs__value_init(const ecs__component_t *c, void *dst, size_t n) {
+  if (c->size == 0) {
+    return;
+  }
+  if (c->hooks.ctor) {
+    c->hooks.ctor(dst, (int32_t)n, c->hooks.user);
+  } else {
+    memset(dst, 0, n * c->size);
+  }
+}
+/* Copy-construct n values from src: */
+static inline void ecs__value_copy(const ecs__component_t *c, void *dst, const void *src, size_t n) {
+  if (c->size == 0) {
+    return;
+  }
+  if (c->hooks.copy) {
+    c->hooks.copy(dst, src, (int32_t)n, c->hooks.user);
+  } else {
+    memcpy(dst, src, n * c->size);
+  }
+}
+/* Move-construct one value from src (which is then moved-from): */
+static inline void ecs__value_move(const ecs__component_t *c, void *dst, void *src) {
+  if (c->size == 0) {
+    return;
+  }
+  if (c->hooks.move) {
+    c->hooks.move(dst, src, 1, c->hooks.user);
+  } else {
+    memcpy(dst, src, c->size);
+  }
+}
 /* The list of non-ARCHETYPE components: room for one more (false when out
  * of memory), and c's place in it after its kind changed (cannot fail
  * after a reserve). */
