@@ -96,8 +96,8 @@ static void fill_column(const ecs__component_t *c, char *data, uint32_t first, s
 }
 
 /* One value of a component in another storage, for entity i. */
-static ecs_status_t insert_other(bulk_t *b, const ecs__component_t *c, uint32_t k, ecs_entity_t e, size_t i) {
-  void *v = c->vt->insert(c->storage, e);
+static ecs_status_t insert_other(bulk_t *b, ecs__component_t *c, uint32_t k, ecs_entity_t e, size_t i) {
+  void *v = ecs__store_insert(b->w, c, e);
   if (!v) {
     return ECS_ERR_NO_MEMORY;
   }
@@ -115,7 +115,7 @@ static ecs_status_t insert_other(bulk_t *b, const ecs__component_t *c, uint32_t 
 static ecs_status_t insert_others(bulk_t *b, const ecs_entity_t *out) {
   for (size_t i = 0; i < b->count; ++i) {
     for (uint32_t k = 0; k < b->n; ++k) {
-      const ecs__component_t *c = b->comps[k];
+      ecs__component_t *c = b->comps[k];
       if (c->kind == ECS_STORAGE_ARCHETYPE) {
         continue;
       }
@@ -126,9 +126,9 @@ static ecs_status_t insert_others(bulk_t *b, const ecs_entity_t *out) {
       /* undo: this entity's earlier components, then every earlier entity */
       for (size_t j = i + 1; j-- > 0;) {
         for (uint32_t m = (j == i ? k : b->n); m-- > 0;) {
-          const ecs__component_t *u = b->comps[m];
+          ecs__component_t *u = b->comps[m];
           if (u->kind != ECS_STORAGE_ARCHETYPE) {
-            (void)u->vt->remove(u->storage, out[j]);
+            (void)ecs__store_remove(b->w, u, out[j]);
           }
         }
       }

@@ -45,31 +45,7 @@ void ecs__component_fini_all(ecs_world_t *w) {
     component_free(w, w->components[i]);
   }
   w->component_count = 1;
-  ecs__free(w, w->others, (size_t)w->other_cap * sizeof *w->others);
-  w->others = NULL;
-  w->other_count = w->other_cap = 0;
-}
-
-bool ecs__others_reserve(ecs_world_t *w) {
-  return ecs__grow(&w->alloc, (void **)&w->others, sizeof *w->others, &w->other_cap, (size_t)w->other_count + 1, 8);
-}
-
-void ecs__others_update(ecs_world_t *w, const ecs__component_t *c) {
-  uint32_t at = 0;
-  while (at < w->other_count && w->others[at] < c->id) {
-    ++at;
-  }
-  bool listed = at < w->other_count && w->others[at] == c->id;
-  bool other = c->kind != ECS_STORAGE_ARCHETYPE;
-  if (other && !listed) {
-    ECS_ASSERT(w->other_count < w->other_cap);
-    memmove(w->others + at + 1, w->others + at, (size_t)(w->other_count - at) * sizeof *w->others);
-    w->others[at] = c->id;
-    w->other_count++;
-  } else if (!other && listed) {
-    memmove(w->others + at, w->others + at + 1, (size_t)(w->other_count - at - 1) * sizeof *w->others);
-    w->other_count--;
-  }
+  ecs__oindex_free(w, &w->others);
 }
 
 /* Fills in defaults and validates; the name was checked by the caller. */
@@ -138,8 +114,7 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
   }
   ecs_status_t st = ECS_ERR_NO_MEMORY;
   if (!ecs__grow(&world->alloc, (void **)&world->components, sizeof(ecs__component_t *), &world->component_cap,
-                 (size_t)world->component_count + 1, 16) ||
-      (d.storage != ECS_STORAGE_ARCHETYPE && !ecs__others_reserve(world))) {
+                 (size_t)world->component_count + 1, 16)) {
     goto out_oom;
   }
   ecs__component_t *c = ecs__calloc(world, sizeof *c);
@@ -188,7 +163,6 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
     goto out_free_name;
   }
   world->components[world->component_count++] = c;
-  ecs__others_update(world, c);
   ecs__ok(world);
   return c->id;
 
@@ -267,7 +241,7 @@ static void *component_ensure(ecs_world_t *w, ecs__component_t *c, ecs_entity_t 
     v = c->vt->get(c->storage, e);
     *added = v == NULL;
     if (!v) {
-      v = c->vt->insert(c->storage, e);
+      v = ecs__store_insert(w, c, e);
     }
   }
   if (!v) {
@@ -422,7 +396,7 @@ ecs_status_t ecs__remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
     return ECS_OK;
   }
   ecs__observe(w, c, e, ECS_ON_REMOVE, v);
-  return c->vt->remove(c->storage, e);
+  return ecs__store_remove(w, c, e);
 }
 
 /* After a direct world call: what its observers queued is applied now. */
@@ -507,24 +481,28 @@ ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
 }
 
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e) {
-  /* The entity's own table gives its ARCHETYPE components; the others are
-   * asked one by one (none on the default path: O(components of e)). Both
-   * lists ascend, and are walked as one, so ON_REMOVE observers run in
-   * component id order. Archetype values go in one step with their row,
-   * not one table move per component. A host storage that fails to remove
-   * keeps its value. Observers cannot change structure here (they queue
-   * commands), so the table's type stays valid during the walk. */
+  /* The entity's own table gives its ARCHETYPE components, its record's
+   * other-storage list the rest: O(components of e), whatever the registry
+   * holds. Both lists ascend and are walked as one, so ON_REMOVE observers
+   * run in component id order. Archetype values go in one step with their
+   * row, not one table move per component. A host storage whose remove
+   * fails keeps that value until the storage goes; the slot forgets it.
+   * Observers cannot change structure here (they queue commands), so the
+   * table's type and the list stay valid during the walk. */
   const ecs_component_t *own = NULL;
   uint32_t own_count = ecs__arch_entity_type(w->arch, e, &own);
-  uint32_t i = 0;
+  ecs__oindex_t *x = &w->others;
+  uint32_t *head = &w->records[ECS_ENTITY_INDEX(e)].others;
   uint32_t j = 0;
-  while (i < w->other_count || j < own_count) {
-    bool take_other = j >= own_count || (i < w->other_count && w->others[i] < own[j]);
-    ecs__component_t *c = w->components[take_other ? w->others[i++] : own[j++]];
-    if (take_other) {
-      (void)ecs__remove(w, c, e);
-    } else if (c->observer_count) {
+  while (*head || j < own_count) {
+    bool take_other = j >= own_count || (*head && x->nodes[*head].id < own[j]);
+    ecs__component_t *c = w->components[take_other ? x->nodes[*head].id : own[j++]];
+    if (c->observer_count) {
       ecs__observe(w, c, e, ECS_ON_REMOVE, c->vt->get(c->storage, e));
+    }
+    if (take_other) {
+      (void)c->vt->remove(c->storage, e);
+      ecs__oindex_drop_at(x, head);
     }
   }
   ecs__arch_drop(w->arch, e);

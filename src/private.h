@@ -32,8 +32,25 @@
 typedef struct ecs__entity_record_t {
   uint32_t generation : 31;
   uint32_t alive : 1;
-  uint32_t next_free; /* slot index of the next free slot, 0 ends the list */
+  union {
+    uint32_t next_free; /* dead: slot index of the next free slot, 0 ends the list */
+    uint32_t others;    /* alive: first node of its other-storage list, 0 for none */
+  };
 } ecs__entity_record_t;
+
+/* The other-storage index (other_index.c): per live entity, an ascending
+ * list of the ids of its components outside ARCHETYPE tables; the list's
+ * head is the entity's registry record (ecs__entity_record_t.others). */
+typedef struct ecs__onode_t {
+  ecs_component_t id;
+  uint32_t next; /* node index, 0 ends the list */
+} ecs__onode_t;
+typedef struct ecs__oindex_t {
+  ecs__onode_t *nodes; /* node 0 unused */
+  uint32_t node_cap;
+  uint32_t node_live;
+  uint32_t free; /* free list of nodes */
+} ecs__oindex_t;
 
 typedef struct ecs__observer_t {
   ecs_observer_event_t event;
@@ -106,11 +123,9 @@ struct ecs_world_t {
   uint32_t component_count; /* including the unused slot 0 */
   uint32_t component_cap;
   ecs__component_t *components_by_name;
-  /* ids of the components not stored as ARCHETYPE, ascending: what an
-   * entity destroy must visit besides the entity's own table */
-  ecs_component_t *others;
-  uint32_t other_count;
-  uint32_t other_cap;
+  /* per entity slot, its components not stored as ARCHETYPE (other_index.c):
+   * what an entity destroy visits besides the entity's own table */
+  ecs__oindex_t others;
 
   ecs__storage_kind_t *kinds;
   uint32_t kind_count;
@@ -248,11 +263,60 @@ static inline void ecs__value_move(const ecs__component_t *c, void *dst, void *s
     memcpy(dst, src, c->size);
   }
 }
-/* The list of non-ARCHETYPE components: room for one more (false when out
- * of memory), and c's place in it after its kind changed (cannot fail
- * after a reserve). */
-bool ecs__others_reserve(ecs_world_t *w);
-void ecs__others_update(ecs_world_t *w, const ecs__component_t *c);
+/* The other-storage index. Reserve nodes (false when out of memory) before
+ * a link that must not fail; unlink, drop and fill cannot fail. `head` is
+ * the entity's record's `others`. */
+void ecs__oindex_free(ecs_world_t *w, ecs__oindex_t *x);
+bool ecs__oindex_reserve(ecs_world_t *w, ecs__oindex_t *x, uint32_t nodes);
+/* Lists id (kept ascending; a no-op when listed already). */
+static inline void ecs__oindex_link(ecs__oindex_t *x, uint32_t *head, ecs_component_t id) {
+  ECS_ASSERT(x->free != 0);
+  uint32_t *at = head;
+  while (*at && x->nodes[*at].id < id) {
+    at = &x->nodes[*at].next;
+  }
+  if (*at && x->nodes[*at].id == id) {
+    return;
+  }
+  uint32_t n = x->free;
+  x->free = x->nodes[n].next;
+  x->nodes[n] = (ecs__onode_t){.id = id, .next = *at};
+  *at = n;
+  x->node_live++;
+}
+void ecs__oindex_unlink(ecs__oindex_t *x, uint32_t *head, ecs_component_t id);
+void ecs__oindex_drop_at(ecs__oindex_t *x, uint32_t *at); /* the node *at names */
+/* Lists every holder of every non-ARCHETYPE component (given their
+ * storages, by component id) in records, whose lists must be empty, with
+ * nodes reserved for all of them: cannot fail. */
+void ecs__oindex_fill(ecs__oindex_t *x, ecs__entity_record_t *records, ecs__component_t *const *comps,
+                      void *const *storages, uint32_t count);
+/* A value of a non-ARCHETYPE component inserted (NULL when out of memory:
+ * nothing changed) or removed, keeping the index true. Every insert and
+ * remove outside the archetype tables goes through these two. */
+static inline void *ecs__store_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
+  ECS_ASSERT(c->kind != ECS_STORAGE_ARCHETYPE);
+  ecs__oindex_t *x = &w->others;
+  if (x->free == 0 && !ecs__oindex_reserve(w, x, 1)) {
+    return NULL;
+  }
+  void *v = c->vt->insert(c->storage, e);
+  if (v) {
+    ecs__oindex_link(x, &w->records[ECS_ENTITY_INDEX(e)].others, c->id);
+  }
+  return v;
+}
+static inline ecs_status_t ecs__store_remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
+  ecs_status_t st = c->vt->remove(c->storage, e);
+  if (st == ECS_OK) {
+    ecs__oindex_unlink(&w->others, &w->records[ECS_ENTITY_INDEX(e)].others, c->id);
+  }
+  return st;
+}
+/* ecs_component_set_storage: nodes for c's holders before its kind changes
+ * (false when out of memory), then the lists updated after (cannot fail). */
+bool ecs__oindex_reserve_kind_change(ecs_world_t *w, const ecs__component_t *c);
+void ecs__oindex_kind_changed(ecs_world_t *w, const ecs__component_t *c, bool was_archetype);
 void ecs__resource_fini(ecs_world_t *w, ecs__component_t *c);
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
 /* The unchecked operations behind ecs_add/ecs_set/ecs_remove, also used by

@@ -282,7 +282,7 @@ static void save_entities(save_t *s) {
   for (uint32_t i = 1; i < w->record_count; ++i) {
     const ecs__entity_record_t *r = &w->records[i];
     put32(s, r->generation | (r->alive ? ECS__SNAP_ALIVE_BIT : 0u));
-    put32(s, r->next_free);
+    put32(s, r->alive ? 0u : r->next_free); /* a live slot's link heads its other-storage list */
   }
   section_end(s, start);
 }

@@ -26,6 +26,7 @@ typedef struct stage_t {
   ecs__cur_t sec[ECS__SNAP_SECTION_COUNT];
   scomp_t *comps;
   uint32_t comp_count;
+  ecs__oindex_t others; /* the other-storage index of the staged values */
   /* the entity registry */
   ecs__entity_record_t *records;
   uint32_t slot_count;
@@ -580,6 +581,20 @@ static void fill_rows(stage_t *s) {
   }
 }
 
+/* The other-storage index of the staged values: the last step that can fail. */
+static ecs_status_t stage_index(stage_t *s) {
+  size_t values = 0;
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    const ecs__component_t *c = s->w->components[id];
+    values += is_arch(c) ? 0 : c->vt->count(s->storage[id]);
+  }
+  if (values >= UINT32_MAX || !ecs__oindex_reserve(s->w, &s->others, (uint32_t)values)) {
+    return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot index the snapshot's values");
+  }
+  ecs__oindex_fill(&s->others, s->records, s->w->components, s->storage, s->wcount);
+  return ECS_OK;
+}
+
 static void commit(stage_t *s) {
   ecs_world_t *w = s->w;
   fill_rows(s);
@@ -643,6 +658,9 @@ static void commit(stage_t *s) {
   w->free_head = s->free_head;
   w->alive_count = s->alive;
   s->records = NULL;
+  ecs__oindex_t old = w->others;
+  w->others = s->others;
+  s->others = old;        /* freed with the stage */
   ecs__packs_reattach(w); /* packs follow their members to the new instances */
   ecs__sched_state_commit(w, s->sched);
   s->sched = NULL;
@@ -683,6 +701,7 @@ static void stage_free(stage_t *s) {
   ecs__free(w, s->mark, s->slot_count);
   ecs__free(w, s->comps, (size_t)s->comp_count * sizeof *s->comps);
   ecs__sched_state_free(w, s->sched);
+  ecs__oindex_free(w, &s->others);
   ecs__snap_blob_free(w, &s->blob);
 }
 
@@ -734,6 +753,9 @@ ecs_status_t ecs_snapshot_load(ecs_world_t *world, const ecs_reader_t *in) {
   }
   stage_t s = {.w = world, .wcount = world->component_count};
   ecs_status_t st = stage(&s, in);
+  if (st == ECS_OK) {
+    st = stage_index(&s);
+  }
   if (st == ECS_OK) {
     commit(&s);
     ecs__ok(world);

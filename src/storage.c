@@ -103,7 +103,7 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   if (r->kind == ECS_STORAGE_DENSE && ecs__dense_pack(r->storage)) {
     return ecs__fail(world, ECS_ERR_UNSUPPORTED, "component '%s' is packed: it stays DENSE", r->name);
   }
-  if (!ecs__others_reserve(world)) {
+  if (!ecs__oindex_reserve_kind_change(world, r)) {
     return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot change the storage of '%s'", r->name);
   }
   /* leaving archetype storage moves every holder's row: make sure that
@@ -139,11 +139,12 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
     }
   }
   r->vt->destroy(r->storage);
+  bool was_archetype = r->kind == ECS_STORAGE_ARCHETYPE;
   r->storage = fresh;
   r->vtable = *vt;
   r->params = params;
   r->kind = kind;
-  ecs__others_update(world, r);
+  ecs__oindex_kind_changed(world, r, was_archetype);
   ecs__ok(world);
   return ECS_OK;
 }

@@ -118,6 +118,19 @@ static void test_load_into_same_world(void **state) {
   assert_int_equal(a.counts.live, saved_live);
   assert_int_equal(ecs_component_storage(a.w, a.vel), ECS_STORAGE_DENSE); /* the world's kind stays */
   assert_non_null(ecs_resource_get(a.w, a.handle));                       /* transient resource kept */
+  /* destroys after the load find the loaded DENSE and SPARSE values too */
+  for (uint32_t idx = 1; idx < a.w->record_count; ++idx) {
+    for (uint32_t gen = 0; gen < 64; ++gen) {
+      if (ecs_entity_alive(a.w, ECS_ENTITY_MAKE(idx, gen))) {
+        assert_int_equal(ecs_entity_destroy(a.w, ECS_ENTITY_MAKE(idx, gen)), ECS_OK);
+      }
+    }
+  }
+  assert_int_equal(ecs_entity_count(a.w), 0);
+  assert_int_equal(ecs_component_count(a.w, a.pos), 0);
+  assert_int_equal(ecs_component_count(a.w, a.vel), 0);
+  assert_int_equal(ecs_component_count(a.w, a.frozen), 0);
+  assert_int_equal(ecs_component_count(a.w, a.name), 0);
   ecs_membuf_free(&buf);
   fx_fini(&ref);
   fx_fini(&a);

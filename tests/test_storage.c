@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -508,6 +509,45 @@ static void test_host_storage_routes_calls(void **state) {
   assert_int_equal(wrap_counts.destroy, 1);
 }
 
+/* A destroy asks only the storages that hold one of the entity's values:
+ * with 64 host-storage components registered and 2 held, it makes two
+ * removes and no lookups (no observers want the values). */
+static void test_destroy_visits_own_components(void **state) {
+  (void)state;
+  wrap_counts = (wrap_counts_t){0};
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_storage_kind_t kind = 0;
+  assert_int_equal(ecs_storage_register(w, &wrap_vtable, &kind), ECS_OK);
+  ecs_component_t ids[64];
+  for (int i = 0; i < 64; ++i) {
+    char name[16];
+    snprintf(name, sizeof name, "c%d", i);
+    ids[i] = ecs_component_register(w, &(ecs_component_desc_t){.name = name, .size = 4, .storage = kind});
+    assert_int_not_equal(ids[i], ECS_COMPONENT_NULL);
+  }
+  ecs_entity_t e = ecs_entity_create(w);
+  ecs_entity_t keep = ecs_entity_create(w);
+  int32_t v = 7;
+  assert_int_equal(ecs_set(w, e, ids[40], &v), ECS_OK);
+  assert_int_equal(ecs_set(w, e, ids[3], &v), ECS_OK);
+  assert_int_equal(ecs_set(w, keep, ids[3], &v), ECS_OK);
+  wrap_counts_t before = wrap_counts;
+  assert_int_equal(ecs_entity_destroy(w, e), ECS_OK);
+  assert_int_equal(wrap_counts.remove - before.remove, 2);
+  assert_int_equal(wrap_counts.get - before.get, 0);
+  assert_int_equal(ecs_component_count(w, ids[3]), 1);
+  assert_int_equal(ecs_component_count(w, ids[40]), 0);
+  assert_int_equal(*(int32_t *)ecs_get(w, keep, ids[3]), 7);
+  /* the slot comes back with a new generation and nothing attached */
+  ecs_entity_t again = ecs_entity_create(w);
+  assert_int_equal(ECS_ENTITY_INDEX(again), ECS_ENTITY_INDEX(e));
+  assert_false(ecs_has(w, again, ids[3]));
+  before = wrap_counts;
+  assert_int_equal(ecs_entity_destroy(w, again), ECS_OK);
+  assert_int_equal(wrap_counts.remove - before.remove, 0);
+  ecs_world_free(w);
+}
+
 static void test_incomplete_vtable_rejected(void **state) {
   (void)state;
   ecs_world_t *w = ecs_world_new(NULL);
@@ -573,8 +613,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_random_against_model),       cmocka_unit_test(test_vtable_basic),
       cmocka_unit_test(test_vtable_many_and_relocation), cmocka_unit_test(test_vtable_insert_out_of_memory),
-      cmocka_unit_test(test_host_storage_routes_calls),  cmocka_unit_test(test_incomplete_vtable_rejected),
-      cmocka_unit_test(test_storage_kind_limit),
+      cmocka_unit_test(test_host_storage_routes_calls),  cmocka_unit_test(test_destroy_visits_own_components),
+      cmocka_unit_test(test_incomplete_vtable_rejected), cmocka_unit_test(test_storage_kind_limit),
   };
   return cmocka_run_group_tests_name("dense", tests, NULL, NULL);
 }
