@@ -296,3 +296,18 @@ ecs_status_t ecs_world_set_log_level(ecs_world_t *world, ecs_log_level_t level) 
   ecs__ok(world);
   return ECS_OK;
 }
+
+ecs_status_t ecs_world_shrink(ecs_world_t *world, size_t *freed) {
+  if (!world) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  if (world->in_tick) {
+    return ecs__fail(world, ECS_ERR_BUSY, "ecs_world_shrink during a tick or an observer");
+  }
+  size_t bytes = ecs__arch_shrink(world->arch);
+  if (freed) {
+    *freed = bytes;
+  }
+  ecs__ok(world);
+  return ECS_OK;
+}

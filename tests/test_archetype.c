@@ -350,6 +350,98 @@ static void test_leaving_archetype_out_of_memory(void **state) {
   assert_true(failures > 0);
 }
 
+/* ecs_world_shrink: emptied tables free their arrays and keep working,
+ * other tables shrink to their rows with values (hooked ones moved through
+ * their hook) intact, and a query built before sees the same rows after. */
+static void test_shrink_returns_memory(void **state) {
+  (void)state;
+  hook_log_t log = {0};
+  ecs_world_t *w = world_new();
+  ecs_component_t owned = ecs_component_register(
+      w, &(ecs_component_desc_t){.name = "owned",
+                                 .size = sizeof(owned_t),
+                                 .storage = ECS_STORAGE_ARCHETYPE,
+                                 .hooks = {owned_ctor, owned_dtor, owned_move, owned_copy, &log}});
+  ecs_component_t a = reg(w, "a", sizeof(int32_t), ECS_STORAGE_ARCHETYPE);
+  ecs_component_t b = reg(w, "b", sizeof(vec_t), ECS_STORAGE_ARCHETYPE);
+  ecs_query_t *q = ecs_query_new(w, &(ecs_query_desc_t){{{owned, ECS_ACCESS_READ}, {a, ECS_ACCESS_READ}}});
+  enum { N = 1000, KEEP = 10 };
+  static ecs_entity_t e[N];
+  for (int32_t i = 0; i < N; ++i) {
+    e[i] = ecs_entity_create(w);
+    assert_int_equal(ecs_set(w, e[i], a, &i), ECS_OK);
+    assert_int_equal(ecs_add(w, e[i], owned), ECS_OK);
+    owned_t *o = ecs_get(w, e[i], owned);
+    o->payload = malloc(sizeof *o->payload);
+    *o->payload = i;
+    if (i >= KEEP) {
+      assert_int_equal(ecs_set(w, e[i], b, &(vec_t){1, 2}), ECS_OK); /* the {a, b, owned} table */
+    }
+  }
+  size_t mem_b = ecs_component_memory(w, b);
+  size_t mem_a = ecs_component_memory(w, a);
+  for (int32_t i = KEEP; i < N; ++i) {
+    assert_int_equal(ecs_entity_destroy(w, e[i]), ECS_OK);
+  }
+  assert_int_equal(ecs_component_memory(w, b), mem_b); /* nothing given back on its own */
+  size_t freed = 0;
+  assert_int_equal(ecs_world_shrink(w, &freed), ECS_OK);
+  assert_true(ecs_component_memory(w, b) < mem_b - (N - KEEP) * sizeof(vec_t) / 2);
+  assert_true(ecs_component_memory(w, a) < mem_a);
+  assert_true(freed >= (mem_b - ecs_component_memory(w, b)) + (mem_a - ecs_component_memory(w, a)));
+  for (int32_t i = 0; i < KEEP; ++i) {
+    assert_int_equal(*(int32_t *)ecs_get(w, e[i], a), i);
+    assert_int_equal(*((owned_t *)ecs_get(w, e[i], owned))->payload, i);
+  }
+  assert_int_equal(ecs_query_count(q), KEEP);
+  /* a second shrink has nothing left to give */
+  assert_int_equal(ecs_world_shrink(w, &freed), ECS_OK);
+  assert_int_equal(freed, 0);
+  /* the emptied table takes rows again */
+  ecs_entity_t again = ecs_entity_create(w);
+  assert_int_equal(ecs_set(w, again, a, &(int32_t){77}), ECS_OK);
+  assert_int_equal(ecs_add(w, again, owned), ECS_OK);
+  assert_int_equal(ecs_set(w, again, b, &(vec_t){3, 4}), ECS_OK);
+  assert_int_equal(ecs_query_count(q), KEEP + 1);
+  assert_true(((vec_t *)ecs_get(w, again, b))->y == 4);
+  assert_int_equal(ecs_world_shrink(NULL, NULL), ECS_ERR_INVALID_ARGUMENT);
+  ecs_query_free(q);
+  ecs_world_free(w);
+  assert_int_equal(log.ctor, log.dtor);
+}
+
+/* A shrink whose smaller blocks the allocator refuses keeps the arrays it
+ * had: values and later growth are intact. */
+static void test_shrink_out_of_memory_keeps_tables(void **state) {
+  (void)state;
+  failing_t f = {0, SIZE_MAX};
+  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.allocator = failing_allocator(&f)});
+  ecs_component_t a = reg(w, "a", sizeof(int32_t), ECS_STORAGE_ARCHETYPE);
+  ecs_entity_t e[100];
+  for (int32_t i = 0; i < 100; ++i) {
+    e[i] = ecs_entity_create(w);
+    assert_int_equal(ecs_set(w, e[i], a, &i), ECS_OK);
+  }
+  for (int32_t i = 3; i < 100; ++i) {
+    assert_int_equal(ecs_entity_destroy(w, e[i]), ECS_OK);
+  }
+  size_t mem = ecs_component_memory(w, a);
+  f.fail_at = f.calls + 1;
+  size_t freed = 1;
+  assert_int_equal(ecs_world_shrink(w, &freed), ECS_OK);
+  assert_int_equal(freed, 0);
+  assert_int_equal(ecs_component_memory(w, a), mem);
+  f.fail_at = SIZE_MAX;
+  for (int32_t i = 0; i < 3; ++i) {
+    assert_int_equal(*(int32_t *)ecs_get(w, e[i], a), i);
+  }
+  for (int32_t i = 0; i < 200; ++i) {
+    assert_int_equal(ecs_set(w, ecs_entity_create(w), a, &i), ECS_OK);
+  }
+  assert_int_equal(ecs_component_count(w, a), 203);
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rows_move_between_tables),
@@ -360,6 +452,8 @@ int main(void) {
       cmocka_unit_test(test_moving_to_archetype_keeps_checksum_of_values),
       cmocka_unit_test(test_out_of_memory_leaves_entities_intact),
       cmocka_unit_test(test_leaving_archetype_out_of_memory),
+      cmocka_unit_test(test_shrink_returns_memory),
+      cmocka_unit_test(test_shrink_out_of_memory_keeps_tables),
   };
   return cmocka_run_group_tests_name("archetype", tests, NULL, NULL);
 }

@@ -233,6 +233,11 @@ int main(int argc, char **argv) {
         rc = 1;
       }
     }
+    if (r.tick % 600 == 0) {
+      /* agents die and spawn: every ten seconds of simulated time, give
+       * back the room of tables they left empty or half-used */
+      (void)ecs_world_shrink(world, NULL);
+    }
     window_ticks++;
     window_commands += r.commands_applied;
     window_ns += r.duration_ns;

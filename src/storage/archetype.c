@@ -890,3 +890,54 @@ bool ecs__arch_place(ecs__arch_set_t *s, ecs_entity_t e, uint32_t t) {
   }
   return true;
 }
+
+/* Gives back the room tables hold beyond their rows: an empty table keeps
+ * its type, edges and index (query caches and edges name it) but no arrays;
+ * another table's arrays shrink to its row count. Returns the bytes freed.
+ * A shrink that cannot get its smaller block keeps the larger one. */
+size_t ecs__arch_shrink(ecs__arch_set_t *s) {
+  size_t freed = 0;
+  for (uint32_t k = 1; k < s->walk.table_count; ++k) {
+    arch_table_t *t = s->tables[k];
+    uint32_t want = t->count;
+    if (t->cap == want && t->ent_cap == want) {
+      continue;
+    }
+    layout_moved(s, t);
+    uint32_t least = UINT32_MAX;
+    for (uint32_t i = 0; i < t->type_count; ++i) {
+      arch_column_t *col = &t->cols[i];
+      if (col->stride != 0 && col->cap > want) {
+        size_t before = (size_t)col->cap * col->stride;
+        if (want == 0) {
+          ecs__aligned_free(s->alloc, col->data, before, col->align);
+          col->data = NULL;
+          col->cap = 0;
+        } else if (!column_grow(s, t, i, want)) {
+          least = least < col->cap ? least : col->cap;
+          continue;
+        }
+        freed += before - (size_t)col->cap * col->stride;
+      }
+      if (col->stride != 0) {
+        least = least < col->cap ? least : col->cap;
+      }
+    }
+    if (t->ent_cap > want) {
+      size_t before = (size_t)t->ent_cap * sizeof *t->entities;
+      ecs_entity_t *ents = NULL;
+      if (want > 0) {
+        ents = s->alloc->realloc(s->alloc->user, t->entities, before, (size_t)want * sizeof *ents);
+      } else {
+        a_free(s, t->entities, before);
+      }
+      if (ents || want == 0) {
+        t->entities = ents;
+        t->ent_cap = want;
+        freed += before - (size_t)want * sizeof *ents;
+      }
+    }
+    t->cap = least < t->ent_cap ? least : t->ent_cap;
+  }
+  return freed;
+}

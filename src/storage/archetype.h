@@ -87,4 +87,8 @@ void ecs__arch_bulk_unplace(ecs__arch_set_t *s, uint32_t t, size_t count);
 /* The sorted component ids of table t; returns their count. */
 uint32_t ecs__arch_table_type(const ecs__arch_set_t *s, uint32_t t, const ecs_component_t **ids);
 
+/* Frees the arrays of empty tables and shrinks the others' to their rows;
+ * tables themselves stay (their indices are cached). The bytes freed. */
+size_t ecs__arch_shrink(ecs__arch_set_t *s);
+
 #endif /* ECS_STORAGE_ARCHETYPE_H */
