@@ -8,6 +8,7 @@
  *
  * usage: ecs_bench [--filter SUBSTR] [--repeat N] [--json FILE] [--list] [--help]
  *        [--scale]   (every size of the scale_* curves, bench_scale.h) */
+#include "bench_bounds.h"
 #include "bench_bulk.h"
 #include "bench_default.h"
 #include "bench_scale.h"
@@ -850,7 +851,9 @@ int main(int argc, char **argv) {
     return bench_memory_child(argc, argv); /* internal: memory_rss runs the program again */
   }
   bench_t *b = bench_new();
-  scale_suite_t *scale = bench_scale_new(bench_scale_take_flag(&argc, argv));
+  bool sweep = bench_scale_take_flag(&argc, argv);
+  scale_suite_t *scale = bench_scale_new(sweep);
+  bounds_suite_t *bounds = bench_bounds_new(sweep);
   default_suite_t *defaults = bench_default_new();
 #if ECS_BENCH_CPP
   cpp_suite_t *cpp = NULL;
@@ -859,7 +862,7 @@ int main(int argc, char **argv) {
   sched_suite_t *sched[STORAGE_COUNT] = {NULL};
   bulk_suite_t *bulk[STORAGE_COUNT] = {NULL};
   int rc = 1;
-  if (!b || !suites || !defaults || !scale || bench_default_register(b, defaults) != 0) {
+  if (!b || !suites || !defaults || !scale || !bounds || bench_default_register(b, defaults) != 0) {
     fprintf(stderr, "out of memory\n");
     goto out;
   }
@@ -872,7 +875,7 @@ int main(int argc, char **argv) {
       goto out;
     }
   }
-  if (bench_scale_register(b, scale) != 0) {
+  if (bench_scale_register(b, scale) != 0 || bench_bounds_register(b, bounds) != 0) {
     fprintf(stderr, "cannot register the scale workloads\n");
     goto out;
   }
@@ -894,6 +897,7 @@ out:
   bench_cpp_free(cpp);
 #endif
   bench_scale_free(scale);
+  bench_bounds_free(bounds);
   bench_default_free(defaults);
   bench_free(b);
   return rc;

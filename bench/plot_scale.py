@@ -21,47 +21,73 @@ import subprocess
 import sys
 import tempfile
 
-# Each curve: the workload prefix, its file, what the axes say, and the
-# series: (storage label in the JSON, legend). The baseline of a curve is
-# the raw-C reference ecs_bench measures beside it (the first series');
+# Each curve: its file, what the axes say, and the series: (workload key,
+# storage label in the JSON, legend, legend of the raw-C reference ecs_bench
+# measures beside that series or None). Workloads are scale_<key>_<size>.
 # "before": False leaves the --before run out of that plot.
 CURVES = [
     {
-        "key": "churn_types",
         "file": "scale-churn-types.svg",
         "title": "Churn (create, set 2 components, destroy) vs registered types",
         "x": "component types registered",
         "y": "ns per entity",
-        "series": [("archetype", "ARCHETYPE (default)"), ("dense", "DENSE"), ("sparse", "SPARSE")],
-        "baseline": "slot arrays (no registry)",
-        "before": False,  # --before draws nothing here: the curve is another change's
+        "series": [("churn_types", "archetype", "ARCHETYPE (default)", "slot arrays (no registry)"),
+                   ("churn_types", "dense", "DENSE", None), ("churn_types", "sparse", "SPARSE", None)],
     },
     {
-        "key": "build",
         "file": "scale-build.svg",
         "title": "Schedule build: N systems in one ASYNC group (SERIALIZE)",
         "x": "systems (2 terms each)",
         "y": "ns per system, adds and build",
-        "series": [("default", "libecs")],
-        "baseline": None,
+        "series": [("build", "default", "libecs", None)],
     },
     {
-        "key": "tick",
         "file": "scale-tick.svg",
         "title": "Tick: N empty systems with a 2-term query (SYNC)",
         "x": "systems",
         "y": "ns per system per tick",
-        "series": [("default", "libecs")],
-        "baseline": "calls through function pointers",
+        "series": [("tick", "default", "libecs", "calls through function pointers")],
     },
     {
-        "key": "iter_tables",
         "file": "scale-iter-tables.svg",
         "title": "Iteration over T archetype tables of 10 entities",
         "x": "tables matched by the query",
         "y": "ns per table",
-        "series": [("default", "libecs")],
-        "baseline": "the same values in T malloc'd blocks",
+        "series": [("iter_tables", "default", "libecs", "the same values in T malloc'd blocks")],
+    },
+    {
+        "file": "scale-entities.svg",
+        "title": "N entities with 2 components: create, iterate, save",
+        "x": "entities",
+        "y": "ns per entity",
+        "series": [("create", "default", "ecs_bulk_create", "raw: two arrays allocated and copied"),
+                   ("iterate", "default", "query loop (p += v)", "raw: the same loop over two arrays"),
+                   ("snapshot", "default", "ecs_snapshot_save", "raw: the arrays copied into one block")],
+    },
+    {
+        "file": "scale-memory.svg",
+        "title": "Peak resident memory of a process holding N entities",
+        "x": "entities (2 components, 24 bytes of values)",
+        "y": "bytes per entity",
+        "unit": "bytes",
+        "series": [("rss", "default", "world", "raw: two arrays"),
+                   ("snapshot_rss", "default", "world while a snapshot is saved", None)],
+    },
+    {
+        "file": "scale-tables.svg",
+        "title": "Queries and new tables among T archetype tables",
+        "x": "archetype tables in the world",
+        "y": "ns",
+        "series": [("query_new", "default", "new query, one pass, free: per table", None),
+                   ("new_table", "default", "entity into a new table: per table", None)],
+    },
+    {
+        "file": "scale-observers.svg",
+        "title": "Observers: K components with one ON_SET observer each",
+        "x": "observers",
+        "y": "ns",
+        "series": [("observed_set", "default", "ecs_set of an observed component: per set", None),
+                   ("observer_add", "default", "ecs_observer_register: per observer", None)],
     },
 ]
 
@@ -128,23 +154,24 @@ def esc(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def plot(curve, now, before, path):
+def plot(curve, rows, before, path):
     series = []  # (label, color, dashed, [(x, y)])
-    for k, (storage, label) in enumerate(curve["series"]):
-        pts = now.get(storage, [])
+    bases = []
+    for k, (key, storage, label, base_label) in enumerate(curve["series"]):
+        color = COLORS[k % len(COLORS)]
+        pts = points(rows, key).get(storage, [])
         if pts:
-            series.append((label, COLORS[k % len(COLORS)], False, [(x, y) for x, y, _ in pts]))
-        old = before.get(storage, []) if before and curve.get("before", True) else []
+            series.append((label, color, False, [(x, y) for x, y, _ in pts]))
+        old = points(before, key).get(storage, []) if before and curve.get("before", True) else []
         if old:
-            series.append((label + ", before this change", COLORS[k % len(COLORS)], True,
-                           [(x, y) for x, y, _ in old]))
-    if curve["baseline"]:
-        storage = curve["series"][0][0]
-        base = [(x, b) for x, _, b in now.get(storage, []) if b]
-        if base:
-            series.append((curve["baseline"], BASE_COLOR, False, base))
+            series.append((label + ", before this change", color, True, [(x, y) for x, y, _ in old]))
+        base = [(x, b) for x, _, b in pts if b]
+        if base_label and base:
+            bases.append((base_label, BASE_COLOR if not bases else color, False, base))
     if not series:
         return False
+    series += bases
+    unit = curve.get("unit", "ns")
     xs = [x for s in series for x, _ in s[3]]
     ys = [y for s in series for _, y in s[3]]
     x0, x1 = nice_range(min(xs), max(xs))
@@ -184,8 +211,8 @@ def plot(curve, now, before, path):
         o.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"%s/>'
                  % (d, color, ' stroke-dasharray="6,4"' if dashed else ""))
         for x, y in pts:
-            o.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s: %s, %.1f ns</title></circle>'
-                     % (px(x), py(y), color, esc(label), fmt_num(x), y))
+            o.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s: %s, %.1f %s</title></circle>'
+                     % (px(x), py(y), color, esc(label), fmt_num(x), y, unit))
     # the legend, under the plot: it never hides a line
     lx, ly = LEFT, HEIGHT + 4
     for k, (label, color, dashed, _) in enumerate(series):
@@ -199,17 +226,17 @@ def plot(curve, now, before, path):
     return True
 
 
-def summary(curve, now):
+def summary(curve, rows):
     """One line per series: the sizes and figures, and the growth from the
     smallest to the largest size."""
     lines = []
-    for storage, label in curve["series"]:
-        pts = now.get(storage, [])
+    for key, storage, label, _ in curve["series"]:
+        pts = points(rows, key).get(storage, [])
         if len(pts) < 2:
             continue
         cells = ", ".join("%s: %.1f" % (fmt_num(x), y) for x, y, _ in pts)
         growth = pts[-1][1] / pts[0][1]
-        lines.append("  %-22s %s  (x%.2f from %s to %s)" % (label, cells, growth, fmt_num(pts[0][0]),
+        lines.append("  %-22s %s  (x%.2f from %s to %s)" % (label[:40], cells, growth, fmt_num(pts[0][0]),
                                                            fmt_num(pts[-1][0])))
     return lines
 
@@ -247,13 +274,11 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     written = 0
     for curve in CURVES:
-        now = points(rows, curve["key"])
-        old = points(before, curve["key"]) if before else None
         path = os.path.join(args.out, curve["file"])
-        if plot(curve, now, old, path):
+        if plot(curve, rows, before, path):
             written += 1
             print("%s: %s" % (path, curve["title"]))
-            for line in summary(curve, now):
+            for line in summary(curve, rows):
                 print(line)
     if written == 0:
         print("no scale_* results in the input", file=sys.stderr)
