@@ -34,7 +34,7 @@
 enum {
   NEW_TABLES = 256, /* per run of scale_new_table */
   OBSERVED_SETS = 10000,
-  TAG_BITS = 17, /* 2^17 = 131,072 tables at most */
+  TAGS = 460, /* a table per pair of tags: C(460, 2) = 105,570 tables at most */
   NAME_LEN = 40,
 };
 
@@ -224,19 +224,32 @@ typedef struct tables_ctx_t {
   uint32_t tables;
   ecs_world_t *world;
   ecs_component_t pos, vel;
-  ecs_component_t tags[TAG_BITS];
+  ecs_component_t tags[TAGS];
+  uint16_t (*pairs)[2]; /* by table: its two tags */
 } tables_ctx_t;
 
-/* Table t holds Position, Velocity and the tags of the bits of t + 1. */
+/* Table t holds Position, Velocity and a pair of tags of its own: every
+ * table has the same number of components, whatever the count. */
 static int table_entity(tables_ctx_t *c, uint32_t t) {
-  ecs_bulk_desc_t d = {.count = 1, .components = {c->pos, c->vel}};
-  int m = 2;
-  for (int k = 0; k < TAG_BITS; ++k) {
-    if ((t + 1) & (1u << k)) {
-      d.components[m++] = c->tags[k];
+  ecs_bulk_desc_t d = {.count = 1, .components = {c->pos, c->vel, c->tags[c->pairs[t][0]], c->tags[c->pairs[t][1]]}};
+  return ecs_bulk_create(c->world, &d, NULL) == ECS_OK ? 0 : -1;
+}
+
+static int tables_setup(void *user, size_t n) {
+  tables_ctx_t *c = user;
+  (void)n;
+  uint32_t count = c->tables + NEW_TABLES;
+  if (!(c->pairs = malloc((size_t)count * sizeof *c->pairs))) {
+    return -1;
+  }
+  uint32_t t = 0;
+  for (uint16_t i = 0; i < TAGS && t < count; ++i) {
+    for (uint16_t j = (uint16_t)(i + 1); j < TAGS && t < count; ++j, ++t) {
+      c->pairs[t][0] = i;
+      c->pairs[t][1] = j;
     }
   }
-  return ecs_bulk_create(c->world, &d, NULL) == ECS_OK ? 0 : -1;
+  return t == count ? 0 : -1;
 }
 
 static int tables_world(tables_ctx_t *c) {
@@ -247,7 +260,7 @@ static int tables_world(tables_ctx_t *c) {
   c->pos = ECS_COMPONENT(c->world, Position);
   c->vel = ECS_COMPONENT(c->world, Velocity);
   int bad = !c->pos || !c->vel;
-  for (int k = 0; k < TAG_BITS; ++k) {
+  for (int k = 0; k < TAGS; ++k) {
     char name[16];
     snprintf(name, sizeof name, "Tag%d", k);
     bad |= !(c->tags[k] = ecs_component_register_type(c->world, name, 0, 0));
@@ -262,12 +275,13 @@ static void tables_teardown(void *user, size_t n) {
   tables_ctx_t *c = user;
   (void)n;
   ecs_world_free(c->world);
+  free(c->pairs);
   c->world = NULL;
+  c->pairs = NULL;
 }
 
 static int query_new_setup(void *user, size_t n) {
-  (void)n;
-  return tables_world(user);
+  return tables_setup(user, n) != 0 ? -1 : tables_world(user);
 }
 
 static int query_new_run(void *user, size_t n) {
@@ -497,7 +511,7 @@ int bench_bounds_register(bench_t *b, bounds_suite_t *s) {
       {"new_table",
        new_table_sizes,
        COUNT(new_table_sizes),
-       {.reset = new_table_reset, .run = new_table_run, .teardown = tables_teardown},
+       {.setup = tables_setup, .reset = new_table_reset, .run = new_table_run, .teardown = tables_teardown},
        {0},
        NULL},
       {"observed_set",
