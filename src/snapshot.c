@@ -148,6 +148,10 @@ ecs_status_t ecs__snap_read_as(ecs_world_t *w, const ecs_reader_t *in, ecs__snap
 
 void ecs__snap_seal(uint8_t *h, const ecs__snap_format_t *fmt, uint64_t payload_len) {
   const uint8_t *payload = h + ECS__SNAP_HEADER_SIZE;
+  ecs__snap_header(h, fmt, payload_len, ecs__crc32(0, payload, (size_t)payload_len));
+}
+
+void ecs__snap_header(uint8_t *h, const ecs__snap_format_t *fmt, uint64_t payload_len, uint32_t payload_crc) {
   memcpy(h, fmt->magic, ECS__SNAP_MAGIC_SIZE);
   h[8] = (uint8_t)fmt->newest;
   h[9] = (uint8_t)(fmt->newest >> 8);
@@ -155,7 +159,7 @@ void ecs__snap_seal(uint8_t *h, const ecs__snap_format_t *fmt, uint64_t payload_
   h[11] = 0;
   ecs__put_le32(h + 12, 0); /* flags */
   ecs__put_le64(h + 16, payload_len);
-  ecs__put_le32(h + 24, ecs__crc32(0, payload, (size_t)payload_len));
+  ecs__put_le32(h + 24, payload_crc);
   ecs__put_le32(h + 28, ecs__crc32(0, h, 28));
 }
 
@@ -166,18 +170,48 @@ void ecs__snap_blob_free(ecs_world_t *w, ecs__snap_blob_t *b) {
 }
 
 /* ---- save ---------------------------------------------------------------
- * The snapshot is built in a memory buffer so that the section lengths,
- * counts and checksums can be patched in once known. Small writes go
- * through a staging array to keep the per-value cost low. */
+ * Three ways, one walk of the world (save_into):
+ * - BUFFER: into a memory buffer (an ecs_membuf_t writer, the rollback
+ *   ring), lengths and counts patched in place once known, then sealed.
+ * - MEASURE then STREAM, for any other writer: the header comes first and
+ *   holds the payload's length and CRC, which are known only at the end. A
+ *   first walk keeps no bytes: it counts them, takes the CRC of the runs
+ *   between the holes (the lengths and counts not known yet) and records
+ *   what goes in each hole; the CRC of the whole payload is then combined
+ *   from the runs and the holes' values (ecs__crc32_combine). A second walk
+ *   writes the header and streams the same bytes through a small staging
+ *   array, filling the holes from the record. Extra memory: the record, a
+ *   few words per component, and one serialized value at a time.
+ * Small writes go through the staging array in every mode. */
+
+enum { SAVE_BUFFER, SAVE_MEASURE, SAVE_STREAM };
+
+typedef struct save_hole_t {
+  uint32_t run_crc; /* CRC of the bytes between the previous hole and this one */
+  uint64_t run_len;
+  uint64_t value;
+  uint32_t width; /* 4 or 8 */
+} save_hole_t;
 
 typedef struct save_t {
   ecs_world_t *w;
-  ecs_membuf_t *buf;
-  ecs_writer_t out; /* appends to buf; handed to serialize hooks */
+  int mode;
+  ecs_membuf_t *buf;        /* BUFFER: the snapshot is built here */
+  const ecs_writer_t *sink; /* STREAM: the host's writer */
+  ecs_writer_t out;         /* handed to hooks: bytes go through put() */
+  ecs_membuf_t value;       /* one serialized value, its length put first */
   ecs_status_t st;
   bool reported; /* st's detail is in the world's last error already */
+  uint64_t done; /* bytes flushed (and, measuring, holes skipped): tell() is done + n */
+  /* MEASURE and STREAM */
+  save_hole_t *holes;
+  uint32_t hole_count;
+  uint32_t hole_cap;
+  uint32_t next_hole; /* STREAM: the next hole to fill from the record */
+  uint32_t run_crc;   /* MEASURE: CRC of the bytes since the last hole; STREAM: of the payload */
+  uint64_t run_start;
   size_t n;
-  uint8_t tmp[1024];
+  uint8_t tmp[4096];
 } save_t;
 
 /* Records a failure with its detail; the first one wins. */
@@ -188,72 +222,156 @@ static void save_fail(save_t *s, ecs_status_t st, const char *what, const char *
   }
 }
 
+/* A streamed save wrote other bytes than it measured. */
+static void stream_differs(save_t *s) {
+  if (s->st == ECS_OK) {
+    s->st = ecs__fail(s->w, ECS_ERR_MISUSE,
+                      "snapshot save: the bytes written differ from those measured (a serialize hook whose output "
+                      "changes from call to call?); what the writer received is not a valid snapshot");
+    s->reported = true;
+  }
+}
+
+/* Sends the staged bytes where this mode's bytes go. */
+/* Bytes put so far (in BUFFER mode, the header's too). */
+static inline uint64_t tell(const save_t *s) {
+  return s->done + s->n;
+}
+
 static void flush(save_t *s) {
+  s->done += s->n;
   if (s->n > 0 && s->st == ECS_OK) {
-    s->st = s->out.write(s->out.user, s->tmp, s->n);
+    if (s->mode == SAVE_BUFFER) {
+      ecs_writer_t wr = ecs_membuf_writer(s->buf);
+      s->st = wr.write(wr.user, s->tmp, s->n);
+    } else {
+      s->run_crc = ecs__crc32(s->run_crc, s->tmp, s->n);
+      if (s->mode == SAVE_STREAM) {
+        s->st = s->sink->write(s->sink->user, s->tmp, s->n);
+      }
+    }
   }
   s->n = 0;
 }
 
-static void put(save_t *s, const void *data, size_t size) {
-  if (s->n + size > sizeof s->tmp) {
-    flush(s);
-    if (size > sizeof s->tmp) {
-      if (s->st == ECS_OK) {
-        s->st = s->out.write(s->out.user, data, size);
-      }
-      return;
+static void put_slow(save_t *s, const void *data, size_t size) {
+  while (size > 0 && s->st == ECS_OK) {
+    if (s->n == sizeof s->tmp) {
+      flush(s);
     }
+    size_t k = sizeof s->tmp - s->n < size ? sizeof s->tmp - s->n : size;
+    memcpy(s->tmp + s->n, data, k);
+    s->n += k;
+    data = (const uint8_t *)data + k;
+    size -= k;
   }
-  memcpy(s->tmp + s->n, data, size);
-  s->n += size;
 }
 
-static void put32(save_t *s, uint32_t v) {
+static inline void put(save_t *s, const void *data, size_t size) {
+  if (s->n + size <= sizeof s->tmp) {
+    memcpy(s->tmp + s->n, data, size);
+    s->n += size;
+    return;
+  }
+  put_slow(s, data, size);
+}
+
+static ecs_status_t put_writer(void *user, const void *data, size_t size) {
+  save_t *s = user;
+  put(s, data, size);
+  return s->st;
+}
+
+static inline void put32(save_t *s, uint32_t v) {
   uint8_t b[4];
   ecs__put_le32(b, v);
   put(s, b, sizeof b);
 }
 
-static void put64(save_t *s, uint64_t v) {
+static inline void put64(save_t *s, uint64_t v) {
   uint8_t b[8];
   ecs__put_le64(b, v);
   put(s, b, sizeof b);
 }
 
-/* Offset in the buffer of the next byte put. */
-static size_t tell(const save_t *s) {
-  return s->buf->size + s->n;
-}
-
-/* Writes v at offset off (already put as a placeholder). */
-static void patch32(save_t *s, size_t off, uint32_t v) {
-  flush(s);
-  if (s->st == ECS_OK) {
-    ecs__put_le32(s->buf->data + off, v);
+static void put_width(save_t *s, uint64_t v, uint32_t width) {
+  if (width == 8) {
+    put64(s, v);
+  } else {
+    put32(s, (uint32_t)v);
   }
 }
 
-static size_t section_begin(save_t *s, uint32_t id) {
+/* Room for a length or count known later (4 or 8 bytes); returns what
+ * fill() takes: the offset in the buffer, or the hole's number. */
+static size_t hole(save_t *s, uint32_t width) {
+  if (s->mode == SAVE_BUFFER) {
+    size_t at = s->buf->size + s->n;
+    put_width(s, 0, width);
+    return at;
+  }
+  if (s->mode == SAVE_STREAM) {
+    if (s->next_hole >= s->hole_count || s->holes[s->next_hole].width != width) {
+      stream_differs(s);
+      return 0;
+    }
+    put_width(s, s->holes[s->next_hole].value, width);
+    return s->next_hole++;
+  }
+  if (s->hole_count == s->hole_cap &&
+      !ecs__grow(&s->w->alloc, (void **)&s->holes, sizeof *s->holes, &s->hole_cap, (size_t)s->hole_count + 1, 32)) {
+    save_fail(s, ECS_ERR_NO_MEMORY, "out of memory measuring", "the snapshot");
+    return 0;
+  }
+  flush(s);
+  s->holes[s->hole_count] = (save_hole_t){s->run_crc, tell(s) - s->run_start, 0, width};
+  s->done += width;
+  s->run_crc = 0;
+  s->run_start = tell(s);
+  return s->hole_count++;
+}
+
+/* Puts v (of the hole's width) in the hole at. */
+static void fill(save_t *s, size_t at, uint64_t v, uint32_t width) {
+  if (s->st != ECS_OK) {
+    return;
+  }
+  if (s->mode == SAVE_BUFFER) {
+    flush(s);
+    if (s->st == ECS_OK && width == 8) {
+      ecs__put_le64(s->buf->data + at, v);
+    } else if (s->st == ECS_OK) {
+      ecs__put_le32(s->buf->data + at, (uint32_t)v);
+    }
+  } else if (s->mode == SAVE_MEASURE) {
+    s->holes[at].value = v;
+  } else if (s->holes[at].value != v) {
+    stream_differs(s);
+  }
+}
+
+/* A section: its id, then its length, known at section_end. */
+typedef struct save_section_t {
+  size_t hole;
+  uint64_t begin;
+} save_section_t;
+
+static save_section_t section_begin(save_t *s, uint32_t id) {
   put32(s, id);
-  put64(s, 0);
-  return tell(s);
+  size_t h = hole(s, 8);
+  return (save_section_t){h, tell(s)};
 }
 
-static void section_end(save_t *s, size_t start) {
-  flush(s);
-  if (s->st == ECS_OK) {
-    ecs__put_le64(s->buf->data + start - 8, (uint64_t)(s->buf->size - start));
-  }
+static void section_end(save_t *s, save_section_t sec) {
+  fill(s, sec.hole, tell(s) - sec.begin, 8);
 }
-
 static bool saved(const ecs__component_t *c) {
   return !(c->flags & ECS_COMPONENT_TRANSIENT);
 }
 
 static void save_schema(save_t *s) {
   ecs_world_t *w = s->w;
-  size_t start = section_begin(s, ECS__SNAP_SCHEMA);
+  save_section_t start = section_begin(s, ECS__SNAP_SCHEMA);
   put32(s, w->component_count - 1);
   for (uint32_t id = 1; id < w->component_count; ++id) {
     const ecs__component_t *c = w->components[id];
@@ -276,7 +394,7 @@ static void save_schema(save_t *s) {
 
 static void save_entities(save_t *s) {
   const ecs_world_t *w = s->w;
-  size_t start = section_begin(s, ECS__SNAP_ENTITIES);
+  save_section_t start = section_begin(s, ECS__SNAP_ENTITIES);
   put32(s, w->record_count);
   put32(s, w->free_head);
   for (uint32_t i = 1; i < w->record_count; ++i) {
@@ -356,7 +474,7 @@ static bool group_tables(save_t *s, uint32_t n, uint32_t *next, bool *head) {
 static void save_tables(save_t *s) {
   ecs_world_t *w = s->w;
   const ecs__arch_set_t *set = w->arch;
-  size_t start = section_begin(s, ECS__SNAP_TABLES);
+  save_section_t start = section_begin(s, ECS__SNAP_TABLES);
   uint32_t n = ecs__arch_table_count(set);
   bool transient_tables = false; /* the common case, false: types are saved as they are */
   for (uint32_t id = 1; id < w->component_count && !transient_tables; ++id) {
@@ -391,8 +509,7 @@ static void save_tables(save_t *s) {
     save_fail(s, ECS_ERR_NO_MEMORY, "out of memory grouping the tables of", "the archetype set");
     return;
   }
-  size_t at = tell(s);
-  put32(s, 0);
+  size_t at = hole(s, 4);
   uint32_t written = 0;
   for (uint32_t t = 1; t < n && s->st == ECS_OK; ++t) {
     uint32_t k = head[t] ? saved_type(w, t, type) : 0;
@@ -417,12 +534,14 @@ static void save_tables(save_t *s) {
     }
     written++;
   }
-  patch32(s, at, written);
+  fill(s, at, written, 4);
   ecs__free(w, type, group_bytes);
   section_end(s, start);
 }
 
-static void save_value(save_t *s, const ecs__component_t *c, const void *v) {
+static void save_serialized(save_t *s, const ecs__component_t *c, const void *v);
+
+static inline void save_value(save_t *s, const ecs__component_t *c, const void *v) {
   if (c->size == 0) {
     return;
   }
@@ -430,33 +549,33 @@ static void save_value(save_t *s, const ecs__component_t *c, const void *v) {
     put(s, v, c->size);
     return;
   }
-  size_t at = tell(s);
-  put32(s, 0);
-  flush(s);
-  if (s->st != ECS_OK) {
-    return;
-  }
-  ecs_status_t st = c->serialize(v, &s->out, c->hooks.user);
+  save_serialized(s, c, v);
+}
+
+static void save_serialized(save_t *s, const ecs__component_t *c, const void *v) {
+  /* the hook writes into a buffer of one value, put after its length */
+  ecs_membuf_reset(&s->value);
+  ecs_writer_t one = ecs_membuf_writer(&s->value);
+  ecs_status_t st = c->serialize(v, &one, c->hooks.user);
   if (st != ECS_OK) {
     save_fail(s, st, "serialize hook failed, component", c->name);
     return;
   }
-  size_t len = s->buf->size - at - 4;
-  if (len > UINT32_MAX) {
+  if (s->value.size > UINT32_MAX) {
     save_fail(s, ECS_ERR_LIMIT, "serialized value over 4 GiB, component", c->name);
     return;
   }
-  patch32(s, at, (uint32_t)len);
+  put32(s, (uint32_t)s->value.size);
+  put(s, s->value.data, s->value.size);
 }
 
 /* Values in storage walk order, so a load rebuilds the same order. */
 static void save_values(save_t *s) {
   ecs_world_t *w = s->w;
-  size_t start = section_begin(s, ECS__SNAP_VALUES);
+  save_section_t start = section_begin(s, ECS__SNAP_VALUES);
   for (uint32_t id = 1; id < w->component_count && s->st == ECS_OK; ++id) {
     const ecs__component_t *c = w->components[id];
-    size_t at = tell(s);
-    put32(s, 0);
+    size_t at = hole(s, 4);
     uint32_t count = 0;
     size_t cursor = 0;
     ecs_storage_chunk_t ch;
@@ -468,16 +587,15 @@ static void save_values(save_t *s) {
         count++;
       }
     }
-    patch32(s, at, count);
+    fill(s, at, count, 4);
   }
   section_end(s, start);
 }
 
 static void save_resources(save_t *s) {
   ecs_world_t *w = s->w;
-  size_t start = section_begin(s, ECS__SNAP_RESOURCES);
-  size_t at = tell(s);
-  put32(s, 0);
+  save_section_t start = section_begin(s, ECS__SNAP_RESOURCES);
+  size_t at = hole(s, 4);
   uint32_t count = 0;
   for (uint32_t id = 1; id < w->component_count && s->st == ECS_OK; ++id) {
     const ecs__component_t *c = w->components[id];
@@ -487,13 +605,13 @@ static void save_resources(save_t *s) {
       count++;
     }
   }
-  patch32(s, at, count);
+  fill(s, at, count, 4);
   section_end(s, start);
 }
 
 /* What decides the next ticks besides the world: scheduler state. */
 static void save_schedulers(save_t *s) {
-  size_t start = section_begin(s, ECS__SNAP_SCHEDULERS);
+  save_section_t start = section_begin(s, ECS__SNAP_SCHEDULERS);
   flush(s);
   if (s->st == ECS_OK) {
     s->st = ecs__sched_state_save(s->w, &s->out);
@@ -507,10 +625,9 @@ static void save_schedulers(save_t *s) {
  * ECS_ADDED() queries see after a restore what they saw the first time. */
 static void save_changes(save_t *s) {
   ecs_world_t *w = s->w;
-  size_t start = section_begin(s, ECS__SNAP_CHANGES);
+  save_section_t start = section_begin(s, ECS__SNAP_CHANGES);
   put64(s, atomic_load(&w->change_counter));
-  size_t at = tell(s);
-  put32(s, 0);
+  size_t at = hole(s, 4);
   uint32_t count = 0;
   for (uint32_t id = 1; id < w->component_count && s->st == ECS_OK; ++id) {
     const ecs__component_t *c = w->components[id];
@@ -518,8 +635,7 @@ static void save_changes(save_t *s) {
       continue;
     }
     put32(s, id - 1);
-    size_t n_at = tell(s);
-    put32(s, 0);
+    size_t n_at = hole(s, 4);
     uint32_t n = 0;
     size_t cursor = 0;
     ecs_storage_chunk_t ch;
@@ -532,20 +648,14 @@ static void save_changes(save_t *s) {
         n++;
       }
     }
-    patch32(s, n_at, n);
+    fill(s, n_at, n, 4);
     count++;
   }
-  patch32(s, at, count);
+  fill(s, at, count, 4);
   section_end(s, start);
 }
 
-/* Appends a whole snapshot to buf; on error buf is as it was. */
-static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
-  save_t state = {.w = w, .buf = buf, .out = ecs_membuf_writer(buf), .st = ECS_OK};
-  save_t *s = &state;
-  size_t start = buf->size;
-  uint8_t header[ECS__SNAP_HEADER_SIZE] = {0};
-  put(s, header, sizeof header);
+static void save_walk(save_t *s) {
   save_schema(s);
   save_entities(s);
   save_tables(s);
@@ -554,12 +664,77 @@ static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
   save_schedulers(s);
   save_changes(s);
   flush(s);
+}
+
+static void save_init(save_t *s, ecs_world_t *w, int mode) {
+  s->w = w;
+  s->mode = mode;
+  s->st = ECS_OK;
+  s->out = (ecs_writer_t){put_writer, s};
+  s->value.allocator = &w->alloc;
+}
+
+static ecs_status_t save_end(save_t *s) {
+  ecs__free(s->w, s->holes, (size_t)s->hole_cap * sizeof *s->holes);
+  ecs_membuf_free(&s->value);
+  if (s->st == ECS_OK || s->reported) {
+    return s->st;
+  }
+  return ecs__fail(s->w, s->st, "cannot save the snapshot: %s", ecs_strerror(s->st));
+}
+
+/* Appends a whole snapshot to buf; on error buf is as it was. */
+static ecs_status_t save_into(ecs_world_t *w, ecs_membuf_t *buf) {
+  save_t state = {0};
+  save_t *s = &state;
+  save_init(s, w, SAVE_BUFFER);
+  s->buf = buf;
+  size_t start = buf->size;
+  uint8_t header[ECS__SNAP_HEADER_SIZE] = {0};
+  put(s, header, sizeof header);
+  save_walk(s);
   if (s->st != ECS_OK) {
     buf->size = start;
-    return s->reported ? s->st : ecs__fail(w, s->st, "cannot build the snapshot: %s", ecs_strerror(s->st));
+  } else {
+    ecs__snap_seal(buf->data + start, &ecs__snap_format, buf->size - start - ECS__SNAP_HEADER_SIZE);
   }
-  ecs__snap_seal(buf->data + start, &ecs__snap_format, buf->size - start - ECS__SNAP_HEADER_SIZE);
-  return ECS_OK;
+  return save_end(s);
+}
+
+/* Measures the snapshot, then writes its header and streams it to out. */
+static ecs_status_t save_streamed(ecs_world_t *w, const ecs_writer_t *out) {
+  save_t state = {0};
+  save_t *s = &state;
+  save_init(s, w, SAVE_MEASURE);
+  save_walk(s);
+  if (s->st != ECS_OK) {
+    return save_end(s);
+  }
+  /* the payload's CRC: its runs and its holes' values, in order */
+  uint32_t crc = 0;
+  for (uint32_t k = 0; k < s->hole_count; ++k) {
+    const save_hole_t *h = &s->holes[k];
+    uint8_t b[8];
+    ecs__put_le64(b, h->value); /* little-endian: a 4-byte hole is the first 4 */
+    crc = ecs__crc32_combine(crc, h->run_crc, h->run_len);
+    crc = ecs__crc32_combine(crc, ecs__crc32(0, b, h->width), h->width);
+  }
+  crc = ecs__crc32_combine(crc, s->run_crc, tell(s) - s->run_start);
+  uint64_t len = tell(s);
+  uint8_t header[ECS__SNAP_HEADER_SIZE];
+  ecs__snap_header(header, &ecs__snap_format, len, crc);
+  s->st = out->write(out->user, header, sizeof header);
+  if (s->st == ECS_OK) {
+    s->mode = SAVE_STREAM;
+    s->sink = out;
+    s->done = 0;
+    s->run_crc = 0;
+    save_walk(s);
+  }
+  if (s->st == ECS_OK && (tell(s) != len || s->run_crc != crc || s->next_hole != s->hole_count)) {
+    stream_differs(s);
+  }
+  return save_end(s);
 }
 
 ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *out) {
@@ -573,22 +748,7 @@ ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *out) {
     return ecs__fail(world, ECS_ERR_BUSY, "ecs_snapshot_save during a tick");
   }
   ecs_membuf_t *mb = ecs__snap_membuf(out);
-  if (mb) {
-    ecs_status_t st = save_into(world, mb);
-    if (st == ECS_OK) {
-      ecs__ok(world);
-    }
-    return st;
-  }
-  ecs_membuf_t tmp = {.allocator = &world->alloc};
-  ecs_status_t st = save_into(world, &tmp);
-  if (st == ECS_OK) {
-    st = out->write(out->user, tmp.data, tmp.size);
-    if (st != ECS_OK) {
-      ecs__fail(world, st, "writing the snapshot: %s", ecs_strerror(st));
-    }
-  }
-  ecs_membuf_free(&tmp);
+  ecs_status_t st = mb ? save_into(world, mb) : save_streamed(world, out);
   if (st == ECS_OK) {
     ecs__ok(world);
   }

@@ -134,6 +134,8 @@ extern const ecs__snap_format_t ecs__snap_format;
 /* Fills the 32-byte header at h for the payload of payload_len bytes that
  * follows it (version fmt->newest, this host's byte order). */
 void ecs__snap_seal(uint8_t *h, const ecs__snap_format_t *fmt, uint64_t payload_len);
+/* The header alone, for a payload of that length and CRC written after it. */
+void ecs__snap_header(uint8_t *h, const ecs__snap_format_t *fmt, uint64_t payload_len, uint32_t payload_crc);
 
 /* A snapshot read and checked up to its payload checksum. */
 typedef struct ecs__snap_blob_t {

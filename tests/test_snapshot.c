@@ -569,6 +569,156 @@ static void test_host_writer_and_reader(void **state) {
   fx_fini(&b);
 }
 
+/* ---- streamed saves ------------------------------------------------------ */
+
+/* A growable host sink, on malloc (not the world's allocator). */
+typedef struct grow_sink_t {
+  uint8_t *data;
+  size_t size, cap;
+} grow_sink_t;
+
+static ecs_status_t grow_write(void *user, const void *data, size_t size) {
+  grow_sink_t *g = user;
+  if (g->size + size > g->cap) {
+    size_t cap = g->cap ? g->cap : 4096;
+    while (cap < g->size + size) {
+      cap *= 2;
+    }
+    uint8_t *p = realloc(g->data, cap);
+    if (!p) {
+      return ECS_ERR_NO_MEMORY;
+    }
+    g->data = p;
+    g->cap = cap;
+  }
+  memcpy(g->data + g->size, data, size);
+  g->size += size;
+  return ECS_OK;
+}
+
+/* An allocator that knows how many bytes are out, and the peak. */
+typedef struct peak_t {
+  size_t now, peak;
+} peak_t;
+
+static void peak_add(peak_t *p, size_t add, size_t sub) {
+  p->now += add;
+  p->now -= sub;
+  p->peak = p->now > p->peak ? p->now : p->peak;
+}
+
+static void *peak_alloc(void *user, size_t size) {
+  void *m = malloc(size);
+  peak_add(user, m ? size : 0, 0);
+  return m;
+}
+
+static void *peak_realloc(void *user, void *ptr, size_t old_size, size_t new_size) {
+  void *m = realloc(ptr, new_size);
+  if (m) {
+    peak_add(user, new_size, ptr ? old_size : 0);
+  }
+  return m;
+}
+
+static void peak_free(void *user, void *ptr, size_t size) {
+  if (ptr) {
+    peak_add(user, 0, size);
+  }
+  free(ptr);
+}
+
+/* A save to a host's writer streams: the same bytes as a save into memory,
+ * serialize hooks included, written through a few kilobytes. */
+static void test_streamed_save_same_bytes(void **state) {
+  (void)state;
+  fx_t a;
+  fx_init(&a, NULL);
+  fx_populate(&a, 3000);
+  ecs_membuf_t mem = {0};
+  save_to(a.w, &mem);
+  grow_sink_t sink = {0};
+  ecs_writer_t out = {grow_write, &sink};
+  assert_int_equal(ecs_snapshot_save(a.w, &out), ECS_OK);
+  assert_int_equal(sink.size, mem.size);
+  assert_memory_equal(sink.data, mem.data, mem.size);
+  fx_t b;
+  fx_init(&b, NULL);
+  assert_int_equal(load_from(b.w, sink.data, sink.size), ECS_OK);
+  assert_same_state(&a, &b);
+  free(sink.data);
+  ecs_membuf_free(&mem);
+  fx_fini(&b);
+  fx_fini(&a);
+}
+
+/* The extra memory of a streamed save does not grow with the world. */
+static void test_streamed_save_bounded_memory(void **state) {
+  (void)state;
+  peak_t peak = {0, 0};
+  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.allocator = {peak_alloc, peak_realloc, peak_free, &peak}});
+  ecs_component_t pos = reg(w, "pos", sizeof(pos_t), 0, ECS_STORAGE_DENSE);
+  ecs_component_t hp = reg(w, "hp", sizeof(health_t), 0, ECS_STORAGE_ARCHETYPE);
+  for (int i = 0; i < 100000; ++i) {
+    ecs_entity_t e = ecs_entity_create(w);
+    assert_int_equal(ecs_set(w, e, pos, &(pos_t){(float)i, 1.0f}), ECS_OK);
+    assert_int_equal(ecs_set(w, e, hp, &(health_t){i}), ECS_OK);
+  }
+  grow_sink_t sink = {0};
+  ecs_writer_t out = {grow_write, &sink};
+  peak.peak = peak.now;
+  size_t before = peak.now;
+  assert_int_equal(ecs_snapshot_save(w, &out), ECS_OK);
+  assert_true(sink.size > 2000000);
+  assert_true(peak.peak - before < 16 * 1024);
+  assert_int_equal(peak.now, before);
+  /* the same world into memory takes the snapshot's size */
+  ecs_membuf_t mem = {.allocator = &(ecs_allocator_t){peak_alloc, peak_realloc, peak_free, &peak}};
+  assert_int_equal(ecs_snapshot_save(w, &(ecs_writer_t){ecs_membuf_writer(&mem).write, &mem}), ECS_OK);
+  assert_true(peak.peak - before >= sink.size);
+  ecs_membuf_free(&mem);
+  free(sink.data);
+  ecs_world_free(w);
+}
+
+/* A serialize hook whose bytes differ from one call to the next makes a
+ * streamed save fail with a clear error (what it wrote is invalid). */
+static ecs_status_t restless_serialize(const void *value, const ecs_writer_t *out, void *user) {
+  (void)value;
+  int *calls = user;
+  char bytes[8] = {0};
+  return ecs_write(out, bytes, (size_t)(++*calls % 2) + 1);
+}
+
+static ecs_status_t restless_deserialize(void *dst, const void *data, size_t size, void *user) {
+  (void)dst;
+  (void)data;
+  (void)size;
+  (void)user;
+  return ECS_OK;
+}
+
+static void test_streamed_save_restless_hook(void **state) {
+  (void)state;
+  int calls = 0;
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_component_t r = ecs_component_register(w, &(ecs_component_desc_t){.name = "restless",
+                                                                        .size = sizeof(int32_t),
+                                                                        .hooks = {.user = &calls},
+                                                                        .serialize = restless_serialize,
+                                                                        .deserialize = restless_deserialize});
+  assert_int_equal(ecs_set(w, ecs_entity_create(w), r, &(int32_t){1}), ECS_OK);
+  grow_sink_t sink = {0};
+  ecs_writer_t out = {grow_write, &sink};
+  assert_int_equal(ecs_snapshot_save(w, &out), ECS_ERR_MISUSE);
+  assert_non_null(strstr(ecs_last_error(w), "differ from those measured"));
+  ecs_membuf_t mem = {0};
+  assert_int_equal(ecs_snapshot_save(w, &(ecs_writer_t){ecs_membuf_writer(&mem).write, &mem}), ECS_OK);
+  ecs_membuf_free(&mem);
+  free(sink.data);
+  ecs_world_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip_every_kind),
@@ -583,6 +733,9 @@ int main(void) {
       cmocka_unit_test(test_rollback_ring),
       cmocka_unit_test(test_file_round_trip),
       cmocka_unit_test(test_host_writer_and_reader),
+      cmocka_unit_test(test_streamed_save_same_bytes),
+      cmocka_unit_test(test_streamed_save_bounded_memory),
+      cmocka_unit_test(test_streamed_save_restless_hook),
   };
   return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
 }

@@ -31,15 +31,20 @@ ECS_EXTERN_C_BEGIN
  *  entity table, the archetype table layout, every non-transient component
  *  value (in storage order) and every non-transient resource.
  *  With a writer from ecs_membuf_writer() the snapshot is built in place in
- *  the buffer (appended; on error the buffer is as before); any other
- *  writer gets it in one piece after it was built in a temporary buffer
- *  from the world's allocator.
+ *  the buffer (appended; on error the buffer is as before). Any other
+ *  writer (a file, a socket, the host's) gets it streamed in pieces of a few
+ *  kilobytes, with no copy of the snapshot in memory: the world is walked
+ *  twice, once to measure (the header holds the length and CRC) and once to
+ *  write, so serialize hooks are called twice per value and must write the
+ *  same bytes both times. Extra memory: a few words per component.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL world, NULL or incomplete writer),
  *          ECS_ERR_BUSY (during a tick), ECS_ERR_NO_MEMORY, ECS_ERR_LIMIT
  *          (a component name over 65535 bytes, a serialized value over
  *          4 GiB), the first error of a serialize hook or of the writer
- *          (e.g. ECS_ERR_IO). A failed save may have written part of a
- *          snapshot to a streaming writer; loading it fails cleanly.
+ *          (e.g. ECS_ERR_IO), ECS_ERR_MISUSE (a streamed save wrote other
+ *          bytes than it measured: a serialize hook whose output changes).
+ *          A failed streamed save may have written part of a snapshot;
+ *          loading it fails cleanly (ECS_ERR_SNAPSHOT_CORRUPT).
  *          The world is never changed.
  *  Thread-safety: world owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *out);

@@ -304,3 +304,37 @@ uint32_t ecs__crc32(uint32_t crc, const void *data, size_t size) {
   }
   return ~crc;
 }
+
+/* ---- combining ------------------------------------------------------------
+ * A CRC is the message's polynomial times x^32 modulo the generator, with
+ * the register pre- and post-inverted. Appending n zero bytes multiplies the
+ * register by x^(8n); appending a message B to A therefore gives
+ * crc(A) * x^(8 |B|) + crc(B) (the inversions cancel). Polynomials are held
+ * in the CRC's reflected form: bit 31 is the coefficient of x^0. */
+
+#define CRC_POLY 0xedb88320u
+
+/* a * b modulo the generator. */
+static uint32_t gf2_mulmod(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (int i = 0; i < 32 && a != 0; ++i) {
+    if (a & 0x80000000u) {
+      product ^= b;
+    }
+    a <<= 1;
+    b = (b & 1u) ? (b >> 1) ^ CRC_POLY : b >> 1; /* b * x */
+  }
+  return product;
+}
+
+uint32_t ecs__crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b) {
+  uint32_t power = 0x80000000u;  /* x^0 */
+  uint32_t square = 0x00800000u; /* x^8: one zero byte */
+  for (uint64_t n = len_b; n != 0; n >>= 1) {
+    if (n & 1u) {
+      power = gf2_mulmod(power, square);
+    }
+    square = gf2_mulmod(square, square);
+  }
+  return gf2_mulmod(crc_a, power) ^ crc_b;
+}

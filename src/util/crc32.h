@@ -8,4 +8,8 @@
 
 uint32_t ecs__crc32(uint32_t crc, const void *data, size_t size);
 
+/* The CRC of A followed by B from the CRCs of A and B (each computed from 0)
+ * and the length of B, without the bytes: O(log len_b). */
+uint32_t ecs__crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+
 #endif /* ECS_UTIL_CRC32_H */
