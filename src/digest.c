@@ -45,6 +45,7 @@ void ecs_digest_log_free(ecs_digest_log_t *log) {
     return;
   }
   ecs_world_t *w = log->world;
+  ecs__digest_log_detach(log); /* a scheduler still recording into it stops */
   free_content(w, &log->c);
   ecs__free(w, log, sizeof *log);
 }
@@ -535,7 +536,7 @@ ecs_status_t ecs_digest_log_load(ecs_digest_log_t *log, const ecs_reader_t *in) 
     return ECS_ERR_INVALID_ARGUMENT;
   }
   ecs_world_t *w = log->world;
-  if (log->attached) {
+  if (log->sched) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "ecs_digest_log_load: the log is attached to a scheduler");
   }
   ecs__snap_blob_t blob = {0};

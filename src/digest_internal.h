@@ -36,8 +36,8 @@ typedef struct ecs__dlog_content_t {
 struct ecs_digest_log_t {
   ecs_world_t *world; /* its allocator and error reporting */
   ecs__dlog_content_t c;
-  ecs_status_t error; /* what stopped recording */
-  bool attached;      /* a scheduler records into it */
+  ecs_status_t error;            /* what stopped recording */
+  struct ecs_scheduler_t *sched; /* the scheduler recording into it, or NULL */
 };
 
 /* The index of name in the log, interned; ECS__DLOG_NO_NAME when out of memory. */
@@ -46,6 +46,8 @@ uint32_t ecs__digest_log_name(ecs_digest_log_t *log, const char *name);
  * error set) when out of memory. */
 bool ecs__digest_log_append(ecs_digest_log_t *log, const ecs__dlog_rec_t *rec, const ecs__dlog_entry_t *entries,
                             size_t n);
+/* Detaches the log from the scheduler recording into it (scheduler_digest.c). */
+void ecs__digest_log_detach(ecs_digest_log_t *log);
 /* Drops the records of @p tick and later ones. */
 void ecs__digest_log_truncate(ecs_digest_log_t *log, uint64_t tick);
 

@@ -1,6 +1,6 @@
 /* What a scheduler records into its digest log (digest.h), and when. The
- * tick loop (scheduler.c) calls in here only when a log is attached: one
- * branch per group run and per tick otherwise.
+ * tick loop (scheduler.c) calls in here only when a log is attached: two
+ * branches per group run and two per tick otherwise.
  *
  * Every record is computed on the ticking thread at a point where the
  * world does not depend on the thread count: after a system of a SYNC
@@ -53,9 +53,15 @@ static void digest_free(ecs_world_t *w, ecs__digest_t *d, uint32_t groups, uint3
 
 void ecs__digest_detach(ecs_scheduler_t *s) {
   if (s->digest) {
-    s->digest->log->attached = false;
+    s->digest->log->sched = NULL;
     digest_free(s->world, s->digest, s->group_count, s->system_count);
     s->digest = NULL;
+  }
+}
+
+void ecs__digest_log_detach(ecs_digest_log_t *log) {
+  if (log->sched) {
+    ecs__digest_detach(log->sched);
   }
 }
 
@@ -72,7 +78,7 @@ ecs_status_t ecs_scheduler_set_digests(ecs_scheduler_t *s, ecs_digest_log_t *log
     ecs__ok(w);
     return ECS_OK;
   }
-  if (log->attached && !(s->digest && s->digest->log == log)) {
+  if (log->sched && log->sched != s) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "ecs_scheduler_set_digests: the log records another scheduler");
   }
   ecs__digest_t *d = ecs__calloc(w, sizeof *d);
@@ -104,7 +110,7 @@ ecs_status_t ecs_scheduler_set_digests(ecs_scheduler_t *s, ecs_digest_log_t *log
     return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot attach the digest log");
   }
   ecs__digest_detach(s);
-  log->attached = true;
+  log->sched = s;
   s->digest = d;
   ecs__ok(w);
   return ECS_OK;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "ecs.h"
+#include "support/failing_alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,10 +133,12 @@ static ecs_status_t sneaky(ecs_system_ctx_t *ctx) {
   return ECS_OK;
 }
 
+static const ecs_world_desc_t *world_desc; /* for game_init: NULL, or a failing allocator */
+
 static void game_init(game_t *g, int32_t threads, inject_t inject) {
   memset(g, 0, sizeof *g);
   g->inject = inject;
-  g->world = ecs_world_new(NULL);
+  g->world = ecs_world_new(world_desc);
   assert_non_null(g->world);
   g->pos = ECS_COMPONENT(g->world, Pos);
   g->vel = ECS_COMPONENT(g->world, Vel);
@@ -453,8 +456,10 @@ static void rollback_replaces_the_ticks_played_again(void **state) {
   assert_int_equal(ecs_scheduler_set_digests(a.sched, NULL, ECS_DIGEST_OFF), ECS_OK);
   ecs_digest_log_free(la);
   game_fini(&a);
-  game_fini(&b); /* frees the scheduler with the log still attached: detached by the free */
-  ecs_digest_log_free(lb);
+  ecs_scheduler_free(b.sched); /* with the log still attached: detached by the free */
+  b.sched = NULL;
+  ecs_digest_log_free(lb); /* before its world */
+  game_fini(&b);
 }
 
 /* The bug-report workflow: a replay and a digest log recorded together;
@@ -505,6 +510,92 @@ static void replay_verification_with_digests(void **state) {
   ecs_digest_log_free(rerun);
   ecs_replay_free(r);
   game_fini(&g);
+}
+
+/* Every allocation of attaching, recording, saving and loading failing in
+ * turn: a clear error, the ticks unaffected, nothing else changed; then
+ * success. */
+static void out_of_memory(void **state) {
+  (void)state;
+  for (int op = 0; op < 4; ++op) {
+    bool done = false;
+    for (size_t fail_at = 1; !done; ++fail_at) {
+      failing_t f = {0, SIZE_MAX};
+      ecs_world_desc_t desc = {.allocator = failing_allocator(&f)};
+      world_desc = &desc;
+      game_t g;
+      game_init(&g, ECS_POOL_INLINE, (inject_t){0});
+      world_desc = NULL;
+      ecs_digest_log_t *log = ecs_digest_log_new(g.world);
+      assert_non_null(log);
+      ecs_membuf_t buf = {0};
+      if (op >= 2) { /* a log to save and load */
+        assert_int_equal(ecs_scheduler_set_digests(g.sched, log, ECS_DIGEST_ENTITIES), ECS_OK);
+        for (int t = 0; t < 5; ++t) {
+          assert_int_equal(ecs_scheduler_tick(g.sched, 0.0, NULL), ECS_OK);
+        }
+        assert_int_equal(ecs_scheduler_set_digests(g.sched, NULL, ECS_DIGEST_OFF), ECS_OK);
+        ecs_writer_t out = ecs_membuf_writer(&buf);
+        assert_int_equal(ecs_digest_log_save(log, &out), ECS_OK);
+      }
+      size_t count = ecs_digest_log_count(log);
+      if (op == 1) {
+        assert_int_equal(ecs_scheduler_set_digests(g.sched, log, ECS_DIGEST_ENTITIES), ECS_OK);
+      }
+      f.fail_at = f.calls + fail_at;
+      ecs_status_t st;
+      if (op == 0) {
+        st = ecs_scheduler_set_digests(g.sched, log, ECS_DIGEST_ENTITIES);
+        f.fail_at = SIZE_MAX;
+        assert_int_equal(ecs_scheduler_tick(g.sched, 0.0, NULL), ECS_OK);
+        assert_int_equal(ecs_digest_log_count(log) > 0, st == ECS_OK); /* attached or not at all */
+      } else if (op == 1) {
+        for (int t = 0; t < 8; ++t) {
+          assert_int_equal(ecs_scheduler_tick(g.sched, 0.0, NULL), ECS_OK); /* the ticks go on */
+        }
+        f.fail_at = SIZE_MAX;
+        st = ecs_digest_log_status(log);
+        if (st != ECS_OK) {
+          ecs_divergence_t d;
+          assert_int_equal(ecs_digest_log_compare(log, log, &d), ECS_ERR_NO_MEMORY);
+          ecs_writer_t out = ecs_membuf_writer(&buf);
+          assert_int_equal(ecs_digest_log_save(log, &out), ECS_ERR_NO_MEMORY);
+          ecs_digest_log_clear(log); /* and it records again */
+          assert_int_equal(ecs_scheduler_tick(g.sched, 0.0, NULL), ECS_OK);
+          assert_int_equal(ecs_digest_log_status(log), ECS_OK);
+          assert_int_equal(ecs_digest_log_first_tick(log), 9);
+        }
+      } else if (op == 2) {
+        ecs_membuf_t again = {.allocator = &(ecs_allocator_t){f_alloc, f_realloc, f_free, &f}};
+        ecs_writer_t o2 = ecs_membuf_writer(&again);
+        st = ecs_digest_log_save(log, &o2);
+        f.fail_at = SIZE_MAX;
+        ecs_membuf_free(&again);
+      } else {
+        ecs_digest_log_t *copy = ecs_digest_log_new(g.world);
+        ecs_memsrc_t src = {buf.data, buf.size, 0};
+        ecs_reader_t in = ecs_memreader(&src);
+        st = copy ? ecs_digest_log_load(copy, &in) : ECS_ERR_NO_MEMORY;
+        f.fail_at = SIZE_MAX;
+        if (copy) {
+          assert_int_equal(ecs_digest_log_count(copy), st == ECS_OK ? count : 0);
+        }
+        ecs_digest_log_free(copy);
+      }
+      f.fail_at = SIZE_MAX;
+      if (st == ECS_OK) {
+        done = true;
+      } else {
+        assert_int_equal(st, ECS_ERR_NO_MEMORY);
+      }
+      if (op >= 2) {
+        assert_int_equal(ecs_digest_log_count(log), count);
+      }
+      ecs_membuf_free(&buf);
+      ecs_digest_log_free(log);
+      game_fini(&g);
+    }
+  }
 }
 
 static int noop_count;
@@ -575,6 +666,11 @@ static void bad_arguments(void **state) {
   ecs_digest_log_clear(other);
   assert_int_equal(ecs_digest_log_count(other), 0);
   assert_int_equal(ecs_scheduler_set_digests(g.sched, NULL, ECS_DIGEST_COMPONENTS), ECS_OK);
+  /* freeing a log a scheduler records into detaches it: the ticks go on */
+  ecs_digest_log_t *third = ecs_digest_log_new(g.world);
+  assert_int_equal(ecs_scheduler_set_digests(g.sched, third, ECS_DIGEST_ENTITIES), ECS_OK);
+  ecs_digest_log_free(third);
+  assert_int_equal(ecs_scheduler_tick(g.sched, 0.0, NULL), ECS_OK);
   ecs_membuf_free(&buf);
   ecs_digest_log_free(log);
   ecs_digest_log_free(other);
@@ -606,6 +702,7 @@ int main(void) {
       cmocka_unit_test(rollback_replaces_the_ticks_played_again),
       cmocka_unit_test(replay_verification_with_digests),
       cmocka_unit_test(bad_arguments),
+      cmocka_unit_test(out_of_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,8 @@
  *  barrier changed, kept in a digest log that two peers (or two runs) can
  *  compare to find the first place they went apart.
  *
- *  Off by default: a scheduler without a log costs one predictable branch
- *  per group run. With a log attached (ecs_scheduler_set_digests()) each
+ *  Off by default: a scheduler without a log costs two predictable
+ *  branches per group run and two per tick. With a log attached (ecs_scheduler_set_digests()) each
  *  tick appends, in execution order:
  *  - after each system of a SYNC group, and after all systems of an ASYNC
  *    group (in declared order), one record per component the system
@@ -58,12 +58,14 @@ typedef enum ecs_digest_kind_t {
  *  allocator; it may record the schedulers of any world of the same
  *  schema, and be loaded from a file and compared without a scheduler.
  *  Ownership: the caller frees it with ecs_digest_log_free(), before the
- *  world and after detaching it from every scheduler.
+ *  world; freeing a log a scheduler records into detaches it first.
  *  Errors: NULL for a NULL world or out of memory.
  *  Thread-safety: world owner thread. */
 ECS_API ecs_digest_log_t *ecs_digest_log_new(ecs_world_t *world);
 
-/** Frees the log. NULL is a no-op. Thread-safety: owner thread. */
+/** Frees the log (a scheduler recording into it stops: as
+ *  ecs_scheduler_set_digests(s, NULL, ...)). NULL is a no-op.
+ *  Thread-safety: owner thread, outside a tick. */
 ECS_API void ecs_digest_log_free(ecs_digest_log_t *log);
 
 /** Attaches @p log to @p s at @p level (NULL or ECS_DIGEST_OFF: detaches;
