@@ -15,6 +15,7 @@
 #include <string.h>
 
 struct ecs__digest_t {
+  ecs_world_t *world; /* the scheduler's: this state's allocations */
   ecs_digest_log_t *log;
   ecs_digest_level_t level;
   uint32_t *group_name;  /* name index per group of the scheduler */
@@ -84,6 +85,7 @@ ecs_status_t ecs_scheduler_set_digests(ecs_scheduler_t *s, ecs_digest_log_t *log
   ecs__digest_t *d = ecs__calloc(w, sizeof *d);
   bool ok = d != NULL;
   if (ok) {
+    d->world = w;
     d->log = log;
     d->level = level;
     d->group_name = ecs__calloc(w, (size_t)slots(s->group_count) * sizeof *d->group_name);
@@ -128,8 +130,8 @@ static uint32_t comp_name(ecs__digest_t *d, const ecs_world_t *w, ecs_component_
   if (c >= d->comp_cap) {
     uint32_t old = d->comp_cap;
     uint32_t cap = w->component_count > c ? w->component_count : c + 1;
-    void *p = ecs__realloc(d->log->world, d->comp_name, (size_t)old * sizeof *d->comp_name,
-                           (size_t)cap * sizeof *d->comp_name);
+    void *p =
+        ecs__realloc(d->world, d->comp_name, (size_t)old * sizeof *d->comp_name, (size_t)cap * sizeof *d->comp_name);
     if (!p) {
       return ECS__DLOG_NO_NAME;
     }
@@ -150,7 +152,7 @@ static void scratch_add(void *user, ecs_entity_t e, uint64_t hash) {
   ecs__digest_t *d = user;
   if (d->scratch_count == d->scratch_cap) {
     size_t cap = d->scratch_cap ? d->scratch_cap * 2 : 1024;
-    void *p = ecs__realloc(d->log->world, d->scratch, d->scratch_cap * sizeof *d->scratch, cap * sizeof *d->scratch);
+    void *p = ecs__realloc(d->world, d->scratch, d->scratch_cap * sizeof *d->scratch, cap * sizeof *d->scratch);
     if (!p) {
       fail(d);
       return;

@@ -666,6 +666,14 @@ static void bad_arguments(void **state) {
   ecs_digest_log_clear(other);
   assert_int_equal(ecs_digest_log_count(other), 0);
   assert_int_equal(ecs_scheduler_set_digests(g.sched, NULL, ECS_DIGEST_COMPONENTS), ECS_OK);
+  /* a log of another world (its allocator) records this scheduler */
+  ecs_world_t *elsewhere = ecs_world_new(NULL);
+  ecs_digest_log_t *foreign = ecs_digest_log_new(elsewhere);
+  assert_int_equal(ecs_scheduler_set_digests(g.sched, foreign, ECS_DIGEST_ENTITIES), ECS_OK);
+  assert_int_equal(ecs_scheduler_tick(g.sched, 0.0, NULL), ECS_OK);
+  assert_true(ecs_digest_log_count(foreign) > 0);
+  ecs_digest_log_free(foreign);
+  ecs_world_free(elsewhere);
   /* freeing a log a scheduler records into detaches it: the ticks go on */
   ecs_digest_log_t *third = ecs_digest_log_new(g.world);
   assert_int_equal(ecs_scheduler_set_digests(g.sched, third, ECS_DIGEST_ENTITIES), ECS_OK);
