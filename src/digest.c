@@ -97,9 +97,13 @@ void ecs_digest_log_drop_before(ecs_digest_log_t *log, uint64_t tick) {
     return;
   }
   size_t first_entry = i < c->rec_count ? c->recs[i].entry : c->entry_count;
-  memmove(c->recs, c->recs + i, (size_t)(c->rec_count - i) * sizeof *c->recs);
+  if (i < c->rec_count) {
+    memmove(c->recs, c->recs + i, (size_t)(c->rec_count - i) * sizeof *c->recs);
+  }
   c->rec_count -= i;
-  memmove(c->entries, c->entries + first_entry, (c->entry_count - first_entry) * sizeof *c->entries);
+  if (first_entry < c->entry_count) {
+    memmove(c->entries, c->entries + first_entry, (c->entry_count - first_entry) * sizeof *c->entries);
+  }
   c->entry_count -= first_entry;
   for (uint32_t k = 0; k < c->rec_count; ++k) {
     c->recs[k].entry -= first_entry;
@@ -217,8 +221,8 @@ static void describe(ecs_divergence_t *d, const ecs__dlog_content_t *c, const ec
 /* The first entity (by id) whose hashes differ or that one side lacks. */
 static void find_entity(ecs_divergence_t *d, const ecs__dlog_content_t *ca, const ecs__dlog_rec_t *a,
                         const ecs__dlog_content_t *cb, const ecs__dlog_rec_t *b) {
-  const ecs__dlog_entry_t *ea = ca->entries + a->entry;
-  const ecs__dlog_entry_t *eb = cb->entries + b->entry;
+  const ecs__dlog_entry_t *ea = a->entry_count ? ca->entries + a->entry : NULL;
+  const ecs__dlog_entry_t *eb = b->entry_count ? cb->entries + b->entry : NULL;
   uint32_t i = 0;
   uint32_t k = 0;
   while (i < a->entry_count || k < b->entry_count) {
@@ -472,7 +476,9 @@ static ecs_status_t parse(ecs_world_t *w, ecs__dlog_content_t *fresh, const uint
     if (!copy) {
       return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot load the digest log");
     }
-    memcpy(copy, s, len);
+    if (len > 0) {
+      memcpy(copy, s, len);
+    }
     copy[len] = '\0';
     fresh->names[fresh->name_count++] = copy;
   }

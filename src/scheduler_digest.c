@@ -174,7 +174,7 @@ static int entry_cmp(const void *a, const void *b) {
 static void append(ecs__digest_t *d, ecs__dlog_rec_t *rec) {
   rec->tick = d->tick;
   size_t n = 0;
-  if (d->level >= ECS_DIGEST_ENTITIES) {
+  if (d->level >= ECS_DIGEST_ENTITIES && d->scratch_count > 0) {
     qsort(d->scratch, d->scratch_count, sizeof *d->scratch, entry_cmp);
     n = d->scratch_count;
   }

@@ -61,7 +61,9 @@ enum {
 
 static const cli_flag_t flags[] = {
     {"workload", OPT_WORKLOAD, "NAME", "what to run (required): particles, boids or mixed, below"},
-    {"out", OPT_OUT, "FILE", "the trace to write (required; replaced if it exists)"},
+    {"out", OPT_OUT, "FILE",
+     "the trace to write (replaced if it exists); required unless --digests\n"
+     "is given (then: no trace)"},
     {"threads", OPT_THREADS, "N",
      "threads in all, the ticking thread included, 0 to 256: 1 runs everything\n"
      "on the calling thread; 0 (default) one per online CPU"},
@@ -199,8 +201,8 @@ static int parse(int argc, char **argv, options_t *o) {
   if (cli_no_operands(&cli, argc, argv) != 0) {
     return CLI_EXIT_USAGE;
   }
-  if (!o->workload || !o->out) {
-    fprintf(stderr, "ecs-trace: --workload and --out are required (try 'ecs-trace --help')\n");
+  if (!o->workload || (!o->out && !o->digests)) {
+    fprintf(stderr, "ecs-trace: --workload and --out (or --digests) are required (try 'ecs-trace --help')\n");
     return CLI_EXIT_USAGE;
   }
   if (workload_summary(o->workload)[0] == '\0') {
@@ -221,7 +223,7 @@ static double now_s(void) {
 static void progress(const ecs_scheduler_t *sched, FILE *trace, long ran, long long ticks, double rate, bool tty) {
   uint64_t dropped = 0;
   ecs_trace_counts(sched, NULL, &dropped);
-  long bytes = ftell(trace);
+  long bytes = trace ? ftell(trace) : 0;
   fprintf(stderr, "%secs-trace: %ld/%lld ticks, %.0f ticks/s, trace %.1f MiB", tty ? "\r" : "", ran, ticks, rate,
           (double)(bytes > 0 ? bytes : 0) / 1048576.0);
   if (dropped > 0) {
@@ -352,17 +354,18 @@ int main(int argc, char **argv) {
   }
 
   int rc = 1;
-  FILE *trace_file = cli_fopen("ecs-trace", "--out", o.out, "wb");
-  if (!trace_file) {
+  FILE *trace_file = o.out ? cli_fopen("ecs-trace", "--out", o.out, "wb") : NULL;
+  if (o.out && !trace_file) {
     goto out_free_scheduler;
   }
   /* flushed after every tick: a run stopped early leaves a trace that opens */
   char process_name[64];
   snprintf(process_name, sizeof process_name, "ecs-trace %s", o.workload);
-  st = ecs_trace_begin_desc(sched, &(ecs_trace_desc_t){.out = ecs_file_writer(trace_file),
-                                                       .flush = ecs_trace_file_flush,
-                                                       .max_bytes = (uint64_t)o.max_trace_mb << 20,
-                                                       .process_name = process_name});
+  st = !trace_file ? ECS_OK
+                   : ecs_trace_begin_desc(sched, &(ecs_trace_desc_t){.out = ecs_file_writer(trace_file),
+                                                                     .flush = ecs_trace_file_flush,
+                                                                     .max_bytes = (uint64_t)o.max_trace_mb << 20,
+                                                                     .process_name = process_name});
   if (st != ECS_OK) {
     if (st == ECS_ERR_UNSUPPORTED) {
       fprintf(stderr, "ecs-trace: this libecs was built with ECS_PROFILE=OFF, so tracing and metrics are\n"
@@ -378,8 +381,10 @@ int main(int argc, char **argv) {
   digests = o.digests ? ecs_digest_log_new(world) : NULL;
   if (o.digests && (!digests || ecs_scheduler_set_digests(sched, digests, o.digest_level) != ECS_OK)) {
     fprintf(stderr, "ecs-trace: cannot record digests: %s\n", ecs_last_error(world));
-    (void)ecs_trace_end(sched);
-    fclose(trace_file);
+    if (trace_file) {
+      (void)ecs_trace_end(sched);
+      fclose(trace_file);
+    }
     goto out_free_scheduler;
   }
 
@@ -421,10 +426,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "\n"); /* end the line rewritten in place */
   }
   uint64_t spans = 0, dropped = 0;
-  ecs_trace_counts(sched, &spans, &dropped);
-  st = ecs_trace_end(sched); /* the file is complete JSON even after a failed tick */
-  if (fclose(trace_file) != 0 && st == ECS_OK) {
-    st = ECS_ERR_IO;
+  if (trace_file) {
+    ecs_trace_counts(sched, &spans, &dropped);
+    st = ecs_trace_end(sched); /* the file is complete JSON even after a failed tick */
+    if (fclose(trace_file) != 0 && st == ECS_OK) {
+      st = ECS_ERR_IO;
+    }
   }
   if (ran > 0) {
     printf("ecs-trace: %ld ticks, %.3f ms/tick avg, %.3f ms max, %zu commands applied, %zu entities at the end\n", ran,
@@ -434,9 +441,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ecs-trace: cannot write the trace to %s: %s\n", o.out, ecs_strerror(st));
     goto out_free_scheduler;
   }
-  printf("ecs-trace: wrote %s: %llu spans (%llu dropped%s); open it in https://ui.perfetto.dev\n", o.out,
-         (unsigned long long)spans, (unsigned long long)dropped,
-         o.max_trace_mb > 0 && dropped > 0 ? ", --max-trace-mb reached" : "");
+  if (trace_file) {
+    printf("ecs-trace: wrote %s: %llu spans (%llu dropped%s); open it in https://ui.perfetto.dev\n", o.out,
+           (unsigned long long)spans, (unsigned long long)dropped,
+           o.max_trace_mb > 0 && dropped > 0 ? ", --max-trace-mb reached" : "");
+  }
   if (digests) {
     (void)ecs_scheduler_set_digests(sched, NULL, ECS_DIGEST_OFF);
     ecs_status_t dst = ecs_digest_log_save_file(digests, o.digests);
