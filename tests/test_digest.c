@@ -161,12 +161,16 @@ static void game_init(game_t *g, int32_t threads, inject_t inject) {
   ecs_group_t post = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "post", .after = {"work"}});
   ecs_builder_add_system(
       b, sim,
-      &(ecs_system_desc_t){
-          .name = "steer", .query = {.terms = {{g->vel, ECS_ACCESS_WRITE}, {g->pos}}}, .callback = steer, .user = g});
+      &(ecs_system_desc_t){.name = "steer",
+                           .query = {.terms = {{g->vel, ECS_ACCESS_WRITE}, {g->pos, ECS_ACCESS_READ}}},
+                           .callback = steer,
+                           .user = g});
   ecs_builder_add_system(
       b, sim,
-      &(ecs_system_desc_t){
-          .name = "move", .query = {.terms = {{g->pos, ECS_ACCESS_WRITE}, {g->vel}}}, .callback = move, .user = g});
+      &(ecs_system_desc_t){.name = "move",
+                           .query = {.terms = {{g->pos, ECS_ACCESS_WRITE}, {g->vel, ECS_ACCESS_READ}}},
+                           .callback = move,
+                           .user = g});
   ecs_builder_add_system(b, sim, &(ecs_system_desc_t){.name = "spawn", .callback = spawn, .user = g});
   ecs_builder_add_system(
       b, work,

@@ -152,16 +152,18 @@ static bool game_init(game_t *g, int peer, long long agents, uint64_t desync_at)
                                               .writes = {g->attractors},
                                               .callback = apply_inputs,
                                               .user = g});
-  ecs_builder_add_system(b, flock,
-                         &(ecs_system_desc_t){.name = "steer",
-                                              .query = {.terms = {{g->pos}, {g->vel, ECS_ACCESS_WRITE}}},
-                                              .reads = {g->attractors},
-                                              .callback = steer,
-                                              .user = g});
-  ecs_builder_add_system(b, motion,
-                         &(ecs_system_desc_t){.name = "integrate",
-                                              .query = {.terms = {{g->pos, ECS_ACCESS_WRITE}, {g->vel}}},
-                                              .callback = integrate});
+  ecs_builder_add_system(
+      b, flock,
+      &(ecs_system_desc_t){.name = "steer",
+                           .query = {.terms = {{g->pos, ECS_ACCESS_READ}, {g->vel, ECS_ACCESS_WRITE}}},
+                           .reads = {g->attractors},
+                           .callback = steer,
+                           .user = g});
+  ecs_builder_add_system(
+      b, motion,
+      &(ecs_system_desc_t){.name = "integrate",
+                           .query = {.terms = {{g->pos, ECS_ACCESS_WRITE}, {g->vel, ECS_ACCESS_READ}}},
+                           .callback = integrate});
   if (ecs_scheduler_build(b, &g->sched) != ECS_OK) {
     fprintf(stderr, "peer %d: %s\n", peer, ecs_last_error(g->world));
     return false;
