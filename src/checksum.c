@@ -181,3 +181,51 @@ uint64_t ecs_world_checksum(const ecs_world_t *world) {
   }
   return h;
 }
+
+/* ---- digests (digest.c): the same hashes, one per entity ---- */
+
+void ecs__component_hashes(const ecs_world_t *w, ecs_component_t component, ecs__hash_fn fn, void *user) {
+  const ecs__component_t *c = ecs__component_get(w, component);
+  if (!c) {
+    return;
+  }
+  uint64_t key = hash_bytes(0, c->name, c->name_len);
+  size_t cursor = 0;
+  ecs_storage_chunk_t ch;
+  while (c->vt->chunk(c->storage, &cursor, &ch)) {
+    for (size_t i = 0; i < ch.count; ++i) {
+      ecs_entity_t e = ch.entities[i];
+      uint64_t seed = key ^ ((uint64_t)ECS_ENTITY_INDEX(e) << 32 | ECS_ENTITY_GENERATION(e));
+      const unsigned char *v = NULL;
+      if (c->size > 0) {
+        v = ch.data ? (const unsigned char *)ch.data + i * c->params.stride : c->vt->get(c->storage, e);
+      }
+      fn(user, e, fmix(v ? value_hash(seed, v, c->size) : value_hash(seed, NULL, 0)));
+    }
+  }
+}
+
+uint64_t ecs__resource_hash(const ecs_world_t *w, ecs_component_t component) {
+  const ecs__component_t *c = ecs__component_get(w, component);
+  if (!c || !c->resource) {
+    return 0;
+  }
+  uint64_t h = hash_bytes(K0, c->name, c->name_len);
+  return c->size > 0 ? hash_bytes(h, c->resource, c->size) : h;
+}
+
+uint64_t ecs__entities_hash(ecs_entity_t e) {
+  return fmix(hash_u64(K1, e));
+}
+
+uint64_t ecs__registry_digest(const ecs_world_t *w) {
+  uint64_t h = hash_u64(K2, w->alive_count);
+  uint64_t registry = 0;
+  uint64_t k = K1 ^ w->record_count;
+  for (uint32_t i = 1; i < w->record_count; ++i, k += K0) {
+    const ecs__entity_record_t *r = &w->records[i];
+    uint64_t t = (((uint64_t)r->generation | (r->alive ? 0x80000000u : 0u)) ^ k) * K1;
+    registry += t ^ (t >> 31);
+  }
+  return hash_u64(h, registry);
+}

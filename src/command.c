@@ -638,3 +638,22 @@ ecs_status_t ecs_cmd_remove_typed(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_typ
   ecs_status_t st = buf ? cmd_type(buf, type, &c) : ECS_ERR_INVALID_ARGUMENT;
   return st == ECS_OK ? ecs_cmd_remove(buf, e, c) : st;
 }
+
+void ecs__cmd_buffer_touched(const ecs_cmd_buffer_t *b, uint8_t *touched, bool *all) {
+  const uint32_t n = b->world->component_count;
+  for (uint32_t i = 0; i < b->count; ++i) {
+    const cmd_t *cmd = &b->cmds[i];
+    if (cmd->kind == CMD_DESTROY) {
+      *all = true;
+    } else if (cmd->kind == CMD_BULK) {
+      const cmd_bulk_t *bk = cmd->value;
+      for (int k = 0; k < ECS_BULK_MAX_COMPONENTS && bk->desc.components[k]; ++k) {
+        if (bk->desc.components[k] < n) {
+          touched[bk->desc.components[k]] = 1;
+        }
+      }
+    } else if (cmd->component != ECS_COMPONENT_NULL && cmd->component < n) {
+      touched[cmd->component] = 1;
+    }
+  }
+}

@@ -224,6 +224,18 @@ void ecs__entity_destroy(ecs_world_t *w, ecs_entity_t e); /* e must be alive */
 ecs_status_t ecs__entity_check(ecs_world_t *w, ecs_entity_t e);
 bool ecs__entity_alive(const ecs_world_t *w, ecs_entity_t e);
 
+/* digests (checksum.c, for digest.c): the hash of each holder of a
+ * component, in storage order; a resource's hash (0 without one); an
+ * entity's hash in the "(entities)" record; the registry's digest */
+typedef void (*ecs__hash_fn)(void *user, ecs_entity_t e, uint64_t hash);
+void ecs__component_hashes(const ecs_world_t *w, ecs_component_t component, ecs__hash_fn fn, void *user);
+uint64_t ecs__resource_hash(const ecs_world_t *w, ecs_component_t component);
+uint64_t ecs__entities_hash(ecs_entity_t e);
+uint64_t ecs__registry_digest(const ecs_world_t *w);
+/* Marks in touched[id] (component_count bytes) the components the
+ * commands of b name; *all when they destroy an entity (command.c). */
+void ecs__cmd_buffer_touched(const ecs_cmd_buffer_t *b, uint8_t *touched, bool *all);
+
 /* components */
 static inline ecs__component_t *ecs__component_get(const ecs_world_t *w, ecs_component_t c) {
   return (c > 0 && c < w->component_count) ? w->components[c] : NULL;

@@ -4,6 +4,7 @@
  * world's allocator; a file is framed like a snapshot (same header, other
  * magic) so it gets the same checks and checksums. */
 #include "private.h"
+#include "scheduler_internal.h"
 #include "snapshot_internal.h"
 
 #include <errno.h>
@@ -191,6 +192,44 @@ ecs_status_t ecs_replay_restore(const ecs_replay_t *r) {
   ecs_memsrc_t src = {r->snapshot.data, r->snapshot.size, 0};
   ecs_reader_t in = ecs_memreader(&src);
   return ecs_snapshot_load(r->world, &in);
+}
+
+ecs_status_t ecs_replay_verify(const ecs_replay_t *r, ecs_scheduler_t *s, double dt, ecs_replay_apply_fn apply,
+                               void *user, uint64_t *first_mismatch) {
+  if (first_mismatch) {
+    *first_mismatch = 0;
+  }
+  if (!r || !s || !apply || !first_mismatch) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_world_t *w = r->world;
+  if (s->world != w) {
+    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "ecs_replay_verify: the scheduler is of another world");
+  }
+  ecs_status_t st = ecs_replay_restore(r);
+  if (st != ECS_OK) {
+    return st;
+  }
+  uint64_t last = r->count ? r->recs[r->count - 1].tick : r->start;
+  uint32_t i = 0; /* the next record */
+  for (uint64_t t = r->start + 1; t <= last; ++t) {
+    const replay_rec_t *rec = i < r->count && r->recs[i].tick == t ? &r->recs[i++] : NULL;
+    st = apply(w, t, rec && rec->size ? r->bytes.data + rec->offset : NULL, rec ? rec->size : 0, user);
+    if (st != ECS_OK) {
+      return ecs__fail(w, st, "ecs_replay_verify: applying the input of tick %llu failed: %s", (unsigned long long)t,
+                       ecs_strerror(st));
+    }
+    st = ecs_scheduler_tick(s, dt, NULL);
+    if (st != ECS_OK) {
+      return st;
+    }
+    if (rec && (rec->flags & REC_CHECKSUM) && ecs_world_checksum(w) != rec->checksum) {
+      *first_mismatch = t;
+      break;
+    }
+  }
+  ecs__ok(w);
+  return ECS_OK;
 }
 
 /* ---- files ---------------------------------------------------------------

@@ -45,6 +45,7 @@ void ecs_scheduler_free(ecs_scheduler_t *s) {
   ecs_world_t *w = s->world;
   ecs__world_remove_scheduler(w, s);
   ecs__trace_discard(s);
+  ecs__digest_detach(s);
   if (s->owns_pool) {
     ecs_pool_free(s->pool);
   }
@@ -460,6 +461,31 @@ static bool run_group(ecs_scheduler_t *s, s_group_t *g, uint64_t start) {
   return true;
 }
 
+/* run_group with a digest log attached: a record after each system of a
+ * SYNC group, after the whole of an ASYNC group (scheduler_digest.c). */
+static ECS_NOINLINE bool run_group_digest(ecs_scheduler_t *s, s_group_t *g, uint64_t start) {
+  if (g->mode == ECS_GROUP_ASYNC) {
+    bool go_on = run_group(s, g, start);
+    ecs__digest_group(s, g);
+    return go_on;
+  }
+  s_system_t *first = &s->systems[g->first];
+  uint64_t t = start;
+  for (uint32_t i = 0; i < g->count; ++i) {
+    t = run_system(&first[i], t);
+    ecs__digest_system(s, g, &first[i]);
+    if (ECS_UNLIKELY(first[i].status != ECS_OK) && stops_tick(&first[i])) {
+      for (uint32_t k = i + 1; k < g->count; ++k) { /* not reached this run */
+        first[k].ran = false;
+        first[k].run_ns = 0;
+        first[k].over_budget_now = false;
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
 /* Folds the outcome of sys, which did not run or failed, into the result. */
 static void count_not_ok(s_system_t *sys, ecs_tick_result_t *r) {
   if (!sys->ran && sys->quarantined) {
@@ -501,8 +527,8 @@ static ecs_status_t apply_buffer(ecs_cmd_buffer_t *buf, ecs_tick_result_t *r, ec
  * and the barrier, in one pass. The barrier applies buffers in declared
  * system order, each system's slices after it in slice order; never
  * completion order. Returns the first apply error. */
-static ecs_status_t close_group(const ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r,
-                                ecs_group_stats_t *gs) {
+static ECS_INLINE ecs_status_t close_group_impl(const ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r,
+                                                ecs_group_stats_t *gs, const bool digest) {
   ecs_status_t first_error = ECS_OK;
   uint32_t run = 0;
   uint32_t overruns = 0;
@@ -537,6 +563,9 @@ static ecs_status_t close_group(const ecs_scheduler_t *s, const s_group_t *g, ec
       }
     }
 #endif
+    if (digest) {
+      ecs__digest_commands_begin((ecs_scheduler_t *)s, sys);
+    }
     first_error = apply_buffer(sys->commands, r, gs, first_error);
     if (ECS_UNLIKELY(sys->slice_count != 0)) {
       for (uint32_t k = 0; k < sys->slice_count; ++k) {
@@ -544,11 +573,26 @@ static ecs_status_t close_group(const ecs_scheduler_t *s, const s_group_t *g, ec
       }
       sys->slice_count = 0;
     }
+    if (digest) {
+      ecs__digest_commands_end((ecs_scheduler_t *)s, g, sys);
+    }
   }
   r->systems_run += run;
   gs->systems_run += run;
   r->budget_overruns += overruns;
   return first_error;
+}
+
+static ecs_status_t close_group(const ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r,
+                                ecs_group_stats_t *gs) {
+  return close_group_impl(s, g, r, gs, false);
+}
+
+/* close_group with a digest log attached: a record after each system's
+ * commands are applied. */
+static ECS_NOINLINE ecs_status_t close_group_digest(const ecs_scheduler_t *s, const s_group_t *g, ecs_tick_result_t *r,
+                                                    ecs_group_stats_t *gs) {
+  return close_group_impl(s, g, r, gs, true);
 }
 
 /* How many times group g runs this tick: 0 when an interval, a run
@@ -609,10 +653,10 @@ static bool run_stage(ecs_scheduler_t *s, uint32_t gi, double dt, ecs_tick_resul
       report || g->budget_ns != 0 || (g->mode == ECS_GROUP_ASYNC && s->exec.enqueue && s->inline_below_ns > 1);
   uint64_t g0 = timed ? stamp(s) : 0;
   w->in_tick = true;
-  bool go_on = run_group(s, g, g0);
+  bool go_on = ECS_UNLIKELY(s->digest != NULL) ? run_group_digest(s, g, g0) : run_group(s, g, g0);
   w->in_tick = false;
   uint64_t g1 = timed ? stamp(s) : 0;
-  ecs_status_t st = close_group(s, g, r, gs);
+  ecs_status_t st = ECS_UNLIKELY(s->digest != NULL) ? close_group_digest(s, g, r, gs) : close_group(s, g, r, gs);
   if (st != ECS_OK && *apply_error == ECS_OK) {
     *apply_error = st;
   }
@@ -666,6 +710,9 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
   s->timing_groups_now = s->time_groups || tracing;
   s->use_cycles = !tracing && s->ns_per_cycle > 0.0;
   r->tick = ++s->tick;
+  if (ECS_UNLIKELY(s->digest != NULL)) {
+    ecs__digest_tick_begin(s);
+  }
   r->groups = s->stats;
   r->group_count = s->group_count;
   ecs_status_t apply_error = ECS_OK;
@@ -687,6 +734,9 @@ ecs_status_t ecs_scheduler_tick(ecs_scheduler_t *s, double dt, ecs_tick_result_t
     r->commands_applied += s->stats[gi].commands_applied;
   }
   s->dt = dt;
+  if (ECS_UNLIKELY(s->digest != NULL)) {
+    ecs__digest_tick_end(s);
+  }
   if (!r->failed_system) { /* nothing stopped the tick: name the first failure */
     r->failed_system = r->first_failed_system;
     r->failed_status = r->first_failed_status;

@@ -234,7 +234,18 @@ struct ecs_scheduler_t {
   uint64_t access_violations_total;
   s_group_edge_t *group_edges;
   uint32_t group_edge_count;
+  struct ecs__digest_t *digest; /* NULL: no digest log attached (scheduler_digest.c) */
 };
+
+/* ---- digests (scheduler_digest.c), called only with s->digest set ---- */
+typedef struct ecs__digest_t ecs__digest_t;
+void ecs__digest_detach(ecs_scheduler_t *s);
+void ecs__digest_tick_begin(ecs_scheduler_t *s);
+void ecs__digest_system(ecs_scheduler_t *s, const s_group_t *g, const s_system_t *sys);
+void ecs__digest_group(ecs_scheduler_t *s, const s_group_t *g);
+void ecs__digest_commands_begin(ecs_scheduler_t *s, const s_system_t *sys);
+void ecs__digest_commands_end(ecs_scheduler_t *s, const s_group_t *g, const s_system_t *sys);
+void ecs__digest_tick_end(ecs_scheduler_t *s);
 
 /* A new scheduler takes the state a snapshot load left for it, if any
  * matches its groups and systems (scheduler_state.c). */

@@ -332,11 +332,91 @@ static void test_out_of_memory(void **state) {
   }
 }
 
+/* ecs_replay_verify: the library's re-simulation finds what replay_run
+ * finds; the host's apply callback sees every tick, with NULL for a tick
+ * not recorded; errors stop it. */
+typedef struct apply_ctx_t {
+  game_t *g;
+  uint64_t calls, empty, fail_at;
+} apply_ctx_t;
+
+static ecs_status_t apply_input(ecs_world_t *world, uint64_t tick, const void *input, size_t size, void *user) {
+  apply_ctx_t *a = user;
+  a->calls++;
+  if (tick == a->fail_at) {
+    return ECS_ERR_CONFLICT;
+  }
+  Input in = {0, 0};
+  if (input) {
+    assert_int_equal(size, sizeof in);
+    memcpy(&in, input, sizeof in);
+  } else {
+    a->empty++;
+  }
+  return ecs_resource_set(world, a->g->input, &in);
+}
+
+static void test_verify(void **state) {
+  (void)state;
+  game_t g;
+  game_init(&g, NULL);
+  ecs_replay_t *r = record_run(&g);
+  uint64_t bad = 99;
+  apply_ctx_t a = {.g = &g};
+  assert_int_equal(ecs_replay_verify(r, g.sched, 0.0, apply_input, &a, &bad), ECS_OK);
+  assert_int_equal(bad, 0);
+  assert_int_equal(a.calls, END - START);
+  assert_int_equal(ecs_scheduler_tick_count(g.sched), END);
+  /* a wrong input at tick 31 against the recorded checksum of the right one */
+  Input wrong = input_of(31);
+  wrong.dx += 1;
+  assert_int_equal(ecs_replay_record(r, 31, &wrong, sizeof wrong), ECS_OK);
+  assert_int_equal(ecs_replay_mark(r, 31, 12345), ECS_OK);
+  assert_int_equal(ecs_replay_verify(r, g.sched, 0.0, apply_input, &a, &bad), ECS_OK);
+  assert_int_equal(bad, 31);
+  /* a gap: tick 35 recorded, 32..34 not (applied with no input) */
+  Input in35 = input_of(35);
+  assert_int_equal(ecs_replay_record(r, 35, &in35, sizeof in35), ECS_OK);
+  a = (apply_ctx_t){.g = &g};
+  assert_int_equal(ecs_replay_verify(r, g.sched, 0.0, apply_input, &a, &bad), ECS_OK);
+  assert_int_equal(bad, 31);
+  assert_int_equal(a.calls, 31 - START);
+  ecs_replay_record(r, 31, &(Input){0, 0}, sizeof(Input)); /* unmarked now: no check at 31 */
+  ecs_replay_record(r, 35, &in35, sizeof in35);
+  a = (apply_ctx_t){.g = &g};
+  assert_int_equal(ecs_replay_verify(r, g.sched, 0.0, apply_input, &a, &bad), ECS_OK);
+  assert_int_equal(bad, 0);
+  assert_int_equal(a.calls, 35 - START);
+  assert_int_equal(a.empty, 3);
+  assert_int_equal(ecs_scheduler_tick_count(g.sched), 35);
+  /* the host's error stops it */
+  a = (apply_ctx_t){.g = &g, .fail_at = 20};
+  assert_int_equal(ecs_replay_verify(r, g.sched, 0.0, apply_input, &a, &bad), ECS_ERR_CONFLICT);
+  assert_int_equal(bad, 0);
+  assert_int_equal(ecs_scheduler_tick_count(g.sched), 19);
+  assert_non_null(strstr(ecs_last_error(g.world), "tick 20"));
+  /* bad arguments; a scheduler of another world; no start */
+  assert_int_equal(ecs_replay_verify(NULL, g.sched, 0.0, apply_input, &a, &bad), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_replay_verify(r, NULL, 0.0, apply_input, &a, &bad), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_replay_verify(r, g.sched, 0.0, NULL, &a, &bad), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_replay_verify(r, g.sched, 0.0, apply_input, &a, NULL), ECS_ERR_INVALID_ARGUMENT);
+  game_t h;
+  game_init(&h, NULL);
+  assert_int_equal(ecs_replay_verify(r, h.sched, 0.0, apply_input, &a, &bad), ECS_ERR_INVALID_ARGUMENT);
+  ecs_replay_t *empty = ecs_replay_new(h.world);
+  assert_int_equal(ecs_replay_verify(empty, h.sched, 0.0, apply_input, &a, &bad), ECS_ERR_INVALID_ARGUMENT);
+  ecs_replay_free(empty);
+  game_fini(&h);
+  ecs_replay_free(r);
+  game_fini(&g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_replays_to_the_same_checksums),
       cmocka_unit_test(test_desync_found_at_its_tick),
       cmocka_unit_test(test_corrupt_files),
+      cmocka_unit_test(test_verify),
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_out_of_memory),
   };

@@ -6,7 +6,10 @@
  *
  * usage: ecs-trace --workload NAME --out FILE [options]; the flags are
  * listed once, in flags[] below, which --help prints.
- * Exit status: 0 done, 1 runtime error (message on stderr), 2 usage error.
+ *        ecs-trace --compare A.dlog B.dlog: compares two digest logs
+ * (--digests FILE writes one; digest.h) and prints where they diverge.
+ * Exit status: 0 done (logs equal), 1 runtime error (message on stderr),
+ * 2 usage error, 3 the logs diverge.
  *
  * The trace is flushed after every tick, so a run stopped early (Ctrl-C,
  * kill) leaves a file that still opens. A progress line goes to stderr
@@ -31,6 +34,10 @@ typedef struct options_t {
   long long threads, ticks, agents;
   long long max_trace_mb; /* 0: no cap */
   bool progress;          /* --progress: a progress line even when stderr is not a terminal */
+  bool compare;           /* --compare A B */
+  const char *compare_a, *compare_b;
+  const char *digests; /* --digests FILE */
+  ecs_digest_level_t digest_level;
   ecs_log_level_t log_level;
 } options_t;
 
@@ -47,11 +54,16 @@ enum {
   OPT_LOG_LEVEL,
   OPT_MAX_TRACE_MB,
   OPT_PROGRESS,
+  OPT_DIGESTS,
+  OPT_DIGEST_LEVEL,
+  OPT_COMPARE,
 };
 
 static const cli_flag_t flags[] = {
     {"workload", OPT_WORKLOAD, "NAME", "what to run (required): particles, boids or mixed, below"},
-    {"out", OPT_OUT, "FILE", "the trace to write (required; replaced if it exists)"},
+    {"out", OPT_OUT, "FILE",
+     "the trace to write (replaced if it exists); required unless --digests\n"
+     "is given (then: no trace)"},
     {"threads", OPT_THREADS, "N",
      "threads in all, the ticking thread included, 0 to 256: 1 runs everything\n"
      "on the calling thread; 0 (default) one per online CPU"},
@@ -76,12 +88,23 @@ static const cli_flag_t flags[] = {
     {"progress", OPT_PROGRESS, NULL,
      "a progress line on stderr once a second (ticks done, ticks/s, trace\n"
      "size); on by default when stderr is a terminal"},
+    {"digests", OPT_DIGESTS, "FILE",
+     "record a digest log of the run (what each system and barrier changed,\n"
+     "per tick) and write it to FILE, for --compare (default: none)"},
+    {"digest-level", OPT_DIGEST_LEVEL, "L",
+     "components or entities (default): with entities the log keeps a hash\n"
+     "per entity, and --compare names the entity that differs"},
+    {"compare", OPT_COMPARE, NULL,
+     "ecs-trace --compare A B: compare two digest logs and print the first\n"
+     "divergence (tick, group, system, component, entity); exit 3 when\n"
+     "they diverge, 0 when they agree"},
     {"help", 'h', NULL, "print this help and exit"},
     {0},
 };
 
 static void usage(const cli_t *cli) {
   printf("usage: ecs-trace --workload NAME --out FILE [options]\n"
+         "       ecs-trace --compare A.dlog B.dlog\n"
          "\n"
          "Runs a workload and writes its trace as Chrome trace-event JSON: one track per\n"
          "thread, spans for every tick, group, system, parallel_for slice, barrier wait\n"
@@ -93,12 +116,13 @@ static void usage(const cli_t *cli) {
     printf("  %-10s %s\n", *n, workload_summary(*n));
   }
   printf("\nExit status: 0 done, 1 runtime error (including a libecs built with\n"
-         "ECS_PROFILE=OFF, which has no tracing), 2 usage error.\n");
+         "ECS_PROFILE=OFF, which has no tracing), 2 usage error, 3 --compare found\n"
+         "a divergence.\n");
 }
 
 /* 0: run; 1: --help printed; 2: usage error (message printed). */
 static int parse(int argc, char **argv, options_t *o) {
-  *o = (options_t){.threads = 0, .ticks = 60, .agents = 0};
+  *o = (options_t){.threads = 0, .ticks = 60, .agents = 0, .digest_level = ECS_DIGEST_ENTITIES};
   cli_t cli;
   cli_begin(&cli, "ecs-trace", flags);
   for (int k; (k = cli_next(&cli, argc, argv)) != -1;) {
@@ -131,6 +155,20 @@ static int parse(int argc, char **argv, options_t *o) {
     case OPT_PROGRESS:
       o->progress = true;
       break;
+    case OPT_DIGESTS:
+      o->digests = optarg;
+      break;
+    case OPT_DIGEST_LEVEL:
+      if (strcmp(optarg, "components") == 0 || strcmp(optarg, "entities") == 0) {
+        o->digest_level = optarg[0] == 'c' ? ECS_DIGEST_COMPONENTS : ECS_DIGEST_ENTITIES;
+      } else {
+        fprintf(stderr, "ecs-trace: --digest-level: '%s' is not one of components, entities\n", optarg);
+        rc = CLI_EXIT_USAGE;
+      }
+      break;
+    case OPT_COMPARE:
+      o->compare = true;
+      break;
     case OPT_LOG_LEVEL:
       o->log_level = ECS_LOG_DEFAULT;
       for (ecs_log_level_t l = ECS_LOG_TRACE; l <= ECS_LOG_OFF; ++l) {
@@ -151,11 +189,20 @@ static int parse(int argc, char **argv, options_t *o) {
       return rc;
     }
   }
+  if (o->compare) {
+    if (argc - optind != 2 || o->workload || o->out) {
+      fprintf(stderr, "ecs-trace: --compare takes two digest log files and no other flag (try 'ecs-trace --help')\n");
+      return CLI_EXIT_USAGE;
+    }
+    o->compare_a = argv[optind];
+    o->compare_b = argv[optind + 1];
+    return 0;
+  }
   if (cli_no_operands(&cli, argc, argv) != 0) {
     return CLI_EXIT_USAGE;
   }
-  if (!o->workload || !o->out) {
-    fprintf(stderr, "ecs-trace: --workload and --out are required (try 'ecs-trace --help')\n");
+  if (!o->workload || (!o->out && !o->digests)) {
+    fprintf(stderr, "ecs-trace: --workload and --out (or --digests) are required (try 'ecs-trace --help')\n");
     return CLI_EXIT_USAGE;
   }
   if (workload_summary(o->workload)[0] == '\0') {
@@ -176,7 +223,7 @@ static double now_s(void) {
 static void progress(const ecs_scheduler_t *sched, FILE *trace, long ran, long long ticks, double rate, bool tty) {
   uint64_t dropped = 0;
   ecs_trace_counts(sched, NULL, &dropped);
-  long bytes = ftell(trace);
+  long bytes = trace ? ftell(trace) : 0;
   fprintf(stderr, "%secs-trace: %ld/%lld ticks, %.0f ticks/s, trace %.1f MiB", tty ? "\r" : "", ran, ticks, rate,
           (double)(bytes > 0 ? bytes : 0) / 1048576.0);
   if (dropped > 0) {
@@ -227,12 +274,59 @@ static bool write_metrics(ecs_world_t *world, const char *path) {
   return true;
 }
 
+/* --compare: 0 equal, 1 error, 3 diverged. */
+static int compare_logs(const char *path_a, const char *path_b) {
+  ecs_world_t *world = ecs_world_new(NULL);
+  ecs_digest_log_t *a = world ? ecs_digest_log_new(world) : NULL;
+  ecs_digest_log_t *b = world ? ecs_digest_log_new(world) : NULL;
+  int rc = 1;
+  if (!a || !b) {
+    fprintf(stderr, "ecs-trace: out of memory\n");
+    goto out;
+  }
+  const char *paths[2] = {path_a, path_b};
+  ecs_digest_log_t *logs[2] = {a, b};
+  for (int i = 0; i < 2; ++i) {
+    ecs_status_t st = ecs_digest_log_load_file(logs[i], paths[i]);
+    if (st != ECS_OK) {
+      fprintf(stderr, "ecs-trace: cannot load the digest log %s: %s (%s)\n", paths[i], ecs_strerror(st),
+              ecs_last_error(world));
+      goto out;
+    }
+  }
+  ecs_divergence_t d;
+  ecs_status_t st = ecs_digest_log_compare(a, b, &d);
+  if (st == ECS_ERR_NOT_FOUND) {
+    fprintf(stderr, "ecs-trace: the logs have no tick in common (a: ticks %llu..%llu, b: ticks %llu..%llu)\n",
+            (unsigned long long)ecs_digest_log_first_tick(a), (unsigned long long)ecs_digest_log_last_tick(a),
+            (unsigned long long)ecs_digest_log_first_tick(b), (unsigned long long)ecs_digest_log_last_tick(b));
+    goto out;
+  }
+  if (st != ECS_OK) {
+    fprintf(stderr, "ecs-trace: cannot compare the logs: %s\n", ecs_strerror(st));
+    goto out;
+  }
+  char report[1024];
+  ecs_divergence_format(&d, report, sizeof report);
+  printf("a: %s\nb: %s\n%s\n", path_a, path_b, report);
+  rc = d.reason == ECS_DIVERGENCE_NONE ? 0 : 3;
+out:
+  ecs_digest_log_free(a);
+  ecs_digest_log_free(b);
+  ecs_world_free(world);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   options_t o;
   int parsed = parse(argc, argv, &o);
   if (parsed != 0) {
     return parsed == 1 ? 0 : parsed;
   }
+  if (o.compare) {
+    return compare_logs(o.compare_a, o.compare_b);
+  }
+  ecs_digest_log_t *digests = NULL; /* --digests */
   uint32_t agents = o.agents ? (uint32_t)o.agents : workload_default_agents(o.workload);
   ecs_world_t *world = ecs_world_new(&(ecs_world_desc_t){.initial_entities = agents + 1024, .log_level = o.log_level});
   ecs_scheduler_builder_t *b = world ? ecs_scheduler_builder_new(world) : NULL;
@@ -260,17 +354,18 @@ int main(int argc, char **argv) {
   }
 
   int rc = 1;
-  FILE *trace_file = cli_fopen("ecs-trace", "--out", o.out, "wb");
-  if (!trace_file) {
+  FILE *trace_file = o.out ? cli_fopen("ecs-trace", "--out", o.out, "wb") : NULL;
+  if (o.out && !trace_file) {
     goto out_free_scheduler;
   }
   /* flushed after every tick: a run stopped early leaves a trace that opens */
   char process_name[64];
   snprintf(process_name, sizeof process_name, "ecs-trace %s", o.workload);
-  st = ecs_trace_begin_desc(sched, &(ecs_trace_desc_t){.out = ecs_file_writer(trace_file),
-                                                       .flush = ecs_trace_file_flush,
-                                                       .max_bytes = (uint64_t)o.max_trace_mb << 20,
-                                                       .process_name = process_name});
+  st = !trace_file ? ECS_OK
+                   : ecs_trace_begin_desc(sched, &(ecs_trace_desc_t){.out = ecs_file_writer(trace_file),
+                                                                     .flush = ecs_trace_file_flush,
+                                                                     .max_bytes = (uint64_t)o.max_trace_mb << 20,
+                                                                     .process_name = process_name});
   if (st != ECS_OK) {
     if (st == ECS_ERR_UNSUPPORTED) {
       fprintf(stderr, "ecs-trace: this libecs was built with ECS_PROFILE=OFF, so tracing and metrics are\n"
@@ -280,6 +375,16 @@ int main(int argc, char **argv) {
     }
     fclose(trace_file);
     remove(o.out);
+    goto out_free_scheduler;
+  }
+
+  digests = o.digests ? ecs_digest_log_new(world) : NULL;
+  if (o.digests && (!digests || ecs_scheduler_set_digests(sched, digests, o.digest_level) != ECS_OK)) {
+    fprintf(stderr, "ecs-trace: cannot record digests: %s\n", ecs_last_error(world));
+    if (trace_file) {
+      (void)ecs_trace_end(sched);
+      fclose(trace_file);
+    }
     goto out_free_scheduler;
   }
 
@@ -321,10 +426,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "\n"); /* end the line rewritten in place */
   }
   uint64_t spans = 0, dropped = 0;
-  ecs_trace_counts(sched, &spans, &dropped);
-  st = ecs_trace_end(sched); /* the file is complete JSON even after a failed tick */
-  if (fclose(trace_file) != 0 && st == ECS_OK) {
-    st = ECS_ERR_IO;
+  if (trace_file) {
+    ecs_trace_counts(sched, &spans, &dropped);
+    st = ecs_trace_end(sched); /* the file is complete JSON even after a failed tick */
+    if (fclose(trace_file) != 0 && st == ECS_OK) {
+      st = ECS_ERR_IO;
+    }
   }
   if (ran > 0) {
     printf("ecs-trace: %ld ticks, %.3f ms/tick avg, %.3f ms max, %zu commands applied, %zu entities at the end\n", ran,
@@ -334,9 +441,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ecs-trace: cannot write the trace to %s: %s\n", o.out, ecs_strerror(st));
     goto out_free_scheduler;
   }
-  printf("ecs-trace: wrote %s: %llu spans (%llu dropped%s); open it in https://ui.perfetto.dev\n", o.out,
-         (unsigned long long)spans, (unsigned long long)dropped,
-         o.max_trace_mb > 0 && dropped > 0 ? ", --max-trace-mb reached" : "");
+  if (trace_file) {
+    printf("ecs-trace: wrote %s: %llu spans (%llu dropped%s); open it in https://ui.perfetto.dev\n", o.out,
+           (unsigned long long)spans, (unsigned long long)dropped,
+           o.max_trace_mb > 0 && dropped > 0 ? ", --max-trace-mb reached" : "");
+  }
+  if (digests) {
+    (void)ecs_scheduler_set_digests(sched, NULL, ECS_DIGEST_OFF);
+    ecs_status_t dst = ecs_digest_log_save_file(digests, o.digests);
+    if (dst != ECS_OK) {
+      fprintf(stderr, "ecs-trace: cannot write the digest log to %s: %s (%s)\n", o.digests, ecs_strerror(dst),
+              ecs_last_error(world));
+      tick_st = dst;
+    } else {
+      printf("ecs-trace: wrote the digest log %s: %zu records, ticks %llu..%llu\n", o.digests,
+             ecs_digest_log_count(digests), (unsigned long long)ecs_digest_log_first_tick(digests),
+             (unsigned long long)ecs_digest_log_last_tick(digests));
+    }
+  }
   if (tick_st == ECS_OK && (!o.metrics || write_metrics(world, o.metrics)) &&
       (!o.schedule || write_schedule(sched, o.schedule))) {
     rc = 0;
@@ -344,6 +466,7 @@ int main(int argc, char **argv) {
 
 out_free_scheduler:
   ecs_scheduler_free(sched);
+  ecs_digest_log_free(digests);
   workload_free(wl);
   ecs_world_free(world);
   return rc;

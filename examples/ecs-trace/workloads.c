@@ -169,7 +169,14 @@ static ecs_status_t particles_setup(workload_t *w, ecs_world_t *world, ecs_sched
   /* host metrics sit beside the built-in ones in the exposition */
   w->respawned = ecs_metric_register(world, ECS_METRIC_COUNTER, "particles_respawned_total",
                                      "Particles replaced after leaving the box or ageing out.");
-  Box box = {.half = 100.0f, .gravity = 30.0f, .max_age = 4.0f, .rng = 7};
+  /* the padding after max_age is hashed with the resource (checksums,
+   * digests): zeroed, not left to the stack */
+  Box box;
+  memset(&box, 0, sizeof box);
+  box.half = 100.0f;
+  box.gravity = 30.0f;
+  box.max_age = 4.0f;
+  box.rng = 7;
   for (uint32_t i = 0; i < n; ++i) {
     Position p;
     Velocity v;

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "error.h"
 #include "io.h"
+#include "scheduler.h"
 #include "world.h"
 
 ECS_EXTERN_C_BEGIN
@@ -79,6 +80,29 @@ ECS_API size_t ecs_replay_count(const ecs_replay_t *replay);
  *  ecs_snapshot_load() (the world is then unchanged).
  *  Thread-safety: world owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_replay_restore(const ecs_replay_t *replay);
+
+/** Puts the input recorded for @p tick into @p world before the tick is
+ *  simulated (typically: sets the resource the systems read). @p input is
+ *  NULL and @p size 0 for a tick with no record. Anything but ECS_OK stops
+ *  ecs_replay_verify() with that error. */
+typedef ecs_status_t (*ecs_replay_apply_fn)(ecs_world_t *world, uint64_t tick, const void *input, size_t size,
+                                            void *user);
+
+/** Re-simulates the replay and checks it: ecs_replay_restore(), then for
+ *  each tick from the start + 1 to the last one recorded, @p apply with
+ *  its input and ecs_scheduler_tick(@p s, @p dt); after each tick with a
+ *  recorded checksum (ecs_replay_mark()) compares ecs_world_checksum().
+ *  It stops at the first tick whose checksum differs and sets
+ *  *@p first_mismatch to it (0: every recorded checksum matched). The
+ *  world is left as after the last tick simulated; with a digest log
+ *  attached to @p s (digest.h) that log then holds the re-simulation, to
+ *  compare with one recorded in the original run.
+ *  Errors: ECS_ERR_INVALID_ARGUMENT (a NULL argument, @p s of another
+ *  world, no start), an error of the restore (nothing simulated), the
+ *  first error of @p apply or of a tick (*@p first_mismatch is then 0).
+ *  Thread-safety: world owner thread, outside a tick. */
+ECS_API ecs_status_t ecs_replay_verify(const ecs_replay_t *replay, ecs_scheduler_t *s, double dt,
+                                       ecs_replay_apply_fn apply, void *user, uint64_t *first_mismatch);
 
 /** Writes the replay (start tick, start snapshot, every record) through
  *  @p out. Errors: ECS_ERR_INVALID_ARGUMENT (NULL, incomplete writer, no
