@@ -154,20 +154,7 @@ static int iterate_setup(void *user, size_t n) {
 }
 
 static int iterate_run(void *user, size_t n) {
-  big_ctx_t *c = user;
-  size_t rows = 0;
-  ecs_iter_t it = ecs_query_iter(c->query);
-  while (ecs_iter_next(&it)) {
-    Position *p = ecs_field(&it, 0);
-    const Velocity *v = ecs_field(&it, 1);
-    for (int32_t i = 0; i < it.count; ++i) {
-      p[i].x += v[i].x;
-      p[i].y += v[i].y;
-      p[i].z += v[i].z;
-    }
-    rows += (size_t)it.count;
-  }
-  return rows == n ? 0 : -1;
+  return move_pass(((big_ctx_t *)user)->query, NULL) == n ? 0 : -1;
 }
 
 static int iterate_base_setup(void *user, size_t n) {

@@ -421,20 +421,11 @@ static int iter_run(void *user, size_t n) {
   iter_ctx_t *c = user;
   size_t chunks = 0;
   for (size_t pass = 0; pass < n / c->tables; ++pass) {
-    ecs_iter_t it = ecs_query_iter(c->query);
-    while (ecs_iter_next(&it)) {
-      Position *p = ecs_field(&it, 0);
-      const Velocity *v = ecs_field(&it, 1);
-      if (!p || !v) {
-        return -1;
-      }
-      for (int32_t i = 0; i < it.count; ++i) {
-        p[i].x += v[i].x;
-        p[i].y += v[i].y;
-        p[i].z += v[i].z;
-      }
-      chunks++;
+    size_t k = 0;
+    if (move_pass(c->query, &k) == SIZE_MAX) {
+      return -1;
     }
+    chunks += k;
   }
   return chunks == n ? 0 : -1;
 }

@@ -8,6 +8,7 @@
 #include <ecs.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct Transform {
   float m[16];
@@ -41,6 +42,33 @@ static inline int churn_batch(ecs_world_t *w, ecs_component_t pos, ecs_component
     bad |= ecs_entity_destroy(w, batch[i]) != ECS_OK;
   }
   return bad;
+}
+
+/* One pass of the README loop, Position += Velocity, over a query whose
+ * terms 0 and 1 are those (WRITE, READ). Returns the rows visited, and the
+ * chunks in *chunks (may be NULL); SIZE_MAX if a field was missing. */
+static inline size_t move_pass(ecs_query_t *q, size_t *chunks) {
+  size_t rows = 0;
+  size_t n = 0;
+  ecs_iter_t it = ecs_query_iter(q);
+  while (ecs_iter_next(&it)) {
+    Position *p = (Position *)ecs_field(&it, 0);
+    const Velocity *v = (const Velocity *)ecs_field(&it, 1);
+    if (!p || !v) {
+      return SIZE_MAX;
+    }
+    for (int32_t i = 0; i < it.count; ++i) {
+      p[i].x += v[i].x;
+      p[i].y += v[i].y;
+      p[i].z += v[i].z;
+    }
+    rows += (size_t)it.count;
+    n++;
+  }
+  if (chunks) {
+    *chunks = n;
+  }
+  return rows;
 }
 
 #endif /* ECS_BENCH_WORKLOADS_H */
