@@ -308,7 +308,7 @@ static ecs_status_t parse_registry(dapply_t *a, ecs__cur_t *c) {
     bool alive = (ecs__le32(r + 4) & ECS__SNAP_ALIVE_BIT) != 0;
     uint32_t next = ecs__le32(r + 8);
     if (slot <= prev || slot >= a->rec_count || gen > ECS__GENERATION_MAX || next >= a->rec_count ||
-        (alive && (next != 0 || gen == ECS__GENERATION_MAX))) {
+        (alive && (next != 0 || gen == ECS__GENERATION_MAX)) || (!alive && gen == ECS__GENERATION_MAX && next != 0)) {
       return corrupt(w, "registry entry");
     }
     fresh += slot >= w->record_count;
@@ -324,8 +324,23 @@ static ecs_status_t parse_registry(dapply_t *a, ecs__cur_t *c) {
   if (!seen) {
     return ecs__fail(w, ECS_ERR_NO_MEMORY, "delta: no memory to check the free list");
   }
+  /* ... and every dead slot that is not retired on it */
+  size_t dead = 0;
+  for (uint32_t s = 1; s < w->record_count; ++s) {
+    dead += !w->records[s].alive && w->records[s].generation < ECS__GENERATION_MAX;
+  }
+  for (uint32_t i = 0; i < a->reg_n; ++i) {
+    const uint8_t *r = a->reg + (size_t)i * 12;
+    uint32_t slot = ecs__le32(r);
+    uint32_t word = ecs__le32(r + 4);
+    if (slot < w->record_count) {
+      dead -= !w->records[slot].alive && w->records[slot].generation < ECS__GENERATION_MAX;
+    }
+    dead += !(word & ECS__SNAP_ALIVE_BIT) && (word & ~ECS__SNAP_ALIVE_BIT) < ECS__GENERATION_MAX;
+  }
+  size_t listed = 0;
   ecs_status_t st = ECS_OK;
-  for (uint32_t s = a->free_head; s != 0;) {
+  for (uint32_t s = a->free_head; s != 0; ++listed) {
     const uint8_t *r = reg_find(a, s);
     bool alive;
     uint32_t gen;
@@ -347,6 +362,9 @@ static ecs_status_t parse_registry(dapply_t *a, ecs__cur_t *c) {
     s = next;
   }
   ecs__free(w, seen, bits);
+  if (st == ECS_OK && listed != dead) {
+    st = corrupt(w, "a free slot missing from the free list");
+  }
   return st;
 }
 
