@@ -661,7 +661,7 @@ static ecs_status_t save_into(ecs_world_t *w, const ecs_delta_desc_t *desc, ecs_
   dsave_t state = {.w = w, .buf = buf, .out = ecs_membuf_writer(buf), .since = desc->baseline_tick};
   dsave_t *s = &state;
   size_t schema_bytes = (size_t)w->component_count * sizeof *s->schema_of;
-  size_t cols_bytes = (size_t)w->component_count * sizeof *s->cols;
+  size_t cols_bytes = (size_t)w->component_count * sizeof(ecs__component_t *);
   s->schema_of = ecs__calloc(w, schema_bytes);
   s->cols = ecs__alloc(w, cols_bytes);
   s->hot = ecs__alloc(w, cols_bytes);

@@ -257,6 +257,11 @@ static ecs_status_t parse_schema(dapply_t *a, ecs__cur_t *c, uint8_t order) {
   return a->scratch ? ECS_OK : ecs__fail(w, ECS_ERR_NO_MEMORY, "delta: no memory for a value");
 }
 
+/* Entry k of d's component set. */
+static uint16_t set_at(const dent_t *d, uint32_t k) {
+  return ecs__le16(d->set + (size_t)k * 2);
+}
+
 /* The registry entry of slot in the delta, or NULL. Entries ascend. */
 static const uint8_t *reg_find(const dapply_t *a, uint32_t slot) {
   uint32_t lo = 0;
@@ -376,8 +381,8 @@ static ecs_status_t parse_entity(dapply_t *a, ecs__cur_t *c, dent_t *d) {
     d->set_n = ecs__cur16(c);
     d->set = ecs__cur_take(c, (size_t)d->set_n * 2);
     for (uint32_t k = 0; !c->bad && k < d->set_n; ++k) {
-      uint16_t i = ecs__le16(d->set + 2 * k);
-      if (i >= a->col_n || (k > 0 && i <= ecs__le16(d->set + 2 * k - 2))) {
+      uint16_t i = set_at(d, k);
+      if (i >= a->col_n || (k > 0 && i <= set_at(d, k - 1))) {
         return corrupt(w, "component set");
       }
     }
@@ -394,10 +399,10 @@ static ecs_status_t parse_entity(dapply_t *a, ecs__cur_t *c, dent_t *d) {
     }
     prev = i;
     if (d->op == ECS__DELTA_OP_SHAPE) {
-      while (in_set < d->set_n && ecs__le16(d->set + 2 * in_set) < i) {
+      while (in_set < d->set_n && set_at(d, in_set) < i) {
         in_set++;
       }
-      if (in_set == d->set_n || ecs__le16(d->set + 2 * in_set) != i) {
+      if (in_set == d->set_n || set_at(d, in_set) != i) {
         return corrupt(w, "a value outside the entity's component set");
       }
     }
@@ -549,10 +554,10 @@ static ecs_status_t apply_values(dapply_t *a, const dent_t *d, ecs_entity_t e) {
 static ecs_status_t apply_shape(dapply_t *a, const dent_t *d, ecs_entity_t e) {
   uint32_t in = 0;
   for (uint32_t i = 0; i < a->col_n; ++i) {
-    while (in < d->set_n && ecs__le16(d->set + 2 * in) < i) {
+    while (in < d->set_n && set_at(d, in) < i) {
       in++;
     }
-    bool keep = in < d->set_n && ecs__le16(d->set + 2 * in) == i;
+    bool keep = in < d->set_n && set_at(d, in) == i;
     ecs__component_t *c = a->cols[i].c;
     if (!keep && c->vt->get(c->storage, e)) {
       ecs_status_t st = ecs__remove(a->w, c, e);
