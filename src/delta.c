@@ -223,7 +223,9 @@ static void peer_drop_front(ecs_delta_peer_t *p, uint32_t k) {
   for (uint32_t i = 0; i < k; ++i) {
     sent_free(p->world, &p->sent[i]);
   }
-  memmove(p->sent, p->sent + k, (size_t)(p->count - k) * sizeof *p->sent);
+  if (k > 0 && k < p->count) {
+    memmove(p->sent, p->sent + k, (size_t)(p->count - k) * sizeof *p->sent);
+  }
   p->count -= k;
 }
 

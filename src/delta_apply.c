@@ -437,7 +437,8 @@ static ecs_status_t parse_entities(dapply_t *a, ecs__cur_t *c) {
   for (uint32_t k = 0; k < n; ++k) {
     dent_t *d = &a->ents[k];
     d->id = ecs__cur64(c);
-    d->op = c->bad ? 0 : *ecs__cur_take(c, 1);
+    const uint8_t *op = ecs__cur_take(c, 1);
+    d->op = op ? *op : 0;
     if (c->bad || d->op > ECS__DELTA_OP_DESTROY || ECS_ENTITY_INDEX(d->id) == 0 ||
         ECS_ENTITY_GENERATION(d->id) >= ECS__GENERATION_MAX) {
       return corrupt(w, "entity entry");
@@ -657,19 +658,27 @@ static ecs_status_t apply_resources(dapply_t *a) {
       continue;
     }
     (void)ecs__cur16(&c);
-    ecs_status_t st;
+    ecs_status_t st = ECS_OK;
     if (a->cols[i].serialized) {
       uint32_t len = ecs__cur32(&c);
       st = cc->deserialize(a->scratch, ecs__cur_take(&c, len), len, cc->hooks.user);
-      if (st == ECS_OK) {
-        st = ecs_resource_set(w, cc->id, a->scratch);
-        if (cc->hooks.dtor) {
-          cc->hooks.dtor(a->scratch, 1, cc->hooks.user);
-        }
-      }
     } else {
       memcpy(a->scratch, ecs__cur_take(&c, cc->size), cc->size);
-      st = ecs_resource_set(w, cc->id, a->scratch);
+    }
+    /* the value built in scratch moves into the resource */
+    if (st == ECS_OK) {
+      bool fresh = cc->resource == NULL;
+      if (fresh && !(cc->resource = ecs__aligned_alloc(&w->alloc, cc->size, cc->alignment))) {
+        st = ECS_ERR_NO_MEMORY;
+        if (a->cols[i].serialized && cc->hooks.dtor) {
+          cc->hooks.dtor(a->scratch, 1, cc->hooks.user);
+        }
+      } else {
+        if (!fresh && cc->hooks.dtor) {
+          cc->hooks.dtor(cc->resource, 1, cc->hooks.user);
+        }
+        ecs__value_move(cc, cc->resource, a->scratch);
+      }
     }
     if (st != ECS_OK) {
       return ecs__fail(w, st, "delta: cannot set resource '%s': %s", cc->name, ecs_strerror(st));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "snapshot_internal.h"
 #include "support/failing_alloc.h"
 #include "support/sim.h"
 
@@ -474,6 +475,278 @@ static void test_serialized_values(void **state) {
   ecs_world_free(rx);
 }
 
+/* The header's length and CRCs made right for the bytes as they are, so
+ * that a change reaches the parser behind them. */
+static void reseal(unsigned char *d, size_t n) {
+  size_t payload = n - ECS__SNAP_HEADER_SIZE;
+  ecs__put_le64(d + 16, payload);
+  ecs__put_le32(d + 24, ecs__crc32(0, d + ECS__SNAP_HEADER_SIZE, payload));
+  ecs__put_le32(d + 28, ecs__crc32(0, d, 28));
+}
+
+/* Every payload byte flipped and every payload prefix, with valid CRCs:
+ * refused with the receiver unchanged, or applied (a flipped value byte is
+ * a valid value) and then the receiver rebuilt by reset for the next try. */
+typedef void (*reset_fn)(void *ctx, ecs_world_t **rx, ecs_netmap_t **map);
+
+static void resealed_sweep(ecs_world_t **rx, ecs_netmap_t **map, const ecs_membuf_t *delta, reset_fn reset, void *ctx) {
+  uint64_t before = ecs_world_checksum(*rx);
+  size_t mapped = ecs_netmap_count(*map);
+  unsigned char *copy = malloc(delta->size);
+  assert_non_null(copy);
+  size_t refused = 0;
+  for (size_t i = ECS__SNAP_HEADER_SIZE; i < 2 * delta->size; ++i) {
+    size_t n = delta->size;
+    memcpy(copy, delta->data, n);
+    if (i < delta->size) {
+      copy[i] ^= (unsigned char)(1u << (i % 8));
+    } else {
+      n = i - delta->size; /* a prefix */
+      if (n < ECS__SNAP_HEADER_SIZE) {
+        continue;
+      }
+    }
+    reseal(copy, n);
+    ecs_status_t st = apply_bytes(*rx, copy, n, *map);
+    if (st != ECS_OK) {
+      refused++;
+      assert_int_equal(ecs_world_checksum(*rx), before);
+      assert_int_equal(ecs_netmap_count(*map), mapped);
+      assert_true(ecs_last_error(*rx)[0] != '\0');
+      continue;
+    }
+    reset(ctx, rx, map);
+    assert_int_equal(ecs_world_checksum(*rx), before);
+  }
+  assert_true(refused > delta->size / 2);
+  free(copy);
+}
+
+/* mirror: the receiver's snapshot, loaded back */
+static void reset_from_snapshot(void *ctx, ecs_world_t **rx, ecs_netmap_t **map) {
+  const ecs_membuf_t *snap = ctx;
+  (void)map;
+  ecs_memsrc_t src = {.data = snap->data, .size = snap->size};
+  ecs_reader_t r = ecs_memreader(&src);
+  assert_int_equal(ecs_snapshot_load(*rx, &r), ECS_OK);
+}
+
+static void test_resealed_mirror(void **state) {
+  (void)state;
+  fixture_t f;
+  fixture_init(&f, NULL);
+  ecs_membuf_t snap = {0};
+  ecs_writer_t w = ecs_membuf_writer(&snap);
+  assert_int_equal(ecs_snapshot_save(f.rx, &w), ECS_OK);
+  ecs_netmap_t *none = NULL;
+  resealed_sweep(&f.rx, &none, &f.delta, reset_from_snapshot, &snap);
+  ecs_membuf_free(&snap);
+  assert_int_equal(apply_bytes(f.rx, f.delta.data, f.delta.size, NULL), ECS_OK);
+  assert_int_equal(ecs_world_checksum(f.rx), ecs_world_checksum(f.sim.world));
+  fixture_fini(&f);
+}
+
+/* peer: a new receiver and map, given the deltas applied so far */
+typedef struct peer_hist_t {
+  ecs_membuf_t applied[2];
+  int n;
+} peer_hist_t;
+
+static void reset_peer(void *ctx, ecs_world_t **rx, ecs_netmap_t **map) {
+  const peer_hist_t *h = ctx;
+  ecs_netmap_free(*map);
+  ecs_world_free(*rx);
+  *rx = ecs_world_new(NULL);
+  ecs_component_register(*rx, &(ecs_component_desc_t){.name = "P", .size = 4});
+  ecs_component_register(*rx, &(ecs_component_desc_t){.name = "Tag"});
+  *map = ecs_netmap_new(*rx);
+  for (int i = 0; i < h->n; ++i) {
+    assert_int_equal(apply_bytes(*rx, h->applied[i].data, h->applied[i].size, *map), ECS_OK);
+  }
+}
+
+static void test_resealed_peer(void **state) {
+  (void)state;
+  ecs_world_t *tx = ecs_world_new(NULL);
+  ecs_world_t *rx = ecs_world_new(NULL);
+  ecs_component_t tp = ecs_component_register(tx, &(ecs_component_desc_t){.name = "P", .size = 4});
+  ecs_component_t tt = ecs_component_register(tx, &(ecs_component_desc_t){.name = "Tag"});
+  ecs_component_register(rx, &(ecs_component_desc_t){.name = "P", .size = 4});
+  ecs_component_register(rx, &(ecs_component_desc_t){.name = "Tag"});
+  assert_int_equal(ecs_delta_enable(tx), ECS_OK);
+  ecs_delta_peer_t *peer = ecs_delta_peer_new(tx, NULL, NULL); /* sees everything */
+  ecs_netmap_t *map = ecs_netmap_new(rx);
+  ecs_entity_t e[6];
+  for (int i = 0; i < 6; ++i) {
+    e[i] = ecs_entity_create(tx);
+    assert_int_equal(ecs_set(tx, e[i], tp, &(P){i}), ECS_OK);
+    if (i % 2) {
+      assert_int_equal(ecs_add(tx, e[i], tt), ECS_OK);
+    }
+  }
+  ecs_membuf_t buf = {0};
+  ecs_writer_t out = ecs_membuf_writer(&buf);
+  uint64_t t1;
+  assert_int_equal(
+      ecs_delta_save(tx, &(ecs_delta_desc_t){.baseline_checksum = ecs_world_checksum(rx), .peer = peer}, &out, &t1),
+      ECS_OK);
+  peer_hist_t hist = {0};
+  resealed_sweep(&rx, &map, &buf, reset_peer, &hist);
+  assert_int_equal(apply_bytes(rx, buf.data, buf.size, map), ECS_OK);
+  assert_int_equal(ecs_netmap_count(map), 6);
+  ecs_writer_t keep = ecs_membuf_writer(&hist.applied[hist.n++]);
+  assert_int_equal(ecs_write(&keep, buf.data, buf.size), ECS_OK);
+  /* a second delta: a destroy, a slot reused, a removal, a value */
+  assert_int_equal(ecs_entity_destroy(tx, e[0]), ECS_OK);
+  ecs_entity_t again = ecs_entity_create(tx);
+  assert_int_equal(ECS_ENTITY_INDEX(again), ECS_ENTITY_INDEX(e[0]));
+  assert_int_equal(ecs_set(tx, again, tp, &(P){42}), ECS_OK);
+  assert_int_equal(ecs_remove(tx, e[1], tt), ECS_OK);
+  assert_int_equal(ecs_set(tx, e[2], tp, &(P){7}), ECS_OK);
+  ecs_membuf_reset(&buf);
+  uint64_t t2;
+  assert_int_equal(
+      ecs_delta_save(
+          tx, &(ecs_delta_desc_t){.baseline_tick = t1, .baseline_checksum = ecs_world_checksum(rx), .peer = peer}, &out,
+          &t2),
+      ECS_OK);
+  resealed_sweep(&rx, &map, &buf, reset_peer, &hist);
+  ecs_delta_info_t info;
+  ecs_memsrc_t src = {.data = buf.data, .size = buf.size};
+  ecs_reader_t in = ecs_memreader(&src);
+  assert_int_equal(ecs_delta_apply(rx, &in, map, &info), ECS_OK);
+  assert_int_equal(info.destroyed, 1);
+  assert_int_equal(info.created, 1);
+  assert_int_equal(ecs_netmap_local(map, e[0]), ECS_ENTITY_NULL);
+  ecs_entity_t mine = ecs_netmap_local(map, again);
+  assert_int_equal(((P *)ecs_get(rx, mine, 1))->x, 42);
+  assert_false(ecs_has(rx, ecs_netmap_local(map, e[1]), 2));
+  assert_int_equal(((P *)ecs_get(rx, ecs_netmap_local(map, e[2]), 1))->x, 7);
+  /* a map of another world, a peer of another world, a second save of a tick */
+  ecs_netmap_t *other = ecs_netmap_new(tx);
+  ecs_memsrc_t src2 = {.data = buf.data, .size = buf.size};
+  ecs_reader_t in2 = ecs_memreader(&src2);
+  assert_int_equal(ecs_delta_apply(rx, &in2, other, NULL), ECS_ERR_INVALID_ARGUMENT);
+  ecs_netmap_free(other);
+  ecs_delta_peer_t *foreign = ecs_delta_peer_new(rx, NULL, NULL);
+  assert_int_equal(ecs_delta_save(tx, &(ecs_delta_desc_t){.peer = foreign}, &out, NULL), ECS_ERR_INVALID_ARGUMENT);
+  ecs_delta_peer_free(foreign);
+  assert_int_equal(ecs_delta_save(tx, &(ecs_delta_desc_t){.baseline_tick = t1, .peer = peer}, &out, NULL), ECS_OK);
+  assert_int_equal(ecs_delta_peer_ack(peer, t2), ECS_OK);
+  assert_int_equal(ecs_delta_peer_ack(peer, t1), ECS_ERR_NOT_FOUND);
+  assert_int_equal(ecs_delta_peer_ack(NULL, t1), ECS_ERR_INVALID_ARGUMENT);
+  /* a mirror receiver given a peer delta */
+  assert_int_equal(apply_bytes(rx, buf.data, buf.size, NULL), ECS_ERR_INVALID_ARGUMENT);
+  assert_null(ecs_netmap_new(NULL));
+  assert_null(ecs_delta_peer_new(NULL, NULL, NULL));
+  assert_int_equal(ecs_netmap_count(NULL), 0);
+  assert_int_equal(ecs_netmap_net(NULL, mine), 0);
+  assert_int_equal(ecs_netmap_local(NULL, 1), ECS_ENTITY_NULL);
+  ecs_membuf_free(&buf);
+  ecs_membuf_free(&hist.applied[0]);
+  ecs_netmap_free(map);
+  ecs_delta_peer_free(peer);
+  ecs_world_free(tx);
+  ecs_world_free(rx);
+}
+
+/* Saves and applies through streams (FILE*), hooked resources, a hook
+ * that fails, and every allocation of enable and save failing from N on. */
+static ecs_status_t failing_ser(const void *v, const ecs_writer_t *out, void *user) {
+  (void)v, (void)out, (void)user;
+  return ECS_ERR_IO;
+}
+
+static void test_streams_resources_and_save_failures(void **state) {
+  (void)state;
+  ecs_world_t *tx = ecs_world_new(NULL);
+  ecs_world_t *rx = ecs_world_new(NULL);
+  ecs_component_t tn = reg_name(tx);
+  ecs_component_t rn = reg_name(rx);
+  assert_true(ecs_component_register(tx, &(ecs_component_desc_t){.name = "R", .size = 8}) != 0);
+  ecs_component_t rr = ecs_component_register(rx, &(ecs_component_desc_t){.name = "R", .size = 8});
+  assert_int_equal(ecs_resource_set(rx, rr, &(uint64_t){5}), ECS_OK); /* the delta removes it */
+  assert_int_equal(ecs_delta_enable(tx), ECS_OK);
+  assert_int_equal(ecs_delta_enable(tx), ECS_OK); /* again: nothing */
+  uint64_t base = ecs_delta_tick(tx);
+  Name v = {malloc(4)};
+  memcpy(v.s, "res", 4);
+  assert_int_equal(ecs_resource_set(tx, tn, &v), ECS_OK);
+  FILE *f = tmpfile();
+  assert_non_null(f);
+  ecs_writer_t fw = ecs_file_writer(f);
+  assert_int_equal(
+      ecs_delta_save(tx, &(ecs_delta_desc_t){.baseline_tick = base, .baseline_checksum = ecs_world_checksum(rx)}, &fw,
+                     NULL),
+      ECS_OK);
+  rewind(f);
+  ecs_reader_t fr = ecs_file_reader(f);
+  assert_int_equal(ecs_delta_apply(rx, &fr, NULL, NULL), ECS_OK);
+  assert_string_equal(((Name *)ecs_resource_get(rx, rn))->s, "res");
+  assert_false(ecs_resource_has(rx, rr));
+  fclose(f);
+  /* a serialize hook that fails: the save fails, nothing written */
+  ecs_world_t *bad = ecs_world_new(NULL);
+  ecs_component_t bc = ecs_component_register(
+      bad, &(ecs_component_desc_t){.name = "B", .size = 4, .serialize = failing_ser, .deserialize = name_de});
+  assert_int_equal(ecs_delta_enable(bad), ECS_OK);
+  uint64_t bb = ecs_delta_tick(bad);
+  ecs_entity_t be = ecs_entity_create(bad);
+  assert_int_equal(ecs_set(bad, be, bc, &(int32_t){1}), ECS_OK);
+  ecs_membuf_t buf = {0};
+  ecs_writer_t out = ecs_membuf_writer(&buf);
+  assert_int_equal(ecs_delta_save(bad, &(ecs_delta_desc_t){.baseline_tick = bb}, &out, NULL), ECS_ERR_IO);
+  assert_int_equal(buf.size, 0);
+  assert_int_equal(ecs_delta_save(NULL, NULL, NULL, NULL), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_delta_enable(NULL), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_delta_tick(NULL), 0);
+  ecs_world_free(bad);
+  ecs_membuf_free(&buf);
+  ecs_world_free(tx);
+  ecs_world_free(rx);
+
+  /* allocation failures from N on during enable, structural changes and
+   * saves: clean errors, and a save that succeeds later is right */
+  for (size_t n = 1; n < 60; ++n) {
+    failing_t fa = {0, SIZE_MAX};
+    ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.allocator = failing_allocator(&fa)});
+    ecs_world_t *copy = ecs_world_new(NULL);
+    ecs_component_t c = ecs_component_register(w, &(ecs_component_desc_t){.name = "P", .size = 4});
+    ecs_component_register(copy, &(ecs_component_desc_t){.name = "P", .size = 4});
+    fa.calls = 0;
+    fa.fail_at = n;
+    ecs_status_t st = ecs_delta_enable(w);
+    uint64_t b = ecs_delta_tick(w);
+    uint64_t sum = ecs_world_checksum(copy);
+    for (int i = 0; i < 2000 && st == ECS_OK; ++i) { /* grows the records past their first size */
+      ecs_entity_t e = ecs_entity_create(w);
+      if (e && ecs_set(w, e, c, &(P){i}) != ECS_OK) {
+        break;
+      }
+    }
+    ecs_membuf_t mb = {0};
+    ecs_writer_t mo = ecs_membuf_writer(&mb);
+    ecs_status_t ss =
+        st == ECS_OK ? ecs_delta_save(w, &(ecs_delta_desc_t){.baseline_tick = b, .baseline_checksum = sum}, &mo, NULL)
+                     : st;
+    fa.fail_at = SIZE_MAX;
+    assert_true(ss == ECS_OK || ss == ECS_ERR_NO_MEMORY || ss == ECS_ERR_DELTA_BASELINE);
+    if (st == ECS_OK && ss != ECS_OK) {
+      assert_int_equal(mb.size, 0);
+      ecs_membuf_reset(&mb);
+      ss = ecs_delta_save(w, &(ecs_delta_desc_t){.baseline_tick = b, .baseline_checksum = sum}, &mo, NULL);
+      assert_true(ss == ECS_OK || ss == ECS_ERR_DELTA_BASELINE); /* a lost record refuses old baselines */
+    }
+    if (ss == ECS_OK) {
+      assert_int_equal(apply_bytes(copy, mb.data, mb.size, NULL), ECS_OK);
+      assert_int_equal(ecs_world_checksum(copy), ecs_world_checksum(w));
+    }
+    ecs_membuf_free(&mb);
+    ecs_world_free(copy);
+    ecs_world_free(w);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mirror_every_kind),
@@ -482,6 +755,9 @@ int main(void) {
       cmocka_unit_test(test_apply_out_of_memory),
       cmocka_unit_test(test_peer_interest),
       cmocka_unit_test(test_serialized_values),
+      cmocka_unit_test(test_resealed_mirror),
+      cmocka_unit_test(test_resealed_peer),
+      cmocka_unit_test(test_streams_resources_and_save_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
