@@ -3,164 +3,8 @@
  * registry entry, entity and value) before anything changes; then it is
  * applied through the world's own operations. A change that can need
  * memory is guarded by a snapshot taken first, loaded back on failure.
- * Also the network id <-> local handle map of peer deltas. */
+ * The network id map is delta_netmap.c. */
 #include "delta_internal.h"
-
-/* ---- network id map ------------------------------------------------------- */
-
-typedef struct net_pair_t {
-  uint64_t net; /* 0: empty (slot 0 is never an entity) */
-  ecs_entity_t local;
-} net_pair_t;
-
-struct ecs_netmap_t {
-  ecs_world_t *world;
-  net_pair_t *tab; /* open addressing, linear probing, at most half full */
-  uint32_t tab_cap;
-  uint64_t *net_of; /* by local slot: the network id, 0 for none */
-  uint32_t net_cap;
-  size_t count;
-};
-
-static uint32_t net_hash(uint64_t x, uint32_t cap) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  return (uint32_t)x & (cap - 1);
-}
-
-ecs_netmap_t *ecs_netmap_new(ecs_world_t *world) {
-  if (!world) {
-    return NULL;
-  }
-  ecs_netmap_t *m = ecs__calloc(world, sizeof *m);
-  if (!m) {
-    ecs__fail(world, ECS_ERR_NO_MEMORY, "ecs_netmap_new: out of memory");
-    return NULL;
-  }
-  m->world = world;
-  return m;
-}
-
-void ecs_netmap_free(ecs_netmap_t *map) {
-  if (!map) {
-    return;
-  }
-  ecs__free(map->world, map->tab, (size_t)map->tab_cap * sizeof *map->tab);
-  ecs__free(map->world, map->net_of, (size_t)map->net_cap * sizeof *map->net_of);
-  ecs__free(map->world, map, sizeof *map);
-}
-
-static uint32_t net_find(const ecs_netmap_t *m, uint64_t net) {
-  if (!m->tab_cap || net == 0) {
-    return UINT32_MAX;
-  }
-  for (uint32_t i = net_hash(net, m->tab_cap);; i = (i + 1) & (m->tab_cap - 1)) {
-    if (m->tab[i].net == net) {
-      return i;
-    }
-    if (m->tab[i].net == 0) {
-      return UINT32_MAX;
-    }
-  }
-}
-
-ecs_entity_t ecs_netmap_local(const ecs_netmap_t *map, uint64_t net) {
-  uint32_t i = map ? net_find(map, net) : UINT32_MAX;
-  return i == UINT32_MAX ? ECS_ENTITY_NULL : map->tab[i].local;
-}
-
-uint64_t ecs_netmap_net(const ecs_netmap_t *map, ecs_entity_t local) {
-  uint32_t slot = ECS_ENTITY_INDEX(local);
-  if (!map || slot >= map->net_cap || map->net_of[slot] == 0) {
-    return 0;
-  }
-  return ecs_netmap_local(map, map->net_of[slot]) == local ? map->net_of[slot] : 0;
-}
-
-size_t ecs_netmap_count(const ecs_netmap_t *map) {
-  return map ? map->count : 0;
-}
-
-/* Room for `more` more pairs and local slots below `slots`: after it,
- * inserts cannot fail. */
-static bool net_reserve(ecs_netmap_t *m, size_t more, uint32_t slots) {
-  ecs_world_t *w = m->world;
-  if (slots > m->net_cap) {
-    uint64_t *n = ecs__calloc(w, (size_t)slots * sizeof *n);
-    if (!n) {
-      return false;
-    }
-    if (m->net_cap) {
-      memcpy(n, m->net_of, (size_t)m->net_cap * sizeof *n);
-    }
-    ecs__free(w, m->net_of, (size_t)m->net_cap * sizeof *n);
-    m->net_of = n;
-    m->net_cap = slots;
-  }
-  size_t need = (m->count + more) * 2;
-  if (need <= m->tab_cap) {
-    return true;
-  }
-  uint32_t cap = m->tab_cap ? m->tab_cap : 64u;
-  while (cap < need) {
-    if (cap > UINT32_MAX / 4) {
-      return false;
-    }
-    cap *= 2;
-  }
-  net_pair_t *t = ecs__calloc(w, (size_t)cap * sizeof *t);
-  if (!t) {
-    return false;
-  }
-  for (uint32_t i = 0; i < m->tab_cap; ++i) {
-    if (m->tab[i].net) {
-      uint32_t j = net_hash(m->tab[i].net, cap);
-      while (t[j].net) {
-        j = (j + 1) & (cap - 1);
-      }
-      t[j] = m->tab[i];
-    }
-  }
-  ecs__free(w, m->tab, (size_t)m->tab_cap * sizeof *t);
-  m->tab = t;
-  m->tab_cap = cap;
-  return true;
-}
-
-static void net_insert(ecs_netmap_t *m, uint64_t net, ecs_entity_t local) {
-  uint32_t i = net_hash(net, m->tab_cap);
-  while (m->tab[i].net) {
-    i = (i + 1) & (m->tab_cap - 1);
-  }
-  m->tab[i] = (net_pair_t){net, local};
-  m->net_of[ECS_ENTITY_INDEX(local)] = net;
-  m->count++;
-}
-
-static void net_erase(ecs_netmap_t *m, uint64_t net) {
-  uint32_t i = net_find(m, net);
-  if (i == UINT32_MAX) {
-    return;
-  }
-  uint32_t slot = ECS_ENTITY_INDEX(m->tab[i].local);
-  if (slot < m->net_cap && m->net_of[slot] == net) {
-    m->net_of[slot] = 0;
-  }
-  m->tab[i].net = 0;
-  m->count--;
-  /* backward shift: keep every later pair of the run reachable */
-  uint32_t mask = m->tab_cap - 1;
-  for (uint32_t j = (i + 1) & mask; m->tab[j].net; j = (j + 1) & mask) {
-    uint32_t home = net_hash(m->tab[j].net, m->tab_cap);
-    bool movable = (j > i) ? (home <= i || home > j) : (home <= i && home > j);
-    if (movable) {
-      m->tab[i] = m->tab[j];
-      m->tab[j].net = 0;
-      i = j;
-    }
-  }
-}
 
 /* ---- parse ------------------------------------------------------------------ */
 
@@ -481,7 +325,7 @@ static ecs_status_t parse_entities(dapply_t *a, ecs__cur_t *c) {
     }
   }
   a->info.created = (uint32_t)creates;
-  if (a->map && !net_reserve(a->map, creates, (uint32_t)(w->record_count + creates + 1))) {
+  if (a->map && !ecs__netmap_reserve(a->map, creates, (uint32_t)(w->record_count + creates + 1))) {
     return ecs__fail(w, ECS_ERR_NO_MEMORY, "delta: no memory for the network id map");
   }
   return ECS_OK;
@@ -716,9 +560,9 @@ static ecs_status_t apply(dapply_t *a) {
     } else if (a->map) {
       for (uint32_t k = 0; k < a->ent_n; ++k) {
         if (a->ents[k].op == ECS__DELTA_OP_DESTROY) {
-          net_erase(a->map, a->ents[k].id);
+          ecs__netmap_erase(a->map, a->ents[k].id);
         } else if (locals[k]) {
-          net_insert(a->map, a->ents[k].id, locals[k]);
+          ecs__netmap_insert(a->map, a->ents[k].id, locals[k]);
         }
       }
     }
@@ -735,7 +579,7 @@ ecs_status_t ecs_delta_apply(ecs_world_t *world, const ecs_reader_t *in, ecs_net
   if (!in || !in->read) {
     return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_delta_apply: reader is NULL or has no read function");
   }
-  if (map && map->world != world) {
+  if (map && ecs__netmap_world(map) != world) {
     return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_delta_apply: the map belongs to another world");
   }
   if (world->in_tick) {

@@ -1,5 +1,5 @@
-/* Shared by delta.c (tracking, save, peers) and delta_apply.c (apply,
- * network id maps): the delta format's constants
+/* Shared by delta.c (tracking, save, peers), delta_apply.c (apply) and
+ * delta_netmap.c (network id maps): the delta format's constants
  * (docs/snapshot-format.md, "Delta snapshots"). */
 #ifndef ECS_DELTA_INTERNAL_H
 #define ECS_DELTA_INTERNAL_H
@@ -27,5 +27,13 @@
 #define ECS__DELTA_BLOCK_SHIFT 6u
 
 extern const ecs__snap_format_t ecs__delta_format;
+
+/* network id maps (delta_netmap.c): room for `more` more pairs and local
+ * slots below `slots` (false when out of memory; after it, inserts cannot
+ * fail), insert, erase (a no-op for an unknown id), the map's world */
+bool ecs__netmap_reserve(ecs_netmap_t *m, size_t more, uint32_t slots);
+void ecs__netmap_insert(ecs_netmap_t *m, uint64_t net, ecs_entity_t local);
+void ecs__netmap_erase(ecs_netmap_t *m, uint64_t net);
+ecs_world_t *ecs__netmap_world(const ecs_netmap_t *map);
 
 #endif /* ECS_DELTA_INTERNAL_H */
