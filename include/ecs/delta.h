@@ -49,8 +49,9 @@ ECS_EXTERN_C_BEGIN
  *  component and the structural changes of every entity slot. Baselines
  *  start here: ecs_delta_tick() after this call is the first valid one.
  *  Calling it again is a no-op. Costs from then on: 16 bytes per entity
- *  slot and component, one store per value write and one per create,
- *  destroy and remove.
+ *  slot and component (the change ticks) and 8 per slot, one more store
+ *  per run of written values in a block of 64 slots, and a tick taken per
+ *  create, destroy and remove.
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL), ECS_ERR_BUSY (during a tick),
  *          ECS_ERR_NO_MEMORY (nothing enabled).
  *  Thread-safety: world owner thread, outside a tick. */
