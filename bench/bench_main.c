@@ -11,6 +11,7 @@
 #include "bench_bounds.h"
 #include "bench_bulk.h"
 #include "bench_default.h"
+#include "bench_delta.h"
 #include "bench_scale.h"
 #if ECS_BENCH_CPP
 #include "bench_cpp.h"
@@ -861,6 +862,7 @@ int main(int argc, char **argv) {
   suite_t *suites = calloc(STORAGE_COUNT, sizeof *suites);
   sched_suite_t *sched[STORAGE_COUNT] = {NULL};
   bulk_suite_t *bulk[STORAGE_COUNT] = {NULL};
+  delta_suite_t *delta[STORAGE_COUNT] = {NULL};
   int rc = 1;
   if (!b || !suites || !defaults || !scale || !bounds || bench_default_register(b, defaults) != 0) {
     fprintf(stderr, "out of memory\n");
@@ -872,6 +874,13 @@ int main(int argc, char **argv) {
     if (!sched[i] || !bulk[i] || register_suite(b, &suites[i], &storages[i], i == 0) != 0 ||
         bench_sched_register(b, sched[i], i == 0) != 0 || bench_bulk_register(b, bulk[i], i == 0) != 0) {
       fprintf(stderr, "cannot register the %s workloads\n", storages[i].label);
+      goto out;
+    }
+  }
+  for (size_t i = 0; i < STORAGE_COUNT; ++i) {
+    delta[i] = bench_delta_new(storages[i].kind, storages[i].label);
+    if (!delta[i] || bench_delta_register(b, delta[i]) != 0) {
+      fprintf(stderr, "cannot register the %s delta workloads\n", storages[i].label);
       goto out;
     }
   }
@@ -890,6 +899,7 @@ int main(int argc, char **argv) {
 out:
   for (size_t i = 0; i < STORAGE_COUNT; ++i) {
     bench_bulk_free(bulk[i]);
+    bench_delta_free(delta[i]);
     bench_sched_free(sched[i]);
   }
   free(suites);

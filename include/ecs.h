@@ -23,6 +23,7 @@
 #include "ecs/command.h"
 #include "ecs/component.h"
 #include "ecs/config.h"
+#include "ecs/delta.h"
 #include "ecs/digest.h"
 #include "ecs/entity.h"
 #include "ecs/error.h"

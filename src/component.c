@@ -19,6 +19,7 @@ static void component_free(ecs_world_t *w, ecs__component_t *c) {
   ecs__resource_fini(w, c);
   ecs__free(w, c->changed_at, (size_t)c->track_cap * sizeof *c->changed_at);
   ecs__free(w, c->added_at, (size_t)c->track_cap * sizeof *c->added_at);
+  ecs__free(w, (void *)c->changed_blk, (size_t)c->blk_cap * sizeof *c->changed_blk);
   ecs__free(w, c->observers, (size_t)c->observer_cap * sizeof *c->observers);
   if (c->storage) {
     /* destruct every live value before the storage goes */
@@ -279,6 +280,11 @@ ecs_status_t ecs__track_reserve(ecs_world_t *w, ecs__component_t *c, uint32_t sl
     ecs__free(w, ch, new_bytes);
     return ECS_ERR_NO_MEMORY;
   }
+  if (c->changed_blk && !ecs__delta_blk_grow(w, c, cap)) {
+    ecs__free(w, ch, new_bytes);
+    ecs__free(w, ad, new_bytes);
+    return ECS_ERR_NO_MEMORY;
+  }
   if (old_bytes > 0) {
     memcpy(ch, c->changed_at, old_bytes);
     memcpy(ad, c->added_at, old_bytes);
@@ -388,6 +394,7 @@ ecs_status_t ecs__set_move(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, 
 }
 
 ecs_status_t ecs__remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
+  ecs__delta_struct(w, ECS_ENTITY_INDEX(e));
   if (c->kind == ECS_STORAGE_ARCHETYPE && c->observer_count == 0) {
     return ecs__arch_remove_if(c->storage, e); /* one lookup: no value for an observer to see */
   }

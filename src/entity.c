@@ -50,6 +50,7 @@ ecs_entity_t ecs__entity_create(ecs_world_t *world) {
     world->records[idx] = (ecs__entity_record_t){.generation = 0, .next_free = 0, .alive = true};
   }
   world->alive_count++;
+  ecs__delta_struct(world, idx);
   ecs__ok(world);
   return ECS_ENTITY_MAKE(idx, world->records[idx].generation);
 }
@@ -114,6 +115,7 @@ void ecs__entity_destroy(ecs_world_t *world, ecs_entity_t e) {
     r->next_free = world->free_head;
     world->free_head = idx;
   }
+  ecs__delta_struct(world, idx);
 }
 
 bool ecs_entity_alive(const ecs_world_t *world, ecs_entity_t e) {

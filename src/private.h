@@ -83,6 +83,10 @@ typedef struct ecs__component_t {
   uint64_t *changed_at;
   uint64_t *added_at;
   uint32_t track_cap;
+  /* delta snapshots (delta.c): per 64 slots the last tick of changed_at,
+   * so that a delta skips unchanged blocks; NULL until a delta needs it */
+  _Atomic uint64_t *changed_blk;
+  uint32_t blk_cap;  /* blocks covered */
   UT_hash_handle hh; /* by name */
 } ecs__component_t;
 
@@ -152,9 +156,10 @@ struct ecs_world_t {
   uint32_t scheduler_cap;
   /* scheduler state of the last snapshot load that no scheduler took yet */
   struct ecs__sched_state_t *sched_pending;
-  struct ecs_metric_t *metrics;    /* host metrics, a list */
-  _Atomic uint64_t change_counter; /* change-detection ticks, unique per use */
-  ecs_cmd_buffer_t *obs[2];        /* commands queued by observers, used in turn */
+  struct ecs_metric_t *metrics;     /* host metrics, a list */
+  _Atomic uint64_t change_counter;  /* change-detection ticks, unique per use */
+  struct ecs__delta_track_t *delta; /* structural changes by slot, once deltas are enabled */
+  ecs_cmd_buffer_t *obs[2];         /* commands queued by observers, used in turn */
   uint32_t obs_cur;
   bool obs_flushing;
 
@@ -356,10 +361,35 @@ static inline void ecs__mark(ecs__component_t *c, ecs_entity_t e, uint64_t tick,
     if (added) {
       c->added_at[idx] = tick;
     }
+    if (c->changed_blk && (idx >> 6) < c->blk_cap) { /* rows of one block may be written by several threads */
+      atomic_store_explicit(&c->changed_blk[idx >> 6], tick, memory_order_relaxed);
+    }
   }
 }
 ecs_status_t ecs__track_reserve(ecs_world_t *w, ecs__component_t *c, uint32_t slot);
 ecs_status_t ecs__track_enable(ecs_world_t *w, ecs__component_t *c);
+
+/* delta snapshots (delta.c): the structural changes of a slot (create,
+ * destroy, remove) are recorded once deltas are enabled. Recording cannot
+ * fail: without memory, older baselines are refused instead. */
+typedef struct ecs__delta_track_t {
+  uint64_t *struct_at;  /* per slot: tick of the last structural change */
+  uint64_t *struct_blk; /* per 64 slots: the last of their struct_at */
+  uint32_t cap;         /* slots covered (a multiple of 64) */
+  uint64_t floor;       /* baselines before this tick cannot be diffed */
+} ecs__delta_track_t;
+void ecs__delta_struct_slow(ecs_world_t *w, uint32_t slot);
+static inline void ecs__delta_struct(ecs_world_t *w, uint32_t slot) {
+  if (ECS_UNLIKELY(w->delta != NULL)) {
+    ecs__delta_struct_slow(w, slot);
+  }
+}
+/* Every earlier baseline is refused (after a snapshot load replaced the
+ * state); frees the tracking with the world. */
+void ecs__delta_reset(ecs_world_t *w);
+/* Grows c->changed_blk to cover slots (new blocks 0); false when out of memory. */
+bool ecs__delta_blk_grow(ecs_world_t *w, ecs__component_t *c, uint32_t slots);
+void ecs__delta_fini(ecs_world_t *w);
 
 /* observers */
 void ecs__observe_slow(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e, ecs_observer_event_t event,

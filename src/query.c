@@ -645,8 +645,34 @@ static void mark_written(const ecs_iter_t *it, int32_t term, int32_t first, int3
   if (ECS_LIKELY(!c->changed_at) || q->terms[term].access != ECS_ACCESS_WRITE) {
     return;
   }
+  /* the arrays and the tick in locals: the stores cannot alias them */
+  uint64_t *const changed = c->changed_at;
+  const uint32_t cap = c->track_cap;
+  const uint64_t tick = it->priv.change_tick;
+  const ecs_entity_t *ents = it->entities;
+  _Atomic uint64_t *const blk = c->changed_blk;
+  if (ECS_LIKELY(blk == NULL)) {
+    for (int32_t r = first; r < first + count; ++r) {
+      uint32_t idx = ECS_ENTITY_INDEX(ents[r]);
+      if (idx < cap) {
+        changed[idx] = tick;
+      }
+    }
+    return;
+  }
+  /* deltas: the 64-slot summary too, stored once per run of a block */
+  const uint32_t blk_cap = c->blk_cap;
+  uint32_t last = UINT32_MAX;
   for (int32_t r = first; r < first + count; ++r) {
-    ecs__mark(c, it->entities[r], it->priv.change_tick, false);
+    uint32_t idx = ECS_ENTITY_INDEX(ents[r]);
+    if (idx < cap) {
+      changed[idx] = tick;
+      uint32_t b = idx >> 6;
+      if (b != last && b < blk_cap) {
+        atomic_store_explicit(&blk[b], tick, memory_order_relaxed);
+        last = b;
+      }
+    }
   }
 }
 

@@ -647,6 +647,7 @@ static void commit(stage_t *s) {
       }
     }
   }
+  ecs__delta_reset(w); /* the state was replaced wholesale: no earlier baseline holds */
   ecs__arch_set_free(w->arch);
   w->arch = s->arch;
   w->kinds[ECS_STORAGE_ARCHETYPE].vt.user = s->arch;

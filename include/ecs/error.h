@@ -32,7 +32,8 @@ ECS_EXTERN_C_BEGIN
   X(ERR_SNAPSHOT_VERSION, -17, "snapshot format version or feature not supported")                                     \
   X(ERR_SNAPSHOT_SCHEMA, -18, "snapshot components do not match the world's")                                          \
   X(ERR_TYPE_MISMATCH, -19, "value size or type does not match the component")                                         \
-  X(ERR_EXCEPTION, -20, "a C++ callback threw an exception")
+  X(ERR_EXCEPTION, -20, "a C++ callback threw an exception")                                                           \
+  X(ERR_DELTA_BASELINE, -21, "the world is not at the delta's baseline")
 
 /** Result of every fallible call. */
 typedef enum ecs_status_t {
