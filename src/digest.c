@@ -563,32 +563,24 @@ ecs_status_t ecs_digest_log_load(ecs_digest_log_t *log, const ecs_reader_t *in) 
   return ECS_OK;
 }
 
+static ecs_status_t digest_save(const void *log, const ecs_writer_t *out) {
+  return ecs_digest_log_save(log, out);
+}
+
+static ecs_status_t digest_load(void *log, const ecs_reader_t *in) {
+  return ecs_digest_log_load(log, in);
+}
+
 ecs_status_t ecs_digest_log_save_file(const ecs_digest_log_t *log, const char *path) {
   if (!log || !path) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    return ecs__fail(log->world, ECS_ERR_IO, "cannot open '%s' for writing: %s", path, strerror(errno));
-  }
-  ecs_writer_t out = ecs_file_writer(f);
-  ecs_status_t st = ecs_digest_log_save(log, &out);
-  if (fclose(f) != 0 && st == ECS_OK) {
-    st = ecs__fail(log->world, ECS_ERR_IO, "cannot close '%s': %s", path, strerror(errno));
-  }
-  return st;
+  return ecs__save_file(log->world, path, digest_save, log);
 }
 
 ecs_status_t ecs_digest_log_load_file(ecs_digest_log_t *log, const char *path) {
   if (!log || !path) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    return ecs__fail(log->world, ECS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-  }
-  ecs_reader_t in = ecs_file_reader(f);
-  ecs_status_t st = ecs_digest_log_load(log, &in);
-  fclose(f);
-  return st;
+  return ecs__load_file(log->world, path, digest_load, log);
 }

@@ -1,6 +1,7 @@
 /* Writers and readers: memory buffers and FILE* streams. */
 #include "private.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,4 +119,30 @@ static ecs_status_t sticky_write(void *user, const void *data, size_t size) {
 
 ecs_writer_t ecs__sticky_writer(ecs__sticky_t *s) {
   return (ecs_writer_t){sticky_write, s};
+}
+
+/* ---- files for the save/load pairs (snapshots, replays, digest logs) ---- */
+
+ecs_status_t ecs__save_file(ecs_world_t *w, const char *path, ecs__save_fn save, const void *what) {
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    return ecs__fail(w, ECS_ERR_IO, "cannot open '%s' for writing: %s", path, strerror(errno));
+  }
+  ecs_writer_t out = ecs_file_writer(f);
+  ecs_status_t st = save(what, &out);
+  if (fclose(f) != 0 && st == ECS_OK) {
+    st = ecs__fail(w, ECS_ERR_IO, "cannot close '%s': %s", path, strerror(errno));
+  }
+  return st;
+}
+
+ecs_status_t ecs__load_file(ecs_world_t *w, const char *path, ecs__load_fn load, void *into) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    return ecs__fail(w, ECS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+  }
+  ecs_reader_t in = ecs_file_reader(f);
+  ecs_status_t st = load(into, &in);
+  (void)fclose(f); /* read only: nothing to lose */
+  return st;
 }

@@ -197,6 +197,13 @@ typedef struct ecs__sticky_t {
 } ecs__sticky_t;
 ecs_writer_t ecs__sticky_writer(ecs__sticky_t *s);
 
+/* A save or load of a file through its writer or reader (io.c): errors of
+ * opening and closing name the path and are reported to w. */
+typedef ecs_status_t (*ecs__save_fn)(const void *what, const ecs_writer_t *out);
+typedef ecs_status_t (*ecs__load_fn)(void *into, const ecs_reader_t *in);
+ecs_status_t ecs__save_file(ecs_world_t *w, const char *path, ecs__save_fn save, const void *what);
+ecs_status_t ecs__load_file(ecs_world_t *w, const char *path, ecs__load_fn load, void *into);
+
 /* errors and logging */
 ecs_status_t ecs__fail(ecs_world_t *w, ecs_status_t status, const char *fmt, ...) ECS_PRINTF(3, 4);
 /* During a tick systems may run on several threads: the last error is

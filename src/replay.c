@@ -371,32 +371,24 @@ ecs_status_t ecs_replay_load(ecs_replay_t *r, const ecs_reader_t *in) {
   return ECS_OK;
 }
 
+static ecs_status_t replay_save(const void *r, const ecs_writer_t *out) {
+  return ecs_replay_save(r, out);
+}
+
+static ecs_status_t replay_load(void *r, const ecs_reader_t *in) {
+  return ecs_replay_load(r, in);
+}
+
 ecs_status_t ecs_replay_save_file(const ecs_replay_t *r, const char *path) {
   if (!r || !path) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    return ecs__fail(r->world, ECS_ERR_IO, "cannot open '%s' for writing: %s", path, strerror(errno));
-  }
-  ecs_writer_t out = ecs_file_writer(f);
-  ecs_status_t st = ecs_replay_save(r, &out);
-  if (fclose(f) != 0 && st == ECS_OK) {
-    st = ecs__fail(r->world, ECS_ERR_IO, "cannot close '%s': %s", path, strerror(errno));
-  }
-  return st;
+  return ecs__save_file(r->world, path, replay_save, r);
 }
 
 ecs_status_t ecs_replay_load_file(ecs_replay_t *r, const char *path) {
   if (!r || !path) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    return ecs__fail(r->world, ECS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-  }
-  ecs_reader_t in = ecs_file_reader(f);
-  ecs_status_t st = ecs_replay_load(r, &in);
-  fclose(f);
-  return st;
+  return ecs__load_file(r->world, path, replay_load, r);
 }

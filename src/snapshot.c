@@ -755,6 +755,19 @@ ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *out) {
   return st;
 }
 
+/* ecs__save_file hands its object as const: the world travels in a box */
+typedef struct world_box_t {
+  ecs_world_t *world;
+} world_box_t;
+
+static ecs_status_t snapshot_save(const void *box, const ecs_writer_t *out) {
+  return ecs_snapshot_save(((const world_box_t *)box)->world, out);
+}
+
+static ecs_status_t snapshot_load(void *world, const ecs_reader_t *in) {
+  return ecs_snapshot_load(world, in);
+}
+
 ecs_status_t ecs_snapshot_save_file(ecs_world_t *world, const char *path) {
   if (!world) {
     return ECS_ERR_INVALID_ARGUMENT;
@@ -762,16 +775,8 @@ ecs_status_t ecs_snapshot_save_file(ecs_world_t *world, const char *path) {
   if (!path) {
     return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_snapshot_save_file: path is NULL");
   }
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    return ecs__fail(world, ECS_ERR_IO, "cannot open '%s' for writing: %s", path, strerror(errno));
-  }
-  ecs_writer_t out = ecs_file_writer(f);
-  ecs_status_t st = ecs_snapshot_save(world, &out);
-  if (fclose(f) != 0 && st == ECS_OK) {
-    st = ecs__fail(world, ECS_ERR_IO, "cannot close '%s': %s", path, strerror(errno));
-  }
-  return st;
+  world_box_t box = {world};
+  return ecs__save_file(world, path, snapshot_save, &box);
 }
 
 ecs_status_t ecs_snapshot_load_file(ecs_world_t *world, const char *path) {
@@ -781,14 +786,7 @@ ecs_status_t ecs_snapshot_load_file(ecs_world_t *world, const char *path) {
   if (!path) {
     return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_snapshot_load_file: path is NULL");
   }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    return ecs__fail(world, ECS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-  }
-  ecs_reader_t in = ecs_file_reader(f);
-  ecs_status_t st = ecs_snapshot_load(world, &in);
-  (void)fclose(f); /* read only: nothing to lose */
-  return st;
+  return ecs__load_file(world, path, snapshot_load, world);
 }
 
 /* ---- rollback ---------------------------------------------------------- */
