@@ -6,7 +6,6 @@
 #include "digest_internal.h"
 #include "snapshot_internal.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,6 @@
 #include "scheduler_internal.h"
 #include "snapshot_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -7,7 +7,6 @@
 #include "snapshot_internal.h"
 #include "storage/archetype.h"
 
-#include <errno.h>
 #include <string.h>
 
 #define READ_CHUNK ((size_t)64 * 1024)
