@@ -33,6 +33,7 @@
 #include "ecs/plugin.h"
 #include "ecs/pool.h"
 #include "ecs/query.h"
+#include "ecs/relation.h"
 #include "ecs/replay.h"
 #include "ecs/resource.h"
 #include "ecs/scheduler.h"

@@ -17,7 +17,19 @@
 #define CMD_BLOCK_SIZE ((size_t)64 * 1024)
 #define CMD_BLOCK_ALIGN ((size_t)64)
 
-typedef enum cmd_kind_t { CMD_CREATE, CMD_DESTROY, CMD_ADD, CMD_SET, CMD_REMOVE, CMD_BULK } cmd_kind_t;
+typedef enum cmd_kind_t {
+  CMD_CREATE,
+  CMD_DESTROY,
+  CMD_ADD,
+  CMD_SET,
+  CMD_REMOVE,
+  CMD_BULK,
+  /* pairs, resolved at apply time: component is the relation, target the
+   * target (possibly provisional) */
+  CMD_ADD_PAIR,
+  CMD_SET_PAIR,
+  CMD_REMOVE_PAIR
+} cmd_kind_t;
 
 /* CMD_BULK: the descriptor with its value arrays copied into the arena;
  * the command's entity is the first provisional handle. */
@@ -28,7 +40,8 @@ typedef struct cmd_bulk_t {
 
 typedef struct cmd_t {
   ecs_entity_t entity;
-  void *value; /* CMD_SET: constructed value in the arena; CMD_BULK: its cmd_bulk_t */
+  ecs_entity_t target; /* the pair commands: the pair's target */
+  void *value;         /* CMD_SET(_PAIR): constructed value in the arena; CMD_BULK: its cmd_bulk_t */
   ecs_component_t component;
   uint8_t kind;
 } cmd_t;
@@ -96,7 +109,7 @@ static void discard_values(ecs_cmd_buffer_t *b) {
       bulk_discard(b->world, cmd->value);
       continue;
     }
-    if (cmd->kind == CMD_SET && cmd->value) {
+    if ((cmd->kind == CMD_SET || cmd->kind == CMD_SET_PAIR) && cmd->value) {
       const ecs__component_t *c = ecs__component_get(b->world, cmd->component);
       if (c && c->hooks.dtor) {
         c->hooks.dtor(cmd->value, 1, c->hooks.user);
@@ -224,7 +237,7 @@ static cmd_t *push(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e, ecs_com
     return NULL;
   }
   cmd_t *cmd = &b->cmds[b->count++];
-  *cmd = (cmd_t){.entity = e, .value = NULL, .component = c, .kind = (uint8_t)kind};
+  *cmd = (cmd_t){.entity = e, .target = ECS_ENTITY_NULL, .value = NULL, .component = c, .kind = (uint8_t)kind};
   return cmd;
 }
 
@@ -270,8 +283,12 @@ static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e,
   if (!comp) {
     return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
   }
+  if (comp->relation != 0 && comp->target == 0) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
+                    comp->name);
+  }
   void *copy = NULL;
-  if (kind == CMD_SET && comp->size > 0) {
+  if ((kind == CMD_SET || kind == CMD_SET_PAIR) && comp->size > 0) {
     if (!value) {
       return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "ecs_cmd_set: value is NULL for component '%s'", comp->name);
     }
@@ -368,6 +385,45 @@ ecs_status_t ecs_cmd_remove(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component
   return record(buf, CMD_REMOVE, e, c, NULL);
 }
 
+static ecs_status_t record_pair(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e, ecs_component_t rel,
+                                ecs_entity_t target, const void *value) {
+  if (!b) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  const ecs__component_t *r = ecs__component_get(b->world, rel);
+  if (!r) {
+    return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "relation id %u is not registered", rel);
+  }
+  if (!(r->flags & ECS_COMPONENT_RELATION) || r->relation != 0) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT,
+                    "component '%s' is not a relation (register it with ECS_COMPONENT_RELATION)", r->name);
+  }
+  ecs_status_t st = check_entity(b, target);
+  if (st != ECS_OK) {
+    return st;
+  }
+  uint32_t before = b->count;
+  st = record(b, kind, e, rel, value);
+  if (st == ECS_OK) {
+    ECS_ASSERT(b->count == before + 1);
+    b->cmds[before].target = target;
+  }
+  return st;
+}
+
+ecs_status_t ecs_cmd_add_pair(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t relation, ecs_entity_t target) {
+  return record_pair(buf, CMD_ADD_PAIR, e, relation, target, NULL);
+}
+
+ecs_status_t ecs_cmd_set_pair(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t relation, ecs_entity_t target,
+                              const void *value) {
+  return record_pair(buf, CMD_SET_PAIR, e, relation, target, value);
+}
+
+ecs_status_t ecs_cmd_remove_pair(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t relation, ecs_entity_t target) {
+  return record_pair(buf, CMD_REMOVE_PAIR, e, relation, target, NULL);
+}
+
 ecs_entity_t ecs_cmd_buffer_resolve(const ecs_cmd_buffer_t *buf, ecs_entity_t provisional) {
   if (!ECS_ENTITY_IS_PROVISIONAL(provisional)) {
     return provisional;
@@ -396,7 +452,8 @@ static bool runnable(const ecs_world_t *w, const cmd_t *cmd) {
     return false;
   }
   const ecs__component_t *c = ecs__component_get(w, cmd->component);
-  return c->kind == ECS_STORAGE_ARCHETYPE && c->observer_count == 0;
+  /* a pair's target is checked at apply time, one by one */
+  return c->kind == ECS_STORAGE_ARCHETYPE && c->observer_count == 0 && c->relation == 0;
 }
 
 /* Applies commands [i, end) of one live entity, all runnable, with one row
@@ -437,11 +494,36 @@ static bool apply_run(ecs_cmd_buffer_t *b, uint32_t i, uint32_t end, ecs_entity_
   return true;
 }
 
+/* The pair of a pair command, registered when new: *c becomes its record
+ * (NULL for a remove of a pair never registered). On failure *c stays the
+ * relation's record (for the value's dtor). */
+static ecs_status_t pair_of(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs__component_t **c) {
+  ecs_world_t *w = b->world;
+  ecs_entity_t t = cmd->target;
+  if (ECS_ENTITY_IS_PROVISIONAL(t)) {
+    t = ecs_cmd_buffer_resolve(b, t);
+  }
+  if (t == ECS_ENTITY_NULL || !ecs__entity_alive(w, t)) {
+    return ecs__fail(w, ECS_ERR_STALE_ENTITY, "pair of '%s': target %uv%u is not alive", (*c)->name,
+                     ECS_ENTITY_INDEX(cmd->target), ECS_ENTITY_GENERATION(cmd->target) & 0x7fffffffu);
+  }
+  ecs_component_t id = cmd->kind == CMD_REMOVE_PAIR ? ecs__pair_find(w, (*c)->id, t) : ecs__pair_ensure(w, (*c)->id, t);
+  if (id == ECS_COMPONENT_NULL) {
+    if (cmd->kind == CMD_REMOVE_PAIR) {
+      *c = NULL;
+      return ECS_OK;
+    }
+    return w->last_status != ECS_OK ? w->last_status : ECS_ERR_NO_MEMORY;
+  }
+  *c = w->components[id];
+  return ECS_OK;
+}
+
 /* Applies one command; the entity has been resolved to a real handle. */
 static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_stats_t *s) {
   ecs_world_t *w = b->world;
   if (!ecs__entity_alive(w, e)) {
-    if (cmd->kind == CMD_SET && cmd->value) {
+    if ((cmd->kind == CMD_SET || cmd->kind == CMD_SET_PAIR) && cmd->value) {
       const ecs__component_t *c = ecs__component_get(w, cmd->component);
       if (c->hooks.dtor) {
         c->hooks.dtor(cmd->value, 1, c->hooks.user);
@@ -454,13 +536,39 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
   }
   ecs__component_t *c = ecs__component_get(w, cmd->component);
   ecs_status_t st = ECS_OK;
+  if (cmd->kind >= CMD_ADD_PAIR) {
+    st = pair_of(b, cmd, &c);
+    if (st != ECS_OK || !c) { /* failed, or a remove of a pair never registered */
+      if (st != ECS_OK && cmd->kind == CMD_SET_PAIR && cmd->value && c->hooks.dtor) {
+        c->hooks.dtor(cmd->value, 1, c->hooks.user);
+      }
+      if (st == ECS_OK) {
+        s->applied++;
+      } else {
+        count_failure(s, st);
+      }
+      return;
+    }
+  } else if (ECS_UNLIKELY(c && c->relation != 0 && !ecs__entity_alive(w, c->target))) {
+    st = ecs__fail(w, ECS_ERR_STALE_ENTITY, "pair '%s': its target is no longer alive", c->name);
+    if (cmd->kind == CMD_SET && cmd->value && c->hooks.dtor) {
+      c->hooks.dtor(cmd->value, 1, c->hooks.user);
+    }
+    count_failure(s, st);
+    return;
+  }
   switch ((cmd_kind_t)cmd->kind) {
   case CMD_DESTROY:
-    ecs__entity_destroy(w, e);
+    if (!ecs__entity_alive(w, e)) {
+      break; /* destroyed by an earlier cascade of this apply */
+    }
+    st = ecs__destroy(w, e);
     break;
+  case CMD_ADD_PAIR:
   case CMD_ADD:
     st = ecs__add(w, c, e);
     break;
+  case CMD_SET_PAIR:
   case CMD_SET:
     /* a tag has no value: a set still fires ON_SET and records a write,
      * as ecs_set(w, e, tag, NULL) does */
@@ -469,6 +577,7 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
       c->hooks.dtor(cmd->value, 1, c->hooks.user);
     }
     break;
+  case CMD_REMOVE_PAIR:
   case CMD_REMOVE:
     st = ecs__remove(w, c, e);
     break;

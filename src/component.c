@@ -79,7 +79,7 @@ static ecs_status_t desc_resolve(ecs_world_t *w, const ecs_component_desc_t *d, 
   if (out->alignment == 0) {
     out->alignment = default_alignment(d->size);
   }
-  if (d->flags & ~(uint32_t)ECS_COMPONENT_TRANSIENT) {
+  if (d->flags & ~(uint32_t)(ECS_COMPONENT_TRANSIENT | ECS_COMPONENT_RELATION)) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': unknown flags 0x%x", d->name, d->flags);
   }
   if ((d->serialize == NULL) != (d->deserialize == NULL)) {
@@ -248,6 +248,15 @@ static ecs_status_t op_check(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, 
   *out = ecs__component_get(w, c);
   if (!*out) {
     return ecs__fail(w, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
+  }
+  if (ECS_UNLIKELY((*out)->relation != 0)) {
+    if ((*out)->target == 0) {
+      return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
+                       (*out)->name);
+    }
+    if (!ecs__entity_alive(w, (*out)->target)) {
+      return ecs__fail(w, ECS_ERR_STALE_ENTITY, "pair '%s': its target is no longer alive", (*out)->name);
+    }
   }
   return ECS_OK;
 }

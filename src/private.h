@@ -66,6 +66,11 @@ typedef struct ecs__component_t {
   uint64_t *changed_at;
   uint64_t *added_at;
   uint32_t track_cap;
+  /* relationships (relation.c): a pair's or wildcard's relation and a
+   * pair's target (0 for the wildcard); a relation's pairs and policy */
+  ecs_component_t relation;
+  ecs_entity_t target;
+  struct ecs__rel_t *rel;
   UT_hash_handle hh; /* by name */
 } ecs__component_t;
 
@@ -117,7 +122,8 @@ struct ecs_world_t {
   struct ecs__arch_set_t *arch; /* tables of the ARCHETYPE kind */
   struct ecs__pack_t *packs;    /* packs of DENSE components, a list */
 
-  ecs_query_t *queries; /* doubly linked, freed with the world */
+  ecs_query_t *queries;     /* doubly linked, freed with the world */
+  struct ecs__rels_t *rels; /* pairs by (relation, target) and by target; NULL until the first pair */
 
   /* plugins in load order; while loads are in progress the capacity covers
    * one more slot per load, so a successful init is always recorded */
@@ -342,6 +348,24 @@ ecs_status_t ecs__sched_state_save(ecs_world_t *w, const ecs_writer_t *out);
 ecs_status_t ecs__sched_state_parse(ecs_world_t *w, const uint8_t *bytes, size_t n, ecs__sched_state_t **out);
 void ecs__sched_state_commit(ecs_world_t *w, ecs__sched_state_t *st);
 void ecs__sched_state_free(ecs_world_t *w, ecs__sched_state_t *st);
+
+/* relationships (relation.c) */
+/* The pair (rel, target), registered when new; no liveness check (the
+ * snapshot loader registers the pairs of the registry it loads).
+ * ECS_COMPONENT_NULL with the last error set on failure. */
+ecs_component_t ecs__pair_ensure(ecs_world_t *w, ecs_component_t rel, ecs_entity_t target);
+/* The registered pair, or ECS_COMPONENT_NULL; a lookup only. */
+ecs_component_t ecs__pair_find(const ecs_world_t *w, ecs_component_t rel, ecs_entity_t target);
+/* Destroys the live entity e under the target policies of the pairs that
+ * have it as target: refused (nothing changed) or done with the cascade. */
+ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e);
+/* The snapshot loader: registers the pair a schema name denotes, when it
+ * is a pair name whose relation the world has (ECS_OK otherwise too). */
+ecs_status_t ecs__pair_from_name(ecs_world_t *w, const char *name, size_t len);
+void ecs__rels_fini(ecs_world_t *w);
+/* The pairs of relation record r, in registration order. */
+uint32_t ecs__rel_pair_count(const ecs__component_t *r);
+ecs_component_t ecs__rel_pair_at(const ecs__component_t *r, uint32_t k);
 
 /* plugins: runs every fini in reverse load order and frees the registry */
 void ecs__plugins_fini(ecs_world_t *w);

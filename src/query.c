@@ -81,6 +81,51 @@ static bool term_has_field(ecs_access_t a) {
   return a == ECS_ACCESS_READ || a == ECS_ACCESS_WRITE || a == ECS_ACCESS_OPTIONAL;
 }
 
+static bool is_wildcard(const ecs__component_t *c) {
+  return c->relation != 0 && c->target == 0;
+}
+
+/* Column of term i in table t: for a wildcard, of the first pair of its
+ * relation in the table's (sorted) type, the earliest registered. */
+static int32_t term_column(const ecs_query_t *q, uint32_t t, int32_t i) {
+  const ecs__component_t *c = q->comps[i];
+  if (ECS_LIKELY(!is_wildcard(c))) {
+    return ecs__arch_table_column(q->world->arch, t, c->id);
+  }
+  const ecs_component_t *ids;
+  uint32_t n = ecs__arch_table_type(q->world->arch, t, &ids);
+  for (uint32_t k = 0; k < n; ++k) {
+    const ecs__component_t *p = q->world->components[ids[k]];
+    if (p->relation == c->relation && p->target != 0) {
+      return ecs__arch_table_column(q->world->arch, t, ids[k]);
+    }
+  }
+  return -1;
+}
+
+/* The first pair (in registration order) of wildcard w that e holds. */
+static const ecs__component_t *wildcard_pair(const ecs_world_t *world, const ecs__component_t *w, ecs_entity_t e) {
+  const ecs__component_t *r = world->components[w->relation];
+  if (w->kind == ECS_STORAGE_ARCHETYPE) {
+    const ecs_component_t *ids;
+    uint32_t n = ecs__arch_entity_type(world->arch, e, &ids);
+    for (uint32_t k = 0; k < n; ++k) {
+      const ecs__component_t *p = world->components[ids[k]];
+      if (p->relation == w->relation && p->target != 0) {
+        return p;
+      }
+    }
+    return NULL;
+  }
+  for (uint32_t k = 0; r->rel && k < ecs__rel_pair_count(r); ++k) {
+    const ecs__component_t *p = world->components[ecs__rel_pair_at(r, k)];
+    if (p->kind == w->kind && p->vt->get(p->storage, e) != NULL) {
+      return p;
+    }
+  }
+  return NULL;
+}
+
 ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
   if (!world) {
     return NULL;
@@ -97,6 +142,8 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
   uint32_t filters[ECS_QUERY_MAX_TERMS];
   ecs_query_t q = {.world = world, .terms = terms, .filters = filters};
   bool any_required = false;
+  bool plain_required = false;
+  bool arch_only = true;
   for (int32_t i = 0; i < ECS_QUERY_MAX_TERMS && desc->terms[i].component != ECS_COMPONENT_NULL; ++i) {
     const ecs_term_t *t = &desc->terms[i];
     ecs__component_t *c = ecs__component_get(world, t->component);
@@ -112,6 +159,11 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: invalid access %d", (int)i, (int)t->access);
       return NULL;
     }
+    if (bits && is_wildcard(c)) {
+      ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: ECS_CHANGED or ECS_ADDED on wildcard '%s'", (int)i,
+                c->name);
+      return NULL;
+    }
     if (bits == (ECS_PRIV_ACCESS_CHANGED_BIT | ECS_PRIV_ACCESS_ADDED_BIT) || (bits && !term_required(access))) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT,
                 "query term %d: ECS_CHANGED or ECS_ADDED (not both) wraps a READ, WRITE or WITH access", (int)i);
@@ -125,6 +177,8 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
       }
     }
     any_required |= term_required(access);
+    plain_required |= term_required(access) && !is_wildcard(c);
+    arch_only &= c->kind == ECS_STORAGE_ARCHETYPE;
     q.terms[i] = (ecs_term_t){t->component, access};
     q.filters[i] = bits;
     comps[i] = c;
@@ -132,6 +186,12 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
   }
   if (!any_required) {
     ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query needs at least one READ, WRITE or WITH term");
+    return NULL;
+  }
+  if (!plain_required && !arch_only) {
+    /* the probing walk drives from a storage that holds the rows */
+    ecs__fail(world, ECS_ERR_UNSUPPORTED,
+              "query: a wildcard as the only required term needs every term in ARCHETYPE storage");
     return NULL;
   }
   for (int32_t i = 0; i < q.term_count; ++i) {
@@ -206,12 +266,11 @@ static bool all_archetype(const ecs_query_t *q) {
 
 /* Whether world table t matches the query; fills entry. */
 static bool table_match(const ecs_query_t *q, uint32_t t, query_table_t *entry) {
-  const ecs__arch_set_t *set = q->world->arch;
   entry->table = t;
   memset(entry->cols, 0xff, sizeof entry->cols); /* -1 everywhere, past a mismatch too */
   bool match = true;
   for (int32_t i = 0; i < q->term_count && match; ++i) {
-    int32_t col = ecs__arch_table_column(set, t, q->terms[i].component);
+    int32_t col = term_column(q, t, i);
     entry->cols[i] = (int16_t)col;
     if (q->terms[i].access == ECS_ACCESS_WITHOUT) {
       match = col < 0;
@@ -249,7 +308,7 @@ static void update_table_cache(ecs_query_t *q) {
       if (s->version != walk->layout[s->table]) {
         int16_t cols[ECS_QUERY_MAX_TERMS];
         for (int32_t i = 0; i < q->term_count; ++i) {
-          cols[i] = (int16_t)ecs__arch_table_column(q->world->arch, s->table, q->terms[i].component);
+          cols[i] = (int16_t)term_column(q, s->table, i);
         }
         slot_fill(q, s, cols, walk->layout[s->table]);
       }
@@ -363,7 +422,7 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   }
   size_t best = SIZE_MAX;
   for (int32_t i = 0; i < query->term_count; ++i) {
-    if (term_required(query->terms[i].access)) {
+    if (term_required(query->terms[i].access) && !is_wildcard(query->comps[i])) {
       const ecs__component_t *c = query->comps[i];
       size_t n = c->vt->count(c->storage);
       if (n < best) {
@@ -394,7 +453,8 @@ static bool row_matches(const ecs_query_t *q, uint32_t known, ecs_entity_t e, ui
       continue;
     }
     if (!(known & (1u << i))) {
-      bool has = c->vt->get(c->storage, e) != NULL;
+      bool has =
+          ECS_LIKELY(!is_wildcard(c)) ? c->vt->get(c->storage, e) != NULL : wildcard_pair(q->world, c, e) != NULL;
       if (has == (t->access == ECS_ACCESS_WITHOUT)) {
         return false;
       }
@@ -686,7 +746,28 @@ void *ecs_field_at(const ecs_iter_t *it, int32_t term, int32_t row) {
   if (it->priv.columns[term]) {
     return (char *)it->priv.columns[term] + (size_t)row * c->params.stride;
   }
+  if (ECS_UNLIKELY(is_wildcard(c))) {
+    const ecs__component_t *p = wildcard_pair(q->world, c, it->entities[row]);
+    return p ? p->vt->get(p->storage, it->entities[row]) : NULL;
+  }
   return c->vt->get(c->storage, it->entities[row]);
+}
+
+ecs_component_t ecs_iter_pair(const ecs_iter_t *it, int32_t term, int32_t row) {
+  if (!it || !it->priv.query || term < 0 || term >= it->term_count || row < 0 || row >= it->count) {
+    return ECS_COMPONENT_NULL;
+  }
+  const ecs_query_t *q = it->priv.query;
+  const ecs__component_t *c = q->comps[term];
+  if (c->relation == 0 || q->terms[term].access == ECS_ACCESS_WITHOUT) {
+    return ECS_COMPONENT_NULL;
+  }
+  ecs_entity_t e = it->entities[row];
+  if (is_wildcard(c)) {
+    const ecs__component_t *p = wildcard_pair(q->world, c, e);
+    return p ? p->id : ECS_COMPONENT_NULL;
+  }
+  return c->vt->get(c->storage, e) != NULL ? c->id : ECS_COMPONENT_NULL;
 }
 
 size_t ecs_query_count(ecs_query_t *query) {
