@@ -26,6 +26,7 @@
 #include "ecs/entity.h"
 #include "ecs/error.h"
 #include "ecs/executor.h"
+#include "ecs/hierarchy.h"
 #include "ecs/io.h"
 #include "ecs/log.h"
 #include "ecs/metrics.h"

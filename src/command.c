@@ -28,7 +28,8 @@ typedef enum cmd_kind_t {
    * target (possibly provisional) */
   CMD_ADD_PAIR,
   CMD_SET_PAIR,
-  CMD_REMOVE_PAIR
+  CMD_REMOVE_PAIR,
+  CMD_SET_PARENT /* entity: the child; target: the parent (possibly provisional) */
 } cmd_kind_t;
 
 /* CMD_BULK: the descriptor with its value arrays copied into the arena;
@@ -287,6 +288,10 @@ static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e,
     return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
                     comp->name);
   }
+  if (comp->managed) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is written only by ecs_cmd_set_parent() or ecs_set_name()",
+                    comp->name);
+  }
   void *copy = NULL;
   if ((kind == CMD_SET || kind == CMD_SET_PAIR) && comp->size > 0) {
     if (!value) {
@@ -409,6 +414,25 @@ static ecs_status_t record_pair(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity
     b->cmds[before].target = target;
   }
   return st;
+}
+
+ecs_status_t ecs_cmd_set_parent(ecs_cmd_buffer_t *buf, ecs_entity_t child, ecs_entity_t parent) {
+  if (!buf) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = check_entity(buf, child);
+  if (st == ECS_OK && parent != ECS_ENTITY_NULL) {
+    st = check_entity(buf, parent);
+  }
+  if (st != ECS_OK) {
+    return st;
+  }
+  cmd_t *cmd = push(buf, CMD_SET_PARENT, child, ECS_COMPONENT_NULL);
+  if (!cmd) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  cmd->target = parent;
+  return ECS_OK;
 }
 
 ecs_status_t ecs_cmd_add_pair(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t relation, ecs_entity_t target) {
@@ -536,6 +560,21 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
   }
   ecs__component_t *c = ecs__component_get(w, cmd->component);
   ecs_status_t st = ECS_OK;
+  if (cmd->kind == CMD_SET_PARENT) {
+    ecs_entity_t parent = ECS_ENTITY_IS_PROVISIONAL(cmd->target) ? ecs_cmd_buffer_resolve(b, cmd->target) : cmd->target;
+    if (cmd->target != ECS_ENTITY_NULL && !ecs__entity_alive(w, parent)) {
+      st = ecs__fail(w, ECS_ERR_STALE_ENTITY, "set parent of %uv%u: the parent is not alive", ECS_ENTITY_INDEX(e),
+                     ECS_ENTITY_GENERATION(e));
+    } else {
+      st = ecs__set_parent(w, e, parent);
+    }
+    if (st == ECS_OK) {
+      s->applied++;
+    } else {
+      count_failure(s, st);
+    }
+    return;
+  }
   if (cmd->kind >= CMD_ADD_PAIR) {
     st = pair_of(b, cmd, &c);
     if (st != ECS_OK || !c) { /* failed, or a remove of a pair never registered */
@@ -582,6 +621,7 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
     st = ecs__remove(w, c, e);
     break;
   case CMD_CREATE:
+  case CMD_SET_PARENT:
   case CMD_BULK: /* applied by the caller */
     break;
   }

@@ -443,11 +443,19 @@ static ecs_status_t after_direct_call(ecs_world_t *w, ecs_status_t st) {
   return st;
 }
 
+static ecs_status_t managed_refused(ecs_world_t *w, const ecs__component_t *c) {
+  return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "'%s' is written only by %s", c->name,
+                   strcmp(c->name, "ecs.Name") == 0 ? "ecs_set_name()" : "ecs_set_parent()");
+}
+
 /* Structural calls are refused while a tick runs: systems record them in
  * their command buffers instead. */
 static ecs_status_t op_check_structural(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, ecs__component_t **out,
                                         const char *what) {
   ecs_status_t st = op_check(w, e, c, out);
+  if (st == ECS_OK && (*out)->managed) {
+    st = managed_refused(w, *out);
+  }
   if (st == ECS_OK && w->in_tick) {
     st = ecs__fail(w, ECS_ERR_BUSY, "%s during a tick: use the system's command buffer", what);
   }
@@ -468,6 +476,9 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
   ecs_status_t st = op_check(world, e, c, &r);
   if (st != ECS_OK) {
     return st;
+  }
+  if (r->managed) {
+    return managed_refused(world, r);
   }
   if (!value && r->size > 0) {
     return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_set: value is NULL for component '%s'", r->name);

@@ -71,6 +71,7 @@ typedef struct ecs__component_t {
   ecs_component_t relation;
   ecs_entity_t target;
   struct ecs__rel_t *rel;
+  bool managed;      /* built-in hierarchy and name values: written by the library only */
   UT_hash_handle hh; /* by name */
 } ecs__component_t;
 
@@ -124,6 +125,7 @@ struct ecs_world_t {
 
   ecs_query_t *queries;     /* doubly linked, freed with the world */
   struct ecs__rels_t *rels; /* pairs by (relation, target) and by target; NULL until the first pair */
+  struct ecs__hier_t *hier; /* the hierarchy and name indices; NULL until first used */
 
   /* plugins in load order; while loads are in progress the capacity covers
    * one more slot per load, so a successful init is always recorded */
@@ -363,6 +365,23 @@ ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e);
  * is a pair name whose relation the world has (ECS_OK otherwise too). */
 ecs_status_t ecs__pair_from_name(ecs_world_t *w, const char *name, size_t len);
 void ecs__rels_fini(ecs_world_t *w);
+
+/* the hierarchy and names (hierarchy.c) */
+typedef struct ecs__hier_t ecs__hier_t;
+ecs__hier_t *ecs__hier_get(ecs_world_t *w);   /* set up on first use; NULL with the last error */
+ecs_status_t ecs__hier_ready(ecs_world_t *w); /* the indices rebuilt if a load made them stale */
+void ecs__hier_loaded(ecs_world_t *w);        /* a snapshot load replaced the values */
+void ecs__hier_fini(ecs_world_t *w);
+/* e's children (ascending slot order), NULL when none */
+const ecs_entity_t *ecs__hier_kids(const ecs_world_t *w, ecs_entity_t parent, uint32_t *n);
+ecs_target_policy_t ecs__hier_policy(const ecs_world_t *w);
+/* before e is destroyed; parent_going: its parent goes in the same destroy */
+void ecs__hier_forget(ecs_world_t *w, ecs_entity_t e, bool parent_going);
+void ecs__hier_orphan(ecs_world_t *w, ecs_entity_t child);
+int32_t ecs__depth_of(const ecs_world_t *w, ecs_entity_t e);
+/* unchecked (entities alive, outside a tick) */
+ecs_status_t ecs__set_parent(ecs_world_t *w, ecs_entity_t child, ecs_entity_t parent);
+ecs_status_t ecs__set_name(ecs_world_t *w, ecs_entity_t e, const char *name);
 /* The pairs of relation record r, in registration order. */
 uint32_t ecs__rel_pair_count(const ecs__component_t *r);
 ecs_component_t ecs__rel_pair_at(const ecs__component_t *r, uint32_t k);

@@ -159,6 +159,11 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: invalid access %d", (int)i, (int)t->access);
       return NULL;
     }
+    if (c->managed && access == ECS_ACCESS_WRITE) {
+      ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: '%s' is read-only (written by its own calls)", (int)i,
+                c->name);
+      return NULL;
+    }
     if (bits && is_wildcard(c)) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: ECS_CHANGED or ECS_ADDED on wildcard '%s'", (int)i,
                 c->name);
@@ -466,6 +471,40 @@ static bool row_matches(const ecs_query_t *q, uint32_t known, ecs_entity_t e, ui
   return true;
 }
 
+/* ecs_query_iter_depth(): whether e is at this walk's depth (noting a
+ * deeper row, which calls for another walk). */
+static bool depth_ok(ecs_iter_t *it, ecs_entity_t e) {
+  int32_t d = ecs__depth_of(it->world, e);
+  it->priv.deeper |= d > it->priv.depth;
+  return d == it->priv.depth;
+}
+
+static bool row_ok(ecs_iter_t *it, uint32_t known, ecs_entity_t e) {
+  const ecs_query_t *q = it->priv.query;
+  if (q->changes && !row_matches(q, known, e, it->priv.since)) {
+    return false;
+  }
+  if (!q->changes && (q->checked & ~known) != 0 && !row_matches(q, known, e, it->priv.since)) {
+    return false;
+  }
+  return !it->priv.by_depth || depth_ok(it, e);
+}
+
+/* Starts the walk of the next depth when a deeper row was seen. */
+static bool depth_next(ecs_iter_t *it) {
+  if (!it->priv.by_depth || !it->priv.deeper) {
+    return false;
+  }
+  it->priv.depth++;
+  it->priv.deeper = false;
+  it->priv.cursor = 0;
+  it->priv.chunk_row = 0;
+  if (!it->priv.pack) {
+    it->priv.chunk_count = 0;
+  }
+  return true;
+}
+
 /* Starts the walk on the next matching table with rows: the cached
  * slots first, then the tables past the cache; false at the end. While
  * visiting slot k it prefetches the columns of slot k + AHEAD, which a
@@ -516,6 +555,9 @@ static bool iter_next_table(ecs_iter_t *it) {
   const ecs_query_t *q = it->priv.query;
   for (;;) {
     if (it->priv.chunk_row >= it->priv.chunk_count && !next_table(it)) {
+      if (depth_next(it)) {
+        continue;
+      }
       it->priv.done = true;
       it->count = 0;
       it->entities = NULL;
@@ -523,13 +565,13 @@ static bool iter_next_table(ecs_iter_t *it) {
     }
     size_t start = it->priv.chunk_row;
     size_t end = it->priv.chunk_count;
-    if (q->changes) { /* the table decided presence: only the filters remain */
+    if (q->changes || it->priv.by_depth) { /* the table decided presence: only the filters remain */
       const uint32_t all = ~0u;
-      while (start < end && !row_matches(q, all, it->priv.chunk_entities[start], it->priv.since)) {
+      while (start < end && !row_ok(it, all, it->priv.chunk_entities[start])) {
         ++start;
       }
       size_t run = start;
-      while (run < end && row_matches(q, all, it->priv.chunk_entities[run], it->priv.since)) {
+      while (run < end && row_ok(it, all, it->priv.chunk_entities[run])) {
         ++run;
       }
       end = run;
@@ -636,6 +678,9 @@ bool ecs_iter_next(ecs_iter_t *it) {
       const ecs__component_t *dc = q->comps[driver];
       ecs_storage_chunk_t ch;
       if (it->priv.pack || !dc->vt->chunk(dc->storage, &it->priv.cursor, &ch)) {
+        if (depth_next(it)) {
+          continue;
+        }
         it->priv.done = true;
         it->count = 0;
         it->entities = NULL;
@@ -657,7 +702,7 @@ bool ecs_iter_next(ecs_iter_t *it) {
     }
     if (it->priv.filtered) {
       const ecs_entity_t *ents = it->priv.chunk_entities;
-      while (start < end && !row_matches(q, it->priv.known, ents[start], it->priv.since)) {
+      while (start < end && !row_ok(it, it->priv.known, ents[start])) {
         ++start;
       }
       if (start == end) {
@@ -668,10 +713,10 @@ bool ecs_iter_next(ecs_iter_t *it) {
        * the run: present on every row of it, and no lookups */
       uint32_t known = it->priv.known | align_dense(it, start, &end);
       size_t run = start + 1;
-      if ((q->checked & ~known) == 0 && !q->changes) {
+      if ((q->checked & ~known) == 0 && !q->changes && !it->priv.by_depth) {
         run = end;
       }
-      while (run < end && row_matches(q, known, ents[run], it->priv.since)) {
+      while (run < end && row_ok(it, known, ents[run])) {
         ++run;
       }
       end = run;
@@ -768,6 +813,15 @@ ecs_component_t ecs_iter_pair(const ecs_iter_t *it, int32_t term, int32_t row) {
     return p ? p->id : ECS_COMPONENT_NULL;
   }
   return c->vt->get(c->storage, e) != NULL ? c->id : ECS_COMPONENT_NULL;
+}
+
+ecs_iter_t ecs_query_iter_depth(ecs_query_t *query) {
+  ecs_iter_t it = ecs_query_iter(query);
+  if (query && query->world->hier) {
+    it.priv.by_depth = true;
+    it.priv.filtered = true;
+  }
+  return it;
 }
 
 size_t ecs_query_count(ecs_query_t *query) {

@@ -495,13 +495,17 @@ static bool plan_doom(ecs_world_t *w, plan_t *p, ecs_entity_t e) {
   return true;
 }
 
-/* Walks the pairs naming each doomed entity as target, holder by holder
- * in storage order: the cascade and the pairs to remove or refusing. */
+/* Walks what names each doomed entity: the pairs with it as target,
+ * holder by holder in storage order, then its children (ascending slot
+ * order): the cascade, and the pairs to remove or refusing (a hold with
+ * pair 0 is a child under a REMOVE or REFUSE hierarchy policy). */
 static bool plan_build(ecs_world_t *w, plan_t *p) {
   for (uint32_t i = 0; i < p->doomed_count; ++i) {
     ecs_entity_t x = p->doomed[i];
     target_entry_t *te = NULL;
-    HASH_FIND(hh, w->rels->by_target, &x, sizeof x, te);
+    if (w->rels) {
+      HASH_FIND(hh, w->rels->by_target, &x, sizeof x, te);
+    }
     for (uint32_t k = 0; te && k < te->count; ++k) {
       ecs__component_t *c = w->components[te->pairs[k]];
       const ecs__rel_t *rs = w->components[c->relation]->rel;
@@ -524,18 +528,73 @@ static bool plan_build(ecs_world_t *w, plan_t *p) {
         }
       }
     }
+    uint32_t nk = 0;
+    const ecs_entity_t *kids = ecs__hier_kids(w, x, &nk);
+    bool cascade = ecs__hier_policy(w) == ECS_TARGET_DELETE;
+    for (uint32_t k = 0; k < nk; ++k) {
+      if (cascade) {
+        if (!plan_doom(w, p, kids[k])) {
+          return false;
+        }
+        continue;
+      }
+      if (!ecs__grow(&w->alloc, (void **)&p->holds, sizeof *p->holds, &p->hold_cap, (size_t)p->hold_count + 1, 16)) {
+        return false;
+      }
+      p->holds[p->hold_count++] = (hold_t){kids[k], ECS_COMPONENT_NULL};
+    }
   }
   return true;
 }
 
+/* The refusal of the first REFUSE hold whose holder survives, if any. */
+static ecs_status_t plan_refused(ecs_world_t *w, const plan_t *p) {
+  for (uint32_t k = 0; k < p->hold_count; ++k) {
+    const hold_t *h = &p->holds[k];
+    if (eset_has(&p->set, h->holder)) {
+      continue;
+    }
+    if (h->pair == ECS_COMPONENT_NULL) {
+      if (ecs__hier_policy(w) != ECS_TARGET_REFUSE) {
+        continue;
+      }
+      ecs_entity_t parent = ecs_parent(w, h->holder);
+      return ecs__fail(w, ECS_ERR_CONFLICT,
+                       "cannot destroy entity %uv%u: it has children (%uv%u first) and the hierarchy refuses the "
+                       "destroy of parents",
+                       ECS_ENTITY_INDEX(parent), ECS_ENTITY_GENERATION(parent), ECS_ENTITY_INDEX(h->holder),
+                       ECS_ENTITY_GENERATION(h->holder));
+    }
+    const ecs__component_t *c = w->components[h->pair];
+    const ecs__component_t *r = w->components[c->relation];
+    if (r->rel->policy == ECS_TARGET_REFUSE) {
+      return ecs__fail(w, ECS_ERR_CONFLICT,
+                       "cannot destroy entity %uv%u: entity %uv%u holds pair '%s' and relation '%s' "
+                       "refuses the destroy of its targets",
+                       ECS_ENTITY_INDEX(c->target), ECS_ENTITY_GENERATION(c->target), ECS_ENTITY_INDEX(h->holder),
+                       ECS_ENTITY_GENERATION(h->holder), c->name, r->name);
+    }
+  }
+  return ECS_OK;
+}
+
 ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e) {
-  if (ECS_LIKELY(w->rels == NULL)) {
+  if (ECS_LIKELY(w->rels == NULL && w->hier == NULL)) {
     ecs__entity_destroy(w, e);
     return ECS_OK;
   }
+  ecs_status_t st = ecs__hier_ready(w);
+  if (st != ECS_OK) {
+    return st;
+  }
   target_entry_t *te = NULL;
-  HASH_FIND(hh, w->rels->by_target, &e, sizeof e, te);
-  if (!te) {
+  if (w->rels) {
+    HASH_FIND(hh, w->rels->by_target, &e, sizeof e, te);
+  }
+  uint32_t nk = 0;
+  (void)ecs__hier_kids(w, e, &nk);
+  if (!te && nk == 0) {
+    ecs__hier_forget(w, e, false);
     ecs__entity_destroy(w, e);
     return ECS_OK;
   }
@@ -546,33 +605,30 @@ ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e) {
                      ECS_ENTITY_GENERATION(e));
   }
   /* refusals first: nothing has changed yet */
-  for (uint32_t k = 0; k < p.hold_count; ++k) {
-    const hold_t *h = &p.holds[k];
-    const ecs__component_t *c = w->components[h->pair];
-    const ecs__component_t *r = w->components[c->relation];
-    if (r->rel->policy == ECS_TARGET_REFUSE && !eset_has(&p.set, h->holder)) {
-      ecs_status_t st = ecs__fail(w, ECS_ERR_CONFLICT,
-                                  "cannot destroy entity %uv%u: entity %uv%u holds pair '%s' and relation '%s' "
-                                  "refuses the destroy of its targets",
-                                  ECS_ENTITY_INDEX(c->target), ECS_ENTITY_GENERATION(c->target),
-                                  ECS_ENTITY_INDEX(h->holder), ECS_ENTITY_GENERATION(h->holder), c->name, r->name);
-      plan_free(w, &p);
-      return st;
-    }
+  if ((st = plan_refused(w, &p)) != ECS_OK) {
+    plan_free(w, &p);
+    return st;
   }
   ecs_status_t first = ECS_OK;
   for (uint32_t k = 0; k < p.hold_count; ++k) {
     const hold_t *h = &p.holds[k];
-    ecs__component_t *c = w->components[h->pair];
-    if (!eset_has(&p.set, h->holder) && ecs__entity_alive(w, h->holder)) {
-      ecs_status_t st = ecs__remove(w, c, h->holder);
-      first = first == ECS_OK ? st : first;
+    if (eset_has(&p.set, h->holder) || !ecs__entity_alive(w, h->holder)) {
+      continue;
     }
+    if (h->pair == ECS_COMPONENT_NULL) {
+      ecs__hier_orphan(w, h->holder);
+      continue;
+    }
+    st = ecs__remove(w, w->components[h->pair], h->holder);
+    first = first == ECS_OK ? st : first;
   }
   /* holders before their targets: the cascade's last found goes first */
   for (uint32_t k = p.doomed_count; k-- > 0;) {
-    if (ecs__entity_alive(w, p.doomed[k])) {
-      ecs__entity_destroy(w, p.doomed[k]);
+    ecs_entity_t x = p.doomed[k];
+    if (ecs__entity_alive(w, x)) {
+      ecs_entity_t parent = ecs_parent(w, x);
+      ecs__hier_forget(w, x, parent != ECS_ENTITY_NULL && eset_has(&p.set, parent));
+      ecs__entity_destroy(w, x);
     }
   }
   plan_free(w, &p);

@@ -697,8 +697,17 @@ static ecs_status_t register_pairs(stage_t *s) {
     uint16_t len = ecs__cur16(&c);
     const uint8_t *name = ecs__cur_take(&c, len);
     (void)ecs__cur_take(&c, 20); /* size, alignment, kind, version, flags */
-    if (c.bad || len == 0 || memchr(name, '\0', len) || name[0] != '(') {
+    if (c.bad || len == 0 || memchr(name, '\0', len)) {
       continue; /* parse_schema reports a bad entry */
+    }
+    if ((len == 10 && memcmp(name, "ecs.Parent", 10) == 0) || (len == 8 && memcmp(name, "ecs.Name", 8) == 0)) {
+      if (!ecs__hier_get(s->w)) {
+        return s->w->last_status;
+      }
+      continue;
+    }
+    if (name[0] != '(') {
+      continue;
     }
     ecs_status_t st = ecs__pair_from_name(s->w, (const char *)name, len);
     if (st != ECS_OK) {
@@ -759,6 +768,7 @@ ecs_status_t ecs_snapshot_load(ecs_world_t *world, const ecs_reader_t *in) {
   ecs_status_t st = stage(&s, in);
   if (st == ECS_OK) {
     commit(&s);
+    ecs__hier_loaded(world); /* the hierarchy and name indices follow the values on next use */
     ecs__ok(world);
   }
   stage_free(&s);

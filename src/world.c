@@ -238,6 +238,7 @@ void ecs_world_free(ecs_world_t *world) {
   ecs__sched_state_free(world, world->sched_pending);
   ecs__arch_set_closing(world->arch);
   ecs__rels_fini(world);
+  ecs__hier_fini(world);
   ecs__component_fini_all(world);
   ecs__packs_fini(world);
   ecs__storage_kinds_fini(world);
