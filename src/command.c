@@ -29,7 +29,9 @@ typedef enum cmd_kind_t {
   CMD_ADD_PAIR,
   CMD_SET_PAIR,
   CMD_REMOVE_PAIR,
-  CMD_SET_PARENT /* entity: the child; target: the parent (possibly provisional) */
+  CMD_SET_PARENT, /* entity: the child; target: the parent (possibly provisional) */
+  CMD_TOGGLE,     /* component: 0 for the entity; target: 1 enables, 0 disables */
+  CMD_INSTANTIATE /* entity: the provisional root; target: the prefab */
 } cmd_kind_t;
 
 /* CMD_BULK: the descriptor with its value arrays copied into the arena;
@@ -261,6 +263,34 @@ ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf) {
   return e;
 }
 
+ecs_entity_t ecs_cmd_instantiate(ecs_cmd_buffer_t *buf, ecs_entity_t prefab) {
+  if (!buf) {
+    return ECS_ENTITY_NULL;
+  }
+  if (ECS_ENTITY_IS_PROVISIONAL(prefab)) {
+    buf_fail(buf, ECS_ERR_STALE_ENTITY, "ecs_cmd_instantiate: the prefab must be a real entity");
+    return ECS_ENTITY_NULL;
+  }
+  if (check_entity(buf, prefab) != ECS_OK) {
+    return ECS_ENTITY_NULL;
+  }
+  if (buf->creates > ECS__PROV_ORDINAL_MAX) {
+    buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
+    return ECS_ENTITY_NULL;
+  }
+  if (take_stamp(buf) != ECS_OK) {
+    return ECS_ENTITY_NULL;
+  }
+  ecs_entity_t e = prov_make(buf->stamp, buf->creates);
+  cmd_t *cmd = push(buf, CMD_INSTANTIATE, e, ECS_COMPONENT_NULL);
+  if (!cmd) {
+    return ECS_ENTITY_NULL;
+  }
+  cmd->target = prefab;
+  buf->creates++;
+  return e;
+}
+
 ecs_status_t ecs_cmd_destroy(ecs_cmd_buffer_t *buf, ecs_entity_t e) {
   if (!buf) {
     return ECS_ERR_INVALID_ARGUMENT;
@@ -416,6 +446,36 @@ static ecs_status_t record_pair(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity
   return st;
 }
 
+static ecs_status_t record_toggle(ecs_cmd_buffer_t *b, ecs_entity_t e, ecs_component_t c, bool enabled) {
+  if (!b) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = check_entity(b, e);
+  if (st != ECS_OK) {
+    return st;
+  }
+  if (c != ECS_COMPONENT_NULL && !ecs__component_get(b->world, c)) {
+    return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
+  }
+  cmd_t *cmd = push(b, CMD_TOGGLE, e, c);
+  if (!cmd) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  cmd->target = enabled ? 1u : 0u;
+  return ECS_OK;
+}
+
+ecs_status_t ecs_cmd_enable(ecs_cmd_buffer_t *buf, ecs_entity_t e, bool enabled) {
+  return record_toggle(buf, e, ECS_COMPONENT_NULL, enabled);
+}
+
+ecs_status_t ecs_cmd_enable_component(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, bool enabled) {
+  if (buf && c == ECS_COMPONENT_NULL) {
+    return buf_fail(buf, ECS_ERR_UNKNOWN_COMPONENT, "component id 0 is not registered");
+  }
+  return record_toggle(buf, e, c, enabled);
+}
+
 ecs_status_t ecs_cmd_set_parent(ecs_cmd_buffer_t *buf, ecs_entity_t child, ecs_entity_t parent) {
   if (!buf) {
     return ECS_ERR_INVALID_ARGUMENT;
@@ -560,6 +620,15 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
   }
   ecs__component_t *c = ecs__component_get(w, cmd->component);
   ecs_status_t st = ECS_OK;
+  if (cmd->kind == CMD_TOGGLE) {
+    st = ecs__toggle(w, e, cmd->component, cmd->target != 0);
+    if (st == ECS_OK) {
+      s->applied++;
+    } else {
+      count_failure(s, st);
+    }
+    return;
+  }
   if (cmd->kind == CMD_SET_PARENT) {
     ecs_entity_t parent = ECS_ENTITY_IS_PROVISIONAL(cmd->target) ? ecs_cmd_buffer_resolve(b, cmd->target) : cmd->target;
     if (cmd->target != ECS_ENTITY_NULL && !ecs__entity_alive(w, parent)) {
@@ -622,6 +691,8 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
     break;
   case CMD_CREATE:
   case CMD_SET_PARENT:
+  case CMD_TOGGLE:
+  case CMD_INSTANTIATE:
   case CMD_BULK: /* applied by the caller */
     break;
   }
@@ -671,6 +742,22 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
         count_failure(s, ECS_ERR_NO_MEMORY);
       } else {
         s->applied++;
+      }
+      continue;
+    }
+    if (cmd->kind == CMD_INSTANTIATE) {
+      ecs_entity_t real = ECS_ENTITY_NULL;
+      ecs_status_t st = !map_ok                              ? ECS_ERR_NO_MEMORY
+                        : !ecs__entity_alive(w, cmd->target) ? ECS_ERR_STALE_ENTITY
+                                                             : ecs__instantiate(w, cmd->target, NULL, 0, &real);
+      if (map_ok) {
+        b->resolved[next_create] = st == ECS_OK ? real : ECS_ENTITY_NULL;
+      }
+      next_create++;
+      if (st == ECS_OK) {
+        s->applied++;
+      } else {
+        count_failure(s, st);
       }
       continue;
     }

@@ -71,8 +71,10 @@ typedef struct ecs__component_t {
   ecs_component_t relation;
   ecs_entity_t target;
   struct ecs__rel_t *rel;
-  bool managed;      /* built-in hierarchy and name values: written by the library only */
-  UT_hash_handle hh; /* by name */
+  bool managed;           /* built-in hierarchy and name values: written by the library only */
+  bool builtin_tag;       /* ecs.Disabled, ecs.Prefab and the per-component markers */
+  ecs_component_t toggle; /* the tag marking c disabled on an entity (enable.c), 0 until used */
+  UT_hash_handle hh;      /* by name */
 } ecs__component_t;
 
 struct ecs__plugin_t;       /* a loaded plugin (plugin.c) */
@@ -123,9 +125,11 @@ struct ecs_world_t {
   struct ecs__arch_set_t *arch; /* tables of the ARCHETYPE kind */
   struct ecs__pack_t *packs;    /* packs of DENSE components, a list */
 
-  ecs_query_t *queries;     /* doubly linked, freed with the world */
-  struct ecs__rels_t *rels; /* pairs by (relation, target) and by target; NULL until the first pair */
-  struct ecs__hier_t *hier; /* the hierarchy and name indices; NULL until first used */
+  ecs_query_t *queries;         /* doubly linked, freed with the world */
+  struct ecs__rels_t *rels;     /* pairs by (relation, target) and by target; NULL until the first pair */
+  struct ecs__hier_t *hier;     /* the hierarchy and name indices; NULL until first used */
+  ecs_component_t disabled_tag; /* ecs.Disabled (enable.c), 0 until first used */
+  ecs_component_t prefab_tag;   /* ecs.Prefab, 0 until first used */
 
   /* plugins in load order; while loads are in progress the capacity covers
    * one more slot per load, so a successful init is always recorded */
@@ -365,6 +369,13 @@ ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e);
  * is a pair name whose relation the world has (ECS_OK otherwise too). */
 ecs_status_t ecs__pair_from_name(ecs_world_t *w, const char *name, size_t len);
 void ecs__rels_fini(ecs_world_t *w);
+
+/* enabling (enable.c): c 0 is the entity itself; e alive, outside a tick */
+ecs_status_t ecs__toggle(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, bool enabled);
+
+/* prefabs (prefab.c): prefab alive, outside a tick */
+ecs_status_t ecs__instantiate(ecs_world_t *w, ecs_entity_t prefab, const ecs_override_t *ov, int32_t count,
+                              ecs_entity_t *out);
 
 /* the hierarchy and names (hierarchy.c) */
 typedef struct ecs__hier_t ecs__hier_t;

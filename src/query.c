@@ -45,6 +45,8 @@ struct ecs_query_t {
   ecs_query_t *next;
   int32_t term_count;
   bool changes;       /* some term filters on changes: rows are probed, driver included */
+  bool skip_disabled; /* no term names ecs.Disabled: disabled entities are skipped */
+  bool skip_prefab;   /* no term names ecs.Prefab: prefabs are skipped */
   uint32_t checked;   /* terms that can reject a row (all but OPTIONAL), a bit each */
   uint64_t last_tick; /* change tick of the previous iteration */
   /* term_count entries each, in the query's block after comps (a
@@ -140,7 +142,7 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
   ecs__component_t *comps[ECS_QUERY_MAX_TERMS];
   ecs_term_t terms[ECS_QUERY_MAX_TERMS];
   uint32_t filters[ECS_QUERY_MAX_TERMS];
-  ecs_query_t q = {.world = world, .terms = terms, .filters = filters};
+  ecs_query_t q = {.world = world, .terms = terms, .filters = filters, .skip_disabled = true, .skip_prefab = true};
   bool any_required = false;
   bool plain_required = false;
   bool arch_only = true;
@@ -182,6 +184,8 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
       }
     }
     any_required |= term_required(access);
+    q.skip_disabled &= t->component != world->disabled_tag;
+    q.skip_prefab &= t->component != world->prefab_tag;
     plain_required |= term_required(access) && !is_wildcard(c);
     arch_only &= c->kind == ECS_STORAGE_ARCHETYPE;
     q.terms[i] = (ecs_term_t){t->component, access};
@@ -269,6 +273,60 @@ static bool all_archetype(const ecs_query_t *q) {
   return true;
 }
 
+/* Whether table t holds entities the query skips: disabled ones, prefabs,
+ * or ones with a required term's component disabled (ARCHETYPE tags). */
+static bool table_hidden(const ecs_query_t *q, uint32_t t) {
+  const ecs_world_t *w = q->world;
+  if (q->skip_disabled && w->disabled_tag && ecs__arch_table_column(w->arch, t, w->disabled_tag) >= 0) {
+    return true;
+  }
+  if (q->skip_prefab && w->prefab_tag && ecs__arch_table_column(w->arch, t, w->prefab_tag) >= 0) {
+    return true;
+  }
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    ecs_component_t m = q->comps[i]->toggle;
+    if (m && term_required(q->terms[i].access) && ecs__arch_table_column(w->arch, t, m) >= 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Whether the probing walk must check rows for hidden entities. */
+static bool any_hidden(const ecs_query_t *q) {
+  const ecs_world_t *w = q->world;
+  if (q->skip_disabled && w->disabled_tag && ecs_component_count(w, w->disabled_tag) > 0) {
+    return true;
+  }
+  if (q->skip_prefab && w->prefab_tag && ecs_component_count(w, w->prefab_tag) > 0) {
+    return true;
+  }
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    ecs_component_t m = q->comps[i]->toggle;
+    if (m && term_required(q->terms[i].access) && ecs_component_count(w, m) > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool row_hidden(const ecs_query_t *q, ecs_entity_t e) {
+  const ecs_world_t *w = q->world;
+  if (q->skip_disabled && ecs_has(w, e, w->disabled_tag)) {
+    return true;
+  }
+  if (q->skip_prefab && ecs_has(w, e, w->prefab_tag)) {
+    return true;
+  }
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    ecs_component_t m = q->comps[i]->toggle;
+    if (m && term_required(q->terms[i].access) && ecs_has(w, e, m)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Whether world table t matches the query; fills entry. */
 static bool table_match(const ecs_query_t *q, uint32_t t, query_table_t *entry) {
   entry->table = t;
@@ -283,7 +341,7 @@ static bool table_match(const ecs_query_t *q, uint32_t t, query_table_t *entry) 
       match = col >= 0;
     }
   }
-  return match;
+  return match && !table_hidden(q, t);
 }
 
 /* Points slot s at the arrays of its table (now at layout version
@@ -438,7 +496,8 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   }
   it.priv.known = 1u << it.priv.driver;
   iter_use_pack(query, &it);
-  it.priv.filtered = query->changes || (query->checked & ~it.priv.known) != 0;
+  it.priv.hidden = any_hidden(query);
+  it.priv.filtered = query->changes || (query->checked & ~it.priv.known) != 0 || it.priv.hidden;
   return it;
 }
 
@@ -485,6 +544,9 @@ static bool row_ok(ecs_iter_t *it, uint32_t known, ecs_entity_t e) {
     return false;
   }
   if (!q->changes && (q->checked & ~known) != 0 && !row_matches(q, known, e, it->priv.since)) {
+    return false;
+  }
+  if (it->priv.hidden && row_hidden(q, e)) {
     return false;
   }
   return !it->priv.by_depth || depth_ok(it, e);
@@ -713,7 +775,7 @@ bool ecs_iter_next(ecs_iter_t *it) {
        * the run: present on every row of it, and no lookups */
       uint32_t known = it->priv.known | align_dense(it, start, &end);
       size_t run = start + 1;
-      if ((q->checked & ~known) == 0 && !q->changes && !it->priv.by_depth) {
+      if ((q->checked & ~known) == 0 && !q->changes && !it->priv.by_depth && !it->priv.hidden) {
         run = end;
       }
       while (run < end && row_ok(it, known, ents[run])) {
