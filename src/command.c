@@ -29,9 +29,10 @@ typedef enum cmd_kind_t {
   CMD_ADD_PAIR,
   CMD_SET_PAIR,
   CMD_REMOVE_PAIR,
-  CMD_SET_PARENT, /* entity: the child; target: the parent (possibly provisional) */
-  CMD_TOGGLE,     /* component: 0 for the entity; target: 1 enables, 0 disables */
-  CMD_INSTANTIATE /* entity: the provisional root; target: the prefab */
+  CMD_SET_PARENT,  /* entity: the child; target: the parent (possibly provisional) */
+  CMD_TOGGLE,      /* component: 0 for the entity; target: 1 enables, 0 disables */
+  CMD_INSTANTIATE, /* entity: the provisional root; target: the prefab */
+  CMD_SET_NAME     /* value: the name in the arena, or NULL to clear */
 } cmd_kind_t;
 
 /* CMD_BULK: the descriptor with its value arrays copied into the arena;
@@ -446,6 +447,36 @@ static ecs_status_t record_pair(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity
   return st;
 }
 
+ecs_status_t ecs_cmd_set_name(ecs_cmd_buffer_t *buf, ecs_entity_t e, const char *name) {
+  if (!buf) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = check_entity(buf, e);
+  if (st != ECS_OK) {
+    return st;
+  }
+  char *copy = NULL;
+  if (name) {
+    size_t len = 0;
+    while (len < ECS_NAME_MAX && name[len] != '\0') {
+      ++len;
+    }
+    if (len == 0 || len >= ECS_NAME_MAX || memchr(name, '/', len)) {
+      return buf_fail(buf, ECS_ERR_INVALID_ARGUMENT, "entity name must be 1 to %d bytes without '/'", ECS_NAME_MAX - 1);
+    }
+    if (!(copy = arena_alloc(buf, len + 1, 1))) {
+      return buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot copy a name into the command buffer");
+    }
+    memcpy(copy, name, len + 1);
+  }
+  cmd_t *cmd = push(buf, CMD_SET_NAME, e, ECS_COMPONENT_NULL);
+  if (!cmd) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  cmd->value = copy;
+  return ECS_OK;
+}
+
 static ecs_status_t record_toggle(ecs_cmd_buffer_t *b, ecs_entity_t e, ecs_component_t c, bool enabled) {
   if (!b) {
     return ECS_ERR_INVALID_ARGUMENT;
@@ -620,6 +651,15 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
   }
   ecs__component_t *c = ecs__component_get(w, cmd->component);
   ecs_status_t st = ECS_OK;
+  if (cmd->kind == CMD_SET_NAME) {
+    st = ecs__set_name(w, e, cmd->value);
+    if (st == ECS_OK) {
+      s->applied++;
+    } else {
+      count_failure(s, st);
+    }
+    return;
+  }
   if (cmd->kind == CMD_TOGGLE) {
     st = ecs__toggle(w, e, cmd->component, cmd->target != 0);
     if (st == ECS_OK) {
@@ -693,6 +733,7 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
   case CMD_SET_PARENT:
   case CMD_TOGGLE:
   case CMD_INSTANTIATE:
+  case CMD_SET_NAME:
   case CMD_BULK: /* applied by the caller */
     break;
   }

@@ -100,6 +100,13 @@ ECS_API ecs_status_t ecs_cmd_set_parent(ecs_cmd_buffer_t *buf, ecs_entity_t chil
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_set_name(ecs_world_t *world, ecs_entity_t e, const char *name);
 
+/** Records ecs_set_name() (@p e may be provisional; the name is copied
+ *  now). At apply a duplicate among siblings is counted as failed.
+ *  Errors (recording): ECS_ERR_INVALID_ARGUMENT (NULL buffer, empty name,
+ *          a '/', too long), ECS_ERR_STALE_ENTITY, ECS_ERR_NO_MEMORY.
+ *  Thread-safety: as ecs_cmd_add(). */
+ECS_API ecs_status_t ecs_cmd_set_name(ecs_cmd_buffer_t *buf, ecs_entity_t e, const char *name);
+
 /** The name of @p e, or NULL when it has none (or for bad arguments).
  *  Ownership: the world's; valid until the name changes or @p e dies.
  *  Thread-safety: as ecs_has(). */
