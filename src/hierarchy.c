@@ -117,6 +117,17 @@ static const char *name_value(const ecs_world_t *w, ecs_entity_t e) {
   return v ? v->str : NULL;
 }
 
+/* Copies a name of at most ECS_NAME_MAX - 1 bytes (checked by callers)
+ * into a zeroed field; the rest of the field stays zero. */
+static void name_copy(char *dst, const char *name) {
+  size_t len = 0;
+  while (len < ECS_NAME_MAX - 1 && name[len] != '\0') {
+    ++len;
+  }
+  memcpy(dst, name, len);
+  dst[len] = '\0';
+}
+
 static kids_t *kids_find(const ecs__hier_t *h, ecs_entity_t parent) {
   kids_t *k = NULL;
   HASH_FIND(hh, h->kids, &parent, sizeof parent, k);
@@ -127,7 +138,7 @@ static name_entry_t *name_find(const ecs__hier_t *h, ecs_entity_t parent, const 
   name_key_t key;
   memset(&key, 0, sizeof key);
   key.parent = parent;
-  strncpy(key.name, name, sizeof key.name - 1);
+  name_copy(key.name, name);
   name_entry_t *n = NULL;
   HASH_FIND(hh, h->names, &key, sizeof key, n);
   return n;
@@ -192,7 +203,7 @@ static name_entry_t *name_new(ecs_world_t *w, ecs_entity_t parent, const char *n
     return NULL;
   }
   n->key.parent = parent;
-  strncpy(n->key.name, name, sizeof n->key.name - 1);
+  name_copy(n->key.name, name);
   n->e = e;
   return n;
 }
@@ -538,7 +549,7 @@ ecs_status_t ecs__set_name(ecs_world_t *w, ecs_entity_t e, const char *name) {
   }
   ecs_name_value_t v;
   memset(&v, 0, sizeof v);
-  strncpy(v.str, name, sizeof v.str - 1);
+  name_copy(v.str, name);
   char prev[ECS_NAME_MAX] = "";
   if (old) {
     memcpy(prev, old, sizeof prev);

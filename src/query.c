@@ -771,6 +771,15 @@ bool ecs_iter_next(ecs_iter_t *it) {
         it->priv.chunk_row = end;
         continue;
       }
+      if (it->priv.by_depth || it->priv.hidden) {
+        /* runs are cut by depth or hidden rows: find the run first, so
+         * that the alignment below scans only it */
+        size_t cut = start + 1;
+        while (cut < end && row_ok(it, it->priv.known, ents[cut])) {
+          ++cut;
+        }
+        end = cut;
+      }
       /* DENSE terms in the driver's order from this row on are arrays for
        * the run: present on every row of it, and no lookups */
       uint32_t known = it->priv.known | align_dense(it, start, &end);
