@@ -886,6 +886,10 @@ ecs_component_t ecs_iter_pair(const ecs_iter_t *it, int32_t term, int32_t row) {
   return c->vt->get(c->storage, e) != NULL ? c->id : ECS_COMPONENT_NULL;
 }
 
+ecs_query_t *ecs_iter_query(const ecs_iter_t *it) {
+  return it ? it->priv.query : NULL;
+}
+
 ecs_iter_t ecs_query_iter_depth(ecs_query_t *query) {
   ecs_iter_t it = ecs_query_iter(query);
   if (query && query->world->hier) {

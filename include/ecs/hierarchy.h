@@ -81,6 +81,11 @@ ECS_API ecs_status_t ecs_hierarchy_set_policy(ecs_world_t *world, ecs_target_pol
  *  Thread-safety: as ecs_query_iter(). */
 ECS_API ecs_iter_t ecs_query_iter_depth(ecs_query_t *query);
 
+/** The query @p it iterates (NULL for NULL): a system walks its own query
+ *  in depth order with ecs_query_iter_depth(ecs_iter_query(&ctx->it)).
+ *  Thread-safety: any thread. */
+ECS_API ecs_query_t *ecs_iter_query(const ecs_iter_t *it);
+
 /** Records ecs_set_parent(); either handle may be provisional (this
  *  buffer, this round). Errors at apply are counted as failed
  *  (ecs_cmd_stats_t), with nothing changed for that command.
