@@ -519,8 +519,9 @@ ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
     return st;
   }
   if ((st = ecs__remove(world, r, e)) != ECS_OK) {
-    return ecs__fail(world, st, "cannot remove '%s' from entity %uv%u", r->name, ECS_ENTITY_INDEX(e),
-                     ECS_ENTITY_GENERATION(e));
+    char label[ECS__LABEL_MAX];
+    return ecs__fail(world, st, "cannot remove '%s' from entity %s", r->name,
+                     ecs__entity_label(world, e, label, sizeof label));
   }
   ecs__ok(world);
   return after_direct_call(world, ECS_OK);

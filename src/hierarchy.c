@@ -349,13 +349,18 @@ static void fix_depths(ecs_world_t *w, ecs_entity_t e, int32_t d) {
   }
 }
 
-static void describe(const ecs_world_t *w, ecs_entity_t e, char *buf, size_t cap) {
-  const char *n = w->hier ? name_value(w, e) : NULL;
+const char *ecs__entity_label(const ecs_world_t *w, ecs_entity_t e, char *buf, size_t cap) {
+  const char *n = w->hier && ecs__entity_alive(w, e) ? name_value(w, e) : NULL;
   if (n) {
     snprintf(buf, cap, "'%s' (%uv%u)", n, ECS_ENTITY_INDEX(e), ECS_ENTITY_GENERATION(e));
   } else {
     snprintf(buf, cap, "%uv%u", ECS_ENTITY_INDEX(e), ECS_ENTITY_GENERATION(e));
   }
+  return buf;
+}
+
+static void describe(const ecs_world_t *w, ecs_entity_t e, char *buf, size_t cap) {
+  (void)ecs__entity_label(w, e, buf, cap);
 }
 
 ecs_status_t ecs__set_parent(ecs_world_t *w, ecs_entity_t child, ecs_entity_t parent) {

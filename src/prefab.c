@@ -20,8 +20,9 @@ ecs_entity_t ecs_prefab_new(ecs_world_t *world, ecs_entity_t parent) {
       return ECS_ENTITY_NULL;
     }
     if (!is_prefab(world, parent)) {
-      ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "prefab parent %uv%u is not a prefab", ECS_ENTITY_INDEX(parent),
-                ECS_ENTITY_GENERATION(parent));
+      char label[ECS__LABEL_MAX];
+      ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "prefab parent %s is not a prefab",
+                ecs__entity_label(world, parent, label, sizeof label));
       return ECS_ENTITY_NULL;
     }
   }
@@ -175,8 +176,9 @@ static ecs_status_t copy_node(ecs_world_t *w, const tree_t *t, uint32_t i, const
 ecs_status_t ecs__instantiate(ecs_world_t *w, ecs_entity_t prefab, const ecs_override_t *ov, int32_t count,
                               ecs_entity_t *out) {
   if (!is_prefab(w, prefab)) {
-    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "entity %uv%u is not a prefab", ECS_ENTITY_INDEX(prefab),
-                     ECS_ENTITY_GENERATION(prefab));
+    char label[ECS__LABEL_MAX];
+    return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "entity %s is not a prefab",
+                     ecs__entity_label(w, prefab, label, sizeof label));
   }
   if (count < 0 || (count > 0 && !ov) || count > 256) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "ecs_instantiate: bad override list (%d)", (int)count);

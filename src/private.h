@@ -390,6 +390,9 @@ ecs_target_policy_t ecs__hier_policy(const ecs_world_t *w);
 void ecs__hier_forget(ecs_world_t *w, ecs_entity_t e, bool parent_going);
 void ecs__hier_orphan(ecs_world_t *w, ecs_entity_t child);
 int32_t ecs__depth_of(const ecs_world_t *w, ecs_entity_t e);
+/* How error details name an entity: "'name' (5v0)", or "5v0" unnamed. */
+#define ECS__LABEL_MAX (ECS_NAME_MAX + 32)
+const char *ecs__entity_label(const ecs_world_t *w, ecs_entity_t e, char *buf, size_t cap);
 /* unchecked (entities alive, outside a tick) */
 ecs_status_t ecs__set_parent(ecs_world_t *w, ecs_entity_t child, ecs_entity_t parent);
 ecs_status_t ecs__set_name(ecs_world_t *w, ecs_entity_t e, const char *name);

@@ -559,20 +559,21 @@ static ecs_status_t plan_refused(ecs_world_t *w, const plan_t *p) {
         continue;
       }
       ecs_entity_t parent = ecs_parent(w, h->holder);
+      char a[ECS__LABEL_MAX], b[ECS__LABEL_MAX];
       return ecs__fail(w, ECS_ERR_CONFLICT,
-                       "cannot destroy entity %uv%u: it has children (%uv%u first) and the hierarchy refuses the "
-                       "destroy of parents",
-                       ECS_ENTITY_INDEX(parent), ECS_ENTITY_GENERATION(parent), ECS_ENTITY_INDEX(h->holder),
-                       ECS_ENTITY_GENERATION(h->holder));
+                       "cannot destroy entity %s: it has children (%s first) and the hierarchy refuses the destroy "
+                       "of parents",
+                       ecs__entity_label(w, parent, a, sizeof a), ecs__entity_label(w, h->holder, b, sizeof b));
     }
     const ecs__component_t *c = w->components[h->pair];
     const ecs__component_t *r = w->components[c->relation];
     if (r->rel->policy == ECS_TARGET_REFUSE) {
+      char a[ECS__LABEL_MAX], b[ECS__LABEL_MAX];
       return ecs__fail(w, ECS_ERR_CONFLICT,
-                       "cannot destroy entity %uv%u: entity %uv%u holds pair '%s' and relation '%s' "
-                       "refuses the destroy of its targets",
-                       ECS_ENTITY_INDEX(c->target), ECS_ENTITY_GENERATION(c->target), ECS_ENTITY_INDEX(h->holder),
-                       ECS_ENTITY_GENERATION(h->holder), c->name, r->name);
+                       "cannot destroy entity %s: entity %s holds pair '%s' and relation '%s' refuses the destroy of "
+                       "its targets",
+                       ecs__entity_label(w, c->target, a, sizeof a), ecs__entity_label(w, h->holder, b, sizeof b),
+                       c->name, r->name);
     }
   }
   return ECS_OK;

@@ -135,7 +135,9 @@ static void test_destroy_policies(void **state) {
     assert_int_equal(ecs_entity_count(w), before - 2);
     /* REFUSE */
     assert_int_equal(ecs_hierarchy_set_policy(w, ECS_TARGET_REFUSE), ECS_OK);
+    assert_int_equal(ecs_set_name(w, root, "root"), ECS_OK);
     assert_int_equal(ecs_entity_destroy(w, root), ECS_ERR_CONFLICT);
+    assert_non_null(strstr(ecs_last_error(w), "'root'")); /* error details name entities */
     assert_true(ecs_entity_alive(w, root));
     assert_int_equal(ecs_entity_destroy(w, kids[3]), ECS_OK); /* a leaf may go */
     /* REMOVE: the children become roots */
