@@ -24,13 +24,15 @@ typedef enum cmd_kind_t {
   CMD_SET,
   CMD_REMOVE,
   CMD_BULK,
-  /* pairs, resolved at apply time: component is the relation, target the
-   * target (possibly provisional) */
+  /* the kinds from here on are applied by apply_more(). Pairs are resolved
+   * at apply time: component is the relation. A kind with a target keeps
+   * it in the arena, at value; a pair's value follows it (pair_value). */
   CMD_ADD_PAIR,
   CMD_SET_PAIR,
   CMD_REMOVE_PAIR,
   CMD_SET_PARENT,  /* entity: the child; target: the parent (possibly provisional) */
-  CMD_TOGGLE,      /* component: 0 for the entity; target: 1 enables, 0 disables */
+  CMD_ENABLE,      /* component: 0 for the entity itself */
+  CMD_DISABLE,     /* component: 0 for the entity itself */
   CMD_INSTANTIATE, /* entity: the provisional root; target: the prefab */
   CMD_SET_NAME     /* value: the name in the arena, or NULL to clear */
 } cmd_kind_t;
@@ -44,8 +46,7 @@ typedef struct cmd_bulk_t {
 
 typedef struct cmd_t {
   ecs_entity_t entity;
-  ecs_entity_t target; /* the pair commands: the pair's target */
-  void *value;         /* CMD_SET(_PAIR): constructed value in the arena; CMD_BULK: its cmd_bulk_t */
+  void *value; /* CMD_SET(_PAIR): constructed value in the arena; CMD_BULK: its cmd_bulk_t */
   ecs_component_t component;
   uint8_t kind;
 } cmd_t;
@@ -106,6 +107,23 @@ static void bulk_discard(const ecs_world_t *w, const cmd_bulk_t *bk) {
   }
 }
 
+/* The target a command keeps in the arena (pair, parent, prefab). */
+static ecs_entity_t cmd_target(const cmd_t *cmd) {
+  ecs_entity_t t;
+  memcpy(&t, cmd->value, sizeof t);
+  return t;
+}
+
+/* Where a pair's value follows its target: aligned for the value. */
+static size_t pair_offset(const ecs__component_t *c) {
+  return c->alignment > sizeof(ecs_entity_t) ? c->alignment : sizeof(ecs_entity_t);
+}
+
+/* The value of a CMD_SET or CMD_SET_PAIR (c: the component or relation). */
+static void *set_value(const cmd_t *cmd, const ecs__component_t *c) {
+  return cmd->kind == CMD_SET_PAIR ? (char *)cmd->value + pair_offset(c) : cmd->value;
+}
+
 static void discard_values(ecs_cmd_buffer_t *b) {
   for (uint32_t i = 0; i < b->count; ++i) {
     cmd_t *cmd = &b->cmds[i];
@@ -115,8 +133,8 @@ static void discard_values(ecs_cmd_buffer_t *b) {
     }
     if ((cmd->kind == CMD_SET || cmd->kind == CMD_SET_PAIR) && cmd->value) {
       const ecs__component_t *c = ecs__component_get(b->world, cmd->component);
-      if (c && c->hooks.dtor) {
-        c->hooks.dtor(cmd->value, 1, c->hooks.user);
+      if (c && c->hooks.dtor && c->size > 0) {
+        c->hooks.dtor(set_value(cmd, c), 1, c->hooks.user);
       }
     }
   }
@@ -241,7 +259,7 @@ static cmd_t *push(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e, ecs_com
     return NULL;
   }
   cmd_t *cmd = &b->cmds[b->count++];
-  *cmd = (cmd_t){.entity = e, .target = ECS_ENTITY_NULL, .value = NULL, .component = c, .kind = (uint8_t)kind};
+  *cmd = (cmd_t){.entity = e, .value = NULL, .component = c, .kind = (uint8_t)kind};
   return cmd;
 }
 
@@ -283,11 +301,14 @@ ecs_entity_t ecs_cmd_instantiate(ecs_cmd_buffer_t *buf, ecs_entity_t prefab) {
     return ECS_ENTITY_NULL;
   }
   ecs_entity_t e = prov_make(buf->stamp, buf->creates);
-  cmd_t *cmd = push(buf, CMD_INSTANTIATE, e, ECS_COMPONENT_NULL);
+  ecs_entity_t *slot = arena_alloc(buf, sizeof prefab, _Alignof(ecs_entity_t));
+  cmd_t *cmd = slot ? push(buf, CMD_INSTANTIATE, e, ECS_COMPONENT_NULL) : NULL;
   if (!cmd) {
+    buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot record an instantiation");
     return ECS_ENTITY_NULL;
   }
-  cmd->target = prefab;
+  *slot = prefab;
+  cmd->value = slot;
   buf->creates++;
   return e;
 }
@@ -324,7 +345,7 @@ static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e,
                     comp->name);
   }
   void *copy = NULL;
-  if ((kind == CMD_SET || kind == CMD_SET_PAIR) && comp->size > 0) {
+  if (kind == CMD_SET && comp->size > 0) {
     if (!value) {
       return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "ecs_cmd_set: value is NULL for component '%s'", comp->name);
     }
@@ -434,17 +455,36 @@ static ecs_status_t record_pair(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity
     return buf_fail(b, ECS_ERR_INVALID_ARGUMENT,
                     "component '%s' is not a relation (register it with ECS_COMPONENT_RELATION)", r->name);
   }
-  ecs_status_t st = check_entity(b, target);
+  ecs_status_t st = check_entity(b, e);
+  if (st == ECS_OK) {
+    st = check_entity(b, target);
+  }
   if (st != ECS_OK) {
     return st;
   }
-  uint32_t before = b->count;
-  st = record(b, kind, e, rel, value);
-  if (st == ECS_OK) {
-    ECS_ASSERT(b->count == before + 1);
-    b->cmds[before].target = target;
+  bool with_value = kind == CMD_SET_PAIR && r->size > 0;
+  if (with_value && !value) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "ecs_cmd_set_pair: value is NULL for relation '%s'", r->name);
   }
-  return st;
+  size_t off = pair_offset(r);
+  size_t align = off; /* a power of two, at least the target's */
+  char *slot = arena_alloc(b, with_value ? off + r->size : sizeof target, align);
+  if (!slot) {
+    return buf_fail(b, ECS_ERR_NO_MEMORY, "cannot record a pair of '%s'", r->name);
+  }
+  memcpy(slot, &target, sizeof target);
+  if (with_value) {
+    ecs__value_copy(r, slot + off, value, 1);
+  }
+  cmd_t *cmd = push(b, kind, e, rel);
+  if (!cmd) {
+    if (with_value && r->hooks.dtor) {
+      r->hooks.dtor(slot + off, 1, r->hooks.user);
+    }
+    return ECS_ERR_NO_MEMORY;
+  }
+  cmd->value = slot;
+  return ECS_OK;
 }
 
 ecs_status_t ecs_cmd_set_name(ecs_cmd_buffer_t *buf, ecs_entity_t e, const char *name) {
@@ -488,12 +528,7 @@ static ecs_status_t record_toggle(ecs_cmd_buffer_t *b, ecs_entity_t e, ecs_compo
   if (c != ECS_COMPONENT_NULL && !ecs__component_get(b->world, c)) {
     return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
   }
-  cmd_t *cmd = push(b, CMD_TOGGLE, e, c);
-  if (!cmd) {
-    return ECS_ERR_NO_MEMORY;
-  }
-  cmd->target = enabled ? 1u : 0u;
-  return ECS_OK;
+  return push(b, enabled ? CMD_ENABLE : CMD_DISABLE, e, c) ? ECS_OK : ECS_ERR_NO_MEMORY;
 }
 
 ecs_status_t ecs_cmd_enable(ecs_cmd_buffer_t *buf, ecs_entity_t e, bool enabled) {
@@ -518,11 +553,13 @@ ecs_status_t ecs_cmd_set_parent(ecs_cmd_buffer_t *buf, ecs_entity_t child, ecs_e
   if (st != ECS_OK) {
     return st;
   }
-  cmd_t *cmd = push(buf, CMD_SET_PARENT, child, ECS_COMPONENT_NULL);
+  ecs_entity_t *slot = arena_alloc(buf, sizeof parent, _Alignof(ecs_entity_t));
+  cmd_t *cmd = slot ? push(buf, CMD_SET_PARENT, child, ECS_COMPONENT_NULL) : NULL;
   if (!cmd) {
-    return ECS_ERR_NO_MEMORY;
+    return slot ? ECS_ERR_NO_MEMORY : buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot record a parent");
   }
-  cmd->target = parent;
+  *slot = parent;
+  cmd->value = slot;
   return ECS_OK;
 }
 
@@ -614,13 +651,11 @@ static bool apply_run(ecs_cmd_buffer_t *b, uint32_t i, uint32_t end, ecs_entity_
  * relation's record (for the value's dtor). */
 static ecs_status_t pair_of(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs__component_t **c) {
   ecs_world_t *w = b->world;
-  ecs_entity_t t = cmd->target;
-  if (ECS_ENTITY_IS_PROVISIONAL(t)) {
-    t = ecs_cmd_buffer_resolve(b, t);
-  }
+  ecs_entity_t recorded = cmd_target(cmd);
+  ecs_entity_t t = ECS_ENTITY_IS_PROVISIONAL(recorded) ? ecs_cmd_buffer_resolve(b, recorded) : recorded;
   if (t == ECS_ENTITY_NULL || !ecs__entity_alive(w, t)) {
     return ecs__fail(w, ECS_ERR_STALE_ENTITY, "pair of '%s': target %uv%u is not alive", (*c)->name,
-                     ECS_ENTITY_INDEX(cmd->target), ECS_ENTITY_GENERATION(cmd->target) & 0x7fffffffu);
+                     ECS_ENTITY_INDEX(recorded), ECS_ENTITY_GENERATION(recorded) & 0x7fffffffu);
   }
   ecs_component_t id = cmd->kind == CMD_REMOVE_PAIR ? ecs__pair_find(w, (*c)->id, t) : ecs__pair_ensure(w, (*c)->id, t);
   if (id == ECS_COMPONENT_NULL) {
@@ -634,14 +669,57 @@ static ecs_status_t pair_of(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs__componen
   return ECS_OK;
 }
 
+/* The kinds from CMD_ADD_PAIR on, on the live entity e. A pair command
+ * returns with *c its pair's record for the switch of apply_one (NULL:
+ * nothing left to do); the others are done here (*c NULL). */
+static ecs_status_t apply_more(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs_entity_t e, ecs__component_t **c) {
+  ecs_world_t *w = b->world;
+  switch ((cmd_kind_t)cmd->kind) {
+  case CMD_ADD_PAIR:
+  case CMD_SET_PAIR:
+  case CMD_REMOVE_PAIR: {
+    ecs__component_t *rel = *c;
+    ecs_status_t st = pair_of(b, cmd, c);
+    if (st != ECS_OK && cmd->kind == CMD_SET_PAIR && rel->size > 0 && rel->hooks.dtor) {
+      rel->hooks.dtor(set_value(cmd, rel), 1, rel->hooks.user);
+    }
+    if (st != ECS_OK) {
+      *c = NULL;
+    }
+    return st;
+  }
+  case CMD_SET_NAME:
+    *c = NULL;
+    return ecs__set_name(w, e, cmd->value);
+  case CMD_ENABLE:
+  case CMD_DISABLE:
+    *c = NULL;
+    return ecs__toggle(w, e, cmd->component, cmd->kind == CMD_ENABLE);
+  case CMD_SET_PARENT: {
+    *c = NULL;
+    ecs_entity_t recorded = cmd_target(cmd);
+    ecs_entity_t parent = ECS_ENTITY_IS_PROVISIONAL(recorded) ? ecs_cmd_buffer_resolve(b, recorded) : recorded;
+    if (recorded != ECS_ENTITY_NULL && !ecs__entity_alive(w, parent)) {
+      char label[ECS__LABEL_MAX];
+      return ecs__fail(w, ECS_ERR_STALE_ENTITY, "set parent of %s: the parent is not alive",
+                       ecs__entity_label(w, e, label, sizeof label));
+    }
+    return ecs__set_parent(w, e, parent);
+  }
+  default: /* CMD_INSTANTIATE: applied by the caller */
+    *c = NULL;
+    return ECS_OK;
+  }
+}
+
 /* Applies one command; the entity has been resolved to a real handle. */
 static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_stats_t *s) {
   ecs_world_t *w = b->world;
   if (!ecs__entity_alive(w, e)) {
     if ((cmd->kind == CMD_SET || cmd->kind == CMD_SET_PAIR) && cmd->value) {
       const ecs__component_t *c = ecs__component_get(w, cmd->component);
-      if (c->hooks.dtor) {
-        c->hooks.dtor(cmd->value, 1, c->hooks.user);
+      if (c->hooks.dtor && c->size > 0) {
+        c->hooks.dtor(set_value(cmd, c), 1, c->hooks.user);
       }
     }
     s->skipped++;
@@ -651,45 +729,9 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
   }
   ecs__component_t *c = ecs__component_get(w, cmd->component);
   ecs_status_t st = ECS_OK;
-  if (cmd->kind == CMD_SET_NAME) {
-    st = ecs__set_name(w, e, cmd->value);
-    if (st == ECS_OK) {
-      s->applied++;
-    } else {
-      count_failure(s, st);
-    }
-    return;
-  }
-  if (cmd->kind == CMD_TOGGLE) {
-    st = ecs__toggle(w, e, cmd->component, cmd->target != 0);
-    if (st == ECS_OK) {
-      s->applied++;
-    } else {
-      count_failure(s, st);
-    }
-    return;
-  }
-  if (cmd->kind == CMD_SET_PARENT) {
-    ecs_entity_t parent = ECS_ENTITY_IS_PROVISIONAL(cmd->target) ? ecs_cmd_buffer_resolve(b, cmd->target) : cmd->target;
-    if (cmd->target != ECS_ENTITY_NULL && !ecs__entity_alive(w, parent)) {
-      st = ecs__fail(w, ECS_ERR_STALE_ENTITY, "set parent of %uv%u: the parent is not alive", ECS_ENTITY_INDEX(e),
-                     ECS_ENTITY_GENERATION(e));
-    } else {
-      st = ecs__set_parent(w, e, parent);
-    }
-    if (st == ECS_OK) {
-      s->applied++;
-    } else {
-      count_failure(s, st);
-    }
-    return;
-  }
-  if (cmd->kind >= CMD_ADD_PAIR) {
-    st = pair_of(b, cmd, &c);
-    if (st != ECS_OK || !c) { /* failed, or a remove of a pair never registered */
-      if (st != ECS_OK && cmd->kind == CMD_SET_PAIR && cmd->value && c->hooks.dtor) {
-        c->hooks.dtor(cmd->value, 1, c->hooks.user);
-      }
+  if (ECS_UNLIKELY(cmd->kind >= CMD_ADD_PAIR)) {
+    st = apply_more(b, cmd, e, &c);
+    if (st != ECS_OK || !c) { /* done (c NULL), or failed */
       if (st == ECS_OK) {
         s->applied++;
       } else {
@@ -717,21 +759,24 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
     st = ecs__add(w, c, e);
     break;
   case CMD_SET_PAIR:
-  case CMD_SET:
+  case CMD_SET: {
     /* a tag has no value: a set still fires ON_SET and records a write,
      * as ecs_set(w, e, tag, NULL) does */
-    st = ecs__set_move(w, c, e, cmd->value);
-    if (st != ECS_OK && cmd->value && c->hooks.dtor) {
-      c->hooks.dtor(cmd->value, 1, c->hooks.user);
+    void *value = c->size > 0 ? set_value(cmd, c) : NULL;
+    st = ecs__set_move(w, c, e, value);
+    if (st != ECS_OK && value && c->hooks.dtor) {
+      c->hooks.dtor(value, 1, c->hooks.user);
     }
     break;
+  }
   case CMD_REMOVE_PAIR:
   case CMD_REMOVE:
     st = ecs__remove(w, c, e);
     break;
   case CMD_CREATE:
   case CMD_SET_PARENT:
-  case CMD_TOGGLE:
+  case CMD_ENABLE:
+  case CMD_DISABLE:
   case CMD_INSTANTIATE:
   case CMD_SET_NAME:
   case CMD_BULK: /* applied by the caller */
@@ -788,9 +833,9 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
     }
     if (cmd->kind == CMD_INSTANTIATE) {
       ecs_entity_t real = ECS_ENTITY_NULL;
-      ecs_status_t st = !map_ok                              ? ECS_ERR_NO_MEMORY
-                        : !ecs__entity_alive(w, cmd->target) ? ECS_ERR_STALE_ENTITY
-                                                             : ecs__instantiate(w, cmd->target, NULL, 0, &real);
+      ecs_status_t st = !map_ok                                  ? ECS_ERR_NO_MEMORY
+                        : !ecs__entity_alive(w, cmd_target(cmd)) ? ECS_ERR_STALE_ENTITY
+                                                                 : ecs__instantiate(w, cmd_target(cmd), NULL, 0, &real);
       if (map_ok) {
         b->resolved[next_create] = st == ECS_OK ? real : ECS_ENTITY_NULL;
       }

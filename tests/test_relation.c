@@ -12,6 +12,7 @@
 
 #include "ecs.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct amount_t {
@@ -294,6 +295,78 @@ static void test_commands_with_provisional_targets(void **state) {
   }
 }
 
+/* A relation whose values own heap memory: recorded values are destructed
+ * once whatever happens to their command (ASan checks the leaks). */
+typedef struct owned_t {
+  int32_t *p;
+} owned_t;
+
+static int owned_live;
+
+static void owned_copy(void *dst, const void *src, int32_t n, void *user) {
+  (void)user;
+  for (int32_t i = 0; i < n; ++i) {
+    int32_t *p = malloc(sizeof *p);
+    assert_non_null(p);
+    *p = *((const owned_t *)src)[i].p;
+    ((owned_t *)dst)[i].p = p;
+    owned_live++;
+  }
+}
+
+static void owned_dtor(void *ptr, int32_t n, void *user) {
+  (void)user;
+  for (int32_t i = 0; i < n; ++i) {
+    free(((owned_t *)ptr)[i].p);
+    owned_live--;
+  }
+}
+
+static void test_command_values_with_hooks(void **state) {
+  (void)state;
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_component_desc_t d = {.name = "Owns",
+                            .size = sizeof(owned_t),
+                            .alignment = 16, /* the value sits after the target, aligned */
+                            .flags = ECS_COMPONENT_RELATION,
+                            .hooks = {.copy = owned_copy, .dtor = owned_dtor}};
+  ecs_component_t owns = ecs_component_register(w, &d);
+  ecs_entity_t a = ecs_entity_create(w);
+  ecs_entity_t t = ecs_entity_create(w);
+  ecs_entity_t gone = ecs_entity_create(w);
+  int32_t seven = 7;
+  owned_t v = {&seven};
+  ecs_cmd_buffer_t *b = ecs_cmd_buffer_new(w);
+  /* discarded by a clear */
+  assert_int_equal(ecs_cmd_set_pair(b, a, owns, t, &v), ECS_OK);
+  assert_int_equal(owned_live, 1);
+  ecs_cmd_buffer_clear(b);
+  assert_int_equal(owned_live, 0);
+  /* applied; failed on a dead target; skipped on a dead entity */
+  ecs_entity_t p = ecs_cmd_create(b);
+  assert_int_equal(ecs_cmd_set_pair(b, a, owns, t, &v), ECS_OK);
+  assert_int_equal(ecs_cmd_set_pair(b, a, owns, gone, &v), ECS_OK);
+  assert_int_equal(ecs_cmd_set_pair(b, p, owns, t, &v), ECS_OK);
+  assert_int_equal(ecs_cmd_destroy(b, p), ECS_OK);
+  assert_int_equal(ecs_cmd_set_pair(b, p, owns, t, &v), ECS_OK);
+  assert_int_equal(ecs_cmd_set_pair(b, a, owns, p, NULL), ECS_ERR_INVALID_ARGUMENT);
+  assert_int_equal(ecs_entity_destroy(w, gone), ECS_OK);
+  ecs_cmd_stats_t s;
+  assert_int_equal(ecs_cmd_buffer_apply(b, &s), ECS_ERR_STALE_ENTITY);
+  assert_int_equal(s.failed, 1);
+  assert_int_equal(s.skipped, 1);
+  assert_int_equal(owned_live, 1); /* a's value only */
+  const owned_t *got = ecs_get(w, a, ecs_pair(w, owns, t));
+  assert_non_null(got);
+  assert_int_equal(*got->p, 7);
+  /* recorded, never applied: the buffer's free destructs it */
+  assert_int_equal(ecs_cmd_set_pair(b, a, owns, t, &v), ECS_OK);
+  ecs_cmd_buffer_free(b);
+  assert_int_equal(owned_live, 1);
+  ecs_world_free(w);
+  assert_int_equal(owned_live, 0);
+}
+
 /* ---- queries ------------------------------------------------------------------- */
 
 static void test_query_pairs(void **state) {
@@ -517,6 +590,7 @@ int main(void) {
       cmocka_unit_test(test_destroy_cascade),
       cmocka_unit_test(test_destroy_refused),
       cmocka_unit_test(test_commands_with_provisional_targets),
+      cmocka_unit_test(test_command_values_with_hooks),
       cmocka_unit_test(test_query_pairs),
       cmocka_unit_test(test_snapshot_pairs),
       cmocka_unit_test(test_scheduler_conflicts),
