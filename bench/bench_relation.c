@@ -5,7 +5,8 @@
  * its Pos; ns per entity. Baseline: the same loop over two plain arrays.
  * cascade_destroy: a parent with 1,000 children (ChildOf-like relation,
  * ECS_TARGET_DELETE) destroyed in one ecs_entity_destroy; ns per child.
- * Baseline: clearing 1,000 slots of a flat registry array. */
+ * Baseline: clearing 1,000 slots of a flat registry array.
+ * cascade_destroy_childof: the same with the built-in hierarchy. */
 #include "bench_relation.h"
 
 #include <stdlib.h>
@@ -31,6 +32,7 @@ typedef struct iter_base_t {
 
 typedef struct cascade_ctx_t {
   ecs_storage_kind_t kind;
+  bool builtin; /* the built-in hierarchy (ecs_set_parent) rather than a pair relation */
   ecs_world_t *world;
   ecs_component_t child_of;
   ecs_component_t pos;
@@ -151,13 +153,15 @@ static int cascade_setup(void *user, size_t n) {
 static int cascade_reset(void *user, size_t n) {
   cascade_ctx_t *c = user;
   c->parent = ecs_entity_create(c->world);
-  ecs_component_t pair = ecs_pair(c->world, c->child_of, c->parent);
-  if (pair == ECS_COMPONENT_NULL || ecs_entity_create_n(c->world, n, c->kids) != ECS_OK) {
+  ecs_component_t pair = c->builtin ? ECS_COMPONENT_NULL : ecs_pair(c->world, c->child_of, c->parent);
+  if ((!c->builtin && pair == ECS_COMPONENT_NULL) || ecs_entity_create_n(c->world, n, c->kids) != ECS_OK) {
     return -1;
   }
   for (size_t i = 0; i < n; ++i) {
     int32_t p = (int32_t)i;
-    if (ecs_set(c->world, c->kids[i], c->pos, &p) != ECS_OK || ecs_add(c->world, c->kids[i], pair) != ECS_OK) {
+    ecs_status_t st =
+        c->builtin ? ecs_set_parent(c->world, c->kids[i], c->parent) : ecs_add(c->world, c->kids[i], pair);
+    if (ecs_set(c->world, c->kids[i], c->pos, &p) != ECS_OK || st != ECS_OK) {
       return -1;
     }
   }
@@ -489,6 +493,7 @@ static void inst_base_teardown(void *user, size_t n) {
 struct relation_suite_t {
   iter_ctx_t iter[2];
   cascade_ctx_t cascade[2];
+  cascade_ctx_t cascade_hier[2];
   hier_ctx_t hier[2];
   inst_ctx_t inst[2];
   parents_ctx_t parents[3];
@@ -521,6 +526,8 @@ relation_suite_t *bench_relation_new(void) {
   for (int k = 0; s && k < 2; ++k) {
     s->iter[k].kind = kinds[k];
     s->cascade[k].kind = kinds[k];
+    s->cascade_hier[k].kind = kinds[k];
+    s->cascade_hier[k].builtin = true;
     s->hier[k].kind = kinds[k];
     s->inst[k].kind = kinds[k];
   }
@@ -566,7 +573,10 @@ int bench_relation_register(bench_t *b, relation_suite_t *s) {
                             .user = &s->inst[k],
                             .baseline = inst_base_fns,
                             .baseline_user = &s->inst_base};
-    bad |= bench_add(b, &it) | bench_add(b, &cd) | bench_add(b, &hp) | bench_add(b, &in);
+    bench_case_desc_t ch = cd;
+    ch.workload = "cascade_destroy_childof";
+    ch.user = &s->cascade_hier[k];
+    bad |= bench_add(b, &it) | bench_add(b, &cd) | bench_add(b, &ch) | bench_add(b, &hp) | bench_add(b, &in);
   }
   static const char *const modes[3] = {"parents_iter_none", "parents_iter_childof", "parents_iter_pairs"};
   for (int m = 0; m < 3; ++m) {
