@@ -582,6 +582,53 @@ static void test_scheduler_conflicts(void **state) {
   ecs_world_free(f.w);
 }
 
+/* A wildcard declaration covers ecs_system_get() of any pair of its
+ * relation, and of nothing else. */
+typedef struct access_ctx_t {
+  ecs_component_t pair;
+  ecs_component_t other_pair;
+  ecs_entity_t e;
+  int got;
+} access_ctx_t;
+
+static ecs_status_t reads_pairs(ecs_system_ctx_t *ctx) {
+  access_ctx_t *a = ctx->user;
+  a->got += ecs_system_get(ctx, a->e, a->pair) != NULL;              /* covered by (Eats,*) */
+  a->got += 10 * (ecs_system_get(ctx, a->e, a->other_pair) != NULL); /* (Likes,x): not declared */
+  return ECS_OK;
+}
+
+static void test_wildcard_access_checks(void **state) {
+  (void)state;
+  fx_t f;
+  fx_init(&f, ECS_STORAGE_ARCHETYPE);
+  ecs_entity_t apple = ecs_entity_create(f.w);
+  ecs_entity_t e = ecs_entity_create(f.w);
+  access_ctx_t a = {.pair = ecs_pair(f.w, f.eats, apple), .other_pair = ecs_pair(f.w, f.likes, apple), .e = e};
+  assert_int_equal(ecs_set(f.w, e, a.pair, &(amount_t){1}), ECS_OK);
+  assert_int_equal(ecs_add(f.w, e, a.other_pair), ECS_OK);
+  ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(f.w);
+  ecs_scheduler_desc_t opt = {.threads = ECS_POOL_INLINE, .check_access = ECS_ACCESS_CHECK_ON};
+  assert_int_equal(ecs_builder_set_options(b, &opt), ECS_OK);
+  ecs_group_t g = ecs_builder_add_group(b, &(ecs_group_desc_t){.name = "g"});
+  ecs_system_desc_t sd = {.name = "reads",
+                          .callback = reads_pairs,
+                          .user = &a,
+                          .query = {.terms = {{ecs_pair_wildcard(f.w, f.eats), ECS_ACCESS_READ}}}};
+  assert_int_equal(ecs_builder_add_system(b, g, &sd), ECS_OK);
+  ecs_scheduler_t *s = NULL;
+  assert_int_equal(ecs_scheduler_build(b, &s), ECS_OK);
+  ecs_tick_result_t r;
+  assert_int_equal(ecs_scheduler_tick(s, 0.0, &r), ECS_OK);
+  assert_int_equal(a.got, 1);
+  assert_int_equal(r.access_violations, 1);
+  ecs_scheduler_free(s);
+  /* a relation with pairs keeps its storage kind */
+  assert_int_equal(ecs_component_set_storage(f.w, f.eats, ECS_STORAGE_DENSE), ECS_ERR_UNSUPPORTED);
+  assert_int_equal(ecs_component_set_storage(f.w, a.pair, ECS_STORAGE_DENSE), ECS_ERR_UNSUPPORTED);
+  ecs_world_free(f.w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pair_basics),
@@ -594,6 +641,7 @@ int main(void) {
       cmocka_unit_test(test_query_pairs),
       cmocka_unit_test(test_snapshot_pairs),
       cmocka_unit_test(test_scheduler_conflicts),
+      cmocka_unit_test(test_wildcard_access_checks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
