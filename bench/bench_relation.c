@@ -488,6 +488,79 @@ static void inst_base_teardown(void *user, size_t n) {
   b->out = NULL;
 }
 
+/* ---- toggle_iter: the cost of disabling when nothing is disabled ----------------------- */
+
+/* 100,000 entities with A and B, a query {A READ, B WRITE} adds A to B; ns
+ * per entity. toggle_iter_none: nothing was ever disabled; toggle_iter_off:
+ * A was disabled on every tenth entity and enabled again (the marker tags
+ * exist, no entity carries one: the case that must cost at most 1.1x
+ * none); toggle_iter_some: every hundredth entity has A disabled. */
+enum { TOGGLE_N = 100000 };
+
+typedef struct toggle_ctx_t {
+  ecs_storage_kind_t kind;
+  int mode; /* 0 none, 1 off again, 2 some disabled */
+  ecs_world_t *world;
+  ecs_query_t *query;
+} toggle_ctx_t;
+
+static int toggle_setup(void *user, size_t n) {
+  toggle_ctx_t *c = user;
+  ecs_world_desc_t wd = {.default_storage = (int32_t)c->kind};
+  c->world = ecs_world_new(&wd);
+  if (!c->world) {
+    return -1;
+  }
+  ecs_component_t a = reg(c->world, "A", sizeof(int32_t), 0, c->kind);
+  ecs_component_t b = reg(c->world, "B", sizeof(int32_t), 0, c->kind);
+  for (size_t i = 0; i < n; ++i) {
+    ecs_entity_t e = ecs_entity_create(c->world);
+    int32_t v = (int32_t)i;
+    if (ecs_set(c->world, e, a, &v) != ECS_OK || ecs_set(c->world, e, b, &v) != ECS_OK) {
+      return -1;
+    }
+    if (c->mode == 1 && i % 10 == 0 &&
+        (ecs_enable_component(c->world, e, a, false) != ECS_OK ||
+         ecs_enable_component(c->world, e, a, true) != ECS_OK)) {
+      return -1;
+    }
+    if (c->mode == 2 && i % 100 == 0 && ecs_enable_component(c->world, e, a, false) != ECS_OK) {
+      return -1;
+    }
+  }
+  c->query = ecs_query_new(c->world, &(ecs_query_desc_t){.terms = {{a, ECS_ACCESS_READ}, {b, ECS_ACCESS_WRITE}}});
+  return c->query ? 0 : -1;
+}
+
+static int toggle_run(void *user, size_t n) {
+  toggle_ctx_t *c = user;
+  size_t rows = 0;
+  ecs_iter_t it = ecs_query_iter(c->query);
+  while (ecs_iter_next(&it)) {
+    const int32_t *a = ecs_field(&it, 0);
+    int32_t *b = ecs_field(&it, 1);
+    if (a && b) {
+      for (int32_t r = 0; r < it.count; ++r) {
+        b[r] += a[r];
+      }
+    } else {
+      for (int32_t r = 0; r < it.count; ++r) {
+        *(int32_t *)ecs_field_at(&it, 1, r) += *(const int32_t *)ecs_field_at(&it, 0, r);
+      }
+    }
+    rows += (size_t)it.count;
+  }
+  return rows == (c->mode == 2 ? n - n / 100 : n) ? 0 : -1;
+}
+
+static void toggle_teardown(void *user, size_t n) {
+  toggle_ctx_t *c = user;
+  (void)n;
+  ecs_world_free(c->world);
+  c->world = NULL;
+  c->query = NULL;
+}
+
 /* ---- registration ---------------------------------------------------------------- */
 
 struct relation_suite_t {
@@ -497,6 +570,7 @@ struct relation_suite_t {
   hier_ctx_t hier[2];
   inst_ctx_t inst[2];
   parents_ctx_t parents[3];
+  toggle_ctx_t toggle[2][3];
   iter_base_t iter_base;
   cascade_base_t cascade_base;
   hier_base_t hier_base;
@@ -513,6 +587,7 @@ static const bench_fns_t inst_fns = {
 static const bench_fns_t inst_base_fns = {
     .setup = inst_base_setup, .run = inst_base_run, .teardown = inst_base_teardown};
 
+static const bench_fns_t toggle_fns = {.setup = toggle_setup, .run = toggle_run, .teardown = toggle_teardown};
 static const bench_fns_t iter_fns = {.setup = iter_setup, .run = iter_run, .teardown = iter_teardown};
 static const bench_fns_t iter_base_fns = {
     .setup = iter_base_setup, .run = iter_base_run, .teardown = iter_base_teardown};
@@ -577,6 +652,21 @@ int bench_relation_register(bench_t *b, relation_suite_t *s) {
     ch.workload = "cascade_destroy_childof";
     ch.user = &s->cascade_hier[k];
     bad |= bench_add(b, &it) | bench_add(b, &cd) | bench_add(b, &ch) | bench_add(b, &hp) | bench_add(b, &in);
+  }
+  static const char *const toggles[3] = {"toggle_iter_none", "toggle_iter_off", "toggle_iter_some"};
+  for (int k = 0; k < 2; ++k) {
+    for (int m = 0; m < 3; ++m) {
+      s->toggle[k][m] = (toggle_ctx_t){.kind = kinds[k], .mode = m};
+      bench_case_desc_t td = {.workload = toggles[m],
+                              .storage = labels[k],
+                              .threads = 1,
+                              .n = TOGGLE_N,
+                              .fns = toggle_fns,
+                              .user = &s->toggle[k][m],
+                              .baseline = iter_base_fns,
+                              .baseline_user = &s->iter_base};
+      bad |= bench_add(b, &td);
+    }
   }
   static const char *const modes[3] = {"parents_iter_none", "parents_iter_childof", "parents_iter_pairs"};
   for (int m = 0; m < 3; ++m) {

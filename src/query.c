@@ -310,17 +310,22 @@ static bool any_hidden(const ecs_query_t *q) {
   return false;
 }
 
+static bool tagged(const ecs_world_t *w, ecs_component_t tag, ecs_entity_t e) {
+  const ecs__component_t *t = w->components[tag];
+  return t->vt->get(t->storage, e) != NULL;
+}
+
 static bool row_hidden(const ecs_query_t *q, ecs_entity_t e) {
   const ecs_world_t *w = q->world;
-  if (q->skip_disabled && ecs_has(w, e, w->disabled_tag)) {
+  if (q->skip_disabled && w->disabled_tag && tagged(w, w->disabled_tag, e)) {
     return true;
   }
-  if (q->skip_prefab && ecs_has(w, e, w->prefab_tag)) {
+  if (q->skip_prefab && w->prefab_tag && tagged(w, w->prefab_tag, e)) {
     return true;
   }
   for (int32_t i = 0; i < q->term_count; ++i) {
     ecs_component_t m = q->comps[i]->toggle;
-    if (m && term_required(q->terms[i].access) && ecs_has(w, e, m)) {
+    if (m && term_required(q->terms[i].access) && tagged(w, m, e)) {
       return true;
     }
   }
@@ -771,7 +776,8 @@ bool ecs_iter_next(ecs_iter_t *it) {
         it->priv.chunk_row = end;
         continue;
       }
-      if (it->priv.by_depth || it->priv.hidden) {
+      bool checked = it->priv.by_depth || it->priv.hidden;
+      if (checked) {
         /* runs are cut by depth or hidden rows: find the run first, so
          * that the alignment below scans only it */
         size_t cut = start + 1;
@@ -784,8 +790,8 @@ bool ecs_iter_next(ecs_iter_t *it) {
        * the run: present on every row of it, and no lookups */
       uint32_t known = it->priv.known | align_dense(it, start, &end);
       size_t run = start + 1;
-      if ((q->checked & ~known) == 0 && !q->changes && !it->priv.by_depth && !it->priv.hidden) {
-        run = end;
+      if (checked || ((q->checked & ~known) == 0 && !q->changes)) {
+        run = end; /* every row of [start, end) matches already */
       }
       while (run < end && row_ok(it, known, ents[run])) {
         ++run;
