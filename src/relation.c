@@ -9,6 +9,7 @@
  * never dropped (ids stay valid for the world's life, and a rollback may
  * bring a dead target back). */
 #include "private.h"
+#include "storage/archetype.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -609,6 +610,18 @@ ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e) {
   if ((st = plan_refused(w, &p)) != ECS_OK) {
     plan_free(w, &p);
     return st;
+  }
+  /* the tables the holders of removed ARCHETYPE pairs move to, made and
+   * reserved now: the removals below then need no memory */
+  for (uint32_t k = 0; k < p.hold_count; ++k) {
+    const hold_t *h = &p.holds[k];
+    ecs__component_t *c = h->pair ? w->components[h->pair] : NULL;
+    if (c && c->kind == ECS_STORAGE_ARCHETYPE && (k == 0 || p.holds[k - 1].pair != h->pair) &&
+        !ecs__arch_prepare_leave(c->storage)) {
+      plan_free(w, &p);
+      return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot destroy entity %uv%u: no memory to remove its pairs",
+                       ECS_ENTITY_INDEX(e), ECS_ENTITY_GENERATION(e));
+    }
   }
   ecs_status_t first = ECS_OK;
   for (uint32_t k = 0; k < p.hold_count; ++k) {
