@@ -313,6 +313,18 @@ ecs_entity_t ecs_target(const ecs_world_t *world, ecs_entity_t e, ecs_component_
   if (!r || !r->rel) {
     return ECS_ENTITY_NULL;
   }
+  if (r->kind == ECS_STORAGE_ARCHETYPE) {
+    /* the entity's own (sorted) type: ids ascend in registration order */
+    const ecs_component_t *ids;
+    uint32_t n = ecs__arch_entity_type(world->arch, e, &ids);
+    for (uint32_t k = 0; k < n; ++k) {
+      const ecs__component_t *p = world->components[ids[k]];
+      if (p->relation == relation && p->target != 0 && index-- == 0) {
+        return p->target;
+      }
+    }
+    return ECS_ENTITY_NULL;
+  }
   for (uint32_t k = 0; k < r->rel->count; ++k) {
     const ecs__component_t *p = world->components[r->rel->pairs[k]];
     if (p->vt->get(p->storage, e) != NULL && index-- == 0) {

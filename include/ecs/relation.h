@@ -77,7 +77,8 @@ ECS_API ecs_entity_t ecs_pair_target(const ecs_world_t *world, ecs_component_t c
 /** The @p index-th target (0 first, in the order the pairs were first
  *  registered) of the pairs of @p relation that @p e holds, or
  *  ECS_ENTITY_NULL when there are fewer (also for bad arguments).
- *  Cost: one lookup per registered pair of the relation.
+ *  Cost: a scan of e's type on ARCHETYPE; one lookup per registered pair
+ *  of the relation on other kinds.
  *  Thread-safety: as ecs_has(). */
 ECS_API ecs_entity_t ecs_target(const ecs_world_t *world, ecs_entity_t e, ecs_component_t relation, int32_t index);
 
