@@ -4,6 +4,7 @@
 #include "private.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static ecs_component_t tag(ecs_world_t *w, const char *name) {
   ecs_component_desc_t d = {.name = name, .storage = ECS_STORAGE_ARCHETYPE};
@@ -48,6 +49,26 @@ static ecs_component_t marker(ecs_world_t *w, ecs__component_t *c, bool make) {
   ecs_component_t id = tag(w, name);
   c->toggle = id;
   return id;
+}
+
+ecs_status_t ecs__builtin_from_name(ecs_world_t *w, const char *name, size_t len) {
+  if (len == 12 && memcmp(name, "ecs.Disabled", 12) == 0) {
+    return ecs_disabled_tag(w) ? ECS_OK : w->last_status;
+  }
+  if (len == 10 && memcmp(name, "ecs.Prefab", 10) == 0) {
+    return ecs_prefab_tag(w) ? ECS_OK : w->last_status;
+  }
+  /* "ecs.Disabled(<component>)": the marker of a component the world has */
+  if (len > 14 && memcmp(name, "ecs.Disabled(", 13) == 0 && name[len - 1] == ')' && len - 14 < ECS_ERROR_MAX) {
+    char inner[ECS_ERROR_MAX];
+    memcpy(inner, name + 13, len - 14);
+    inner[len - 14] = '\0';
+    ecs__component_t *c = ecs__component_get(w, ecs_component_lookup(w, inner));
+    if (c && !c->builtin_tag && !(c->relation != 0 && c->target == 0) && !marker(w, c, true)) {
+      return w->last_status != ECS_OK ? w->last_status : ECS_ERR_NO_MEMORY;
+    }
+  }
+  return ECS_OK;
 }
 
 ecs_status_t ecs__toggle(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, bool enabled) {

@@ -372,6 +372,9 @@ void ecs__rels_fini(ecs_world_t *w);
 
 /* enabling (enable.c): c 0 is the entity itself; e alive, outside a tick */
 ecs_status_t ecs__toggle(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, bool enabled);
+/* The snapshot loader: registers the built-in tag a schema name denotes
+ * (ECS_OK for other names too). */
+ecs_status_t ecs__builtin_from_name(ecs_world_t *w, const char *name, size_t len);
 
 /* prefabs (prefab.c): prefab alive, outside a tick */
 ecs_status_t ecs__instantiate(ecs_world_t *w, ecs_entity_t prefab, const ecs_override_t *ov, int32_t count,

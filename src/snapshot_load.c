@@ -706,6 +706,13 @@ static ecs_status_t register_pairs(stage_t *s) {
       }
       continue;
     }
+    if (len > 4 && memcmp(name, "ecs.", 4) == 0) {
+      ecs_status_t st = ecs__builtin_from_name(s->w, (const char *)name, len);
+      if (st != ECS_OK) {
+        return st;
+      }
+      continue;
+    }
     if (name[0] != '(') {
       continue;
     }

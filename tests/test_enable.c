@@ -130,6 +130,24 @@ static void test_disable_components(void **state) {
     assert_false(ecs_is_component_enabled(w, e[2], b));
     assert_true(ecs_is_enabled(w, e[1]));
     assert_int_equal(sum_of(qb), 3);
+    /* a fresh world registers the built-in tags as it loads */
+    assert_int_equal(ecs_enable(w, e[1], false), ECS_OK);
+    ecs_membuf_reset(&mb);
+    assert_int_equal(ecs_snapshot_save(w, &out), ECS_OK);
+    uint64_t sum2 = ecs_world_checksum(w);
+    ecs_world_t *w2 = world_of(k);
+    ecs_component_t a2 = ecs_component_register_type(w2, "A", 4, 4);
+    ecs_component_t b2 = ecs_component_register_type(w2, "B", 4, 4);
+    ecs_memsrc_t src2 = {mb.data, mb.size, 0};
+    ecs_reader_t in2 = ecs_memreader(&src2);
+    assert_int_equal(ecs_snapshot_load(w2, &in2), ECS_OK);
+    assert_int_equal(ecs_world_checksum(w2), sum2);
+    assert_false(ecs_is_enabled(w2, e[1]));
+    assert_false(ecs_is_component_enabled(w2, e[2], b2));
+    ecs_query_t *q2 = ecs_query_new(w2, &(ecs_query_desc_t){.terms = {{b2, ECS_ACCESS_READ}}});
+    assert_int_equal(sum_of(q2), 1); /* e[1] disabled, B off on e[2] */
+    (void)a2;
+    ecs_world_free(w2);
     ecs_membuf_free(&mb);
     ecs_cmd_buffer_free(buf);
     ecs_world_free(w);

@@ -122,6 +122,26 @@ static void test_instantiate(void **state) {
     assert_int_equal(ecs_children(w, c, NULL, 0), 2);
     ecs_cmd_buffer_free(buf);
     ecs_query_free(q);
+
+    /* prefabs survive a snapshot into a fresh world and instantiate there */
+    ecs_membuf_t mb = {0};
+    ecs_writer_t out = ecs_membuf_writer(&mb);
+    assert_int_equal(ecs_snapshot_save(w, &out), ECS_OK);
+    ecs_world_t *w2 = world_of(k);
+    ecs_component_t hp2 = ecs_component_register_type(w2, "Hp", 4, 4);
+    ecs_component_register(w2, &ld);
+    ecs_component_register(w2, &rd);
+    ecs_memsrc_t src = {mb.data, mb.size, 0};
+    ecs_reader_t in = ecs_memreader(&src);
+    assert_int_equal(ecs_snapshot_load(w2, &in), ECS_OK);
+    ecs_query_t *q2 = ecs_query_new(w2, &(ecs_query_desc_t){.terms = {{hp2, ECS_ACCESS_READ}}});
+    size_t before = ecs_query_count(q2);
+    ecs_entity_t d = ECS_ENTITY_NULL;
+    assert_int_equal(ecs_instantiate(w2, ship, NULL, 0, &d), ECS_OK);
+    assert_int_equal(ecs_query_count(q2), before + 3);
+    assert_int_not_equal(ecs_lookup_path(w2, d, "turret_2"), ECS_ENTITY_NULL);
+    ecs_membuf_free(&mb);
+    ecs_world_free(w2);
     ecs_world_free(w);
   }
 }
