@@ -336,11 +336,13 @@ static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e,
   if (!comp) {
     return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
   }
-  if (comp->relation != 0 && comp->target == 0) {
-    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
-                    comp->name);
+  if (ECS_UNLIKELY(comp->relation != 0 || comp->managed)) {
+    if (comp->relation != 0 && comp->target == 0) {
+      return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
+                      comp->name);
+    }
   }
-  if (comp->managed) {
+  if (ECS_UNLIKELY(comp->managed)) {
     return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is written only by ecs_cmd_set_parent() or ecs_set_name()",
                     comp->name);
   }
