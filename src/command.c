@@ -682,7 +682,7 @@ static ecs_status_t apply_more(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs_entity
   case CMD_REMOVE_PAIR: {
     ecs__component_t *rel = *c;
     ecs_status_t st = pair_of(b, cmd, c);
-    if (st != ECS_OK && cmd->kind == CMD_SET_PAIR && rel->size > 0 && rel->hooks.dtor) {
+    if (st != ECS_OK && cmd->kind == CMD_SET_PAIR && rel && rel->size > 0 && rel->hooks.dtor) {
       rel->hooks.dtor(set_value(cmd, rel), 1, rel->hooks.user);
     }
     if (st != ECS_OK) {

@@ -453,7 +453,7 @@ static ecs_status_t managed_refused(ecs_world_t *w, const ecs__component_t *c) {
 static ecs_status_t op_check_structural(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, ecs__component_t **out,
                                         const char *what) {
   ecs_status_t st = op_check(w, e, c, out);
-  if (st == ECS_OK && (*out)->managed) {
+  if (st == ECS_OK && *out && (*out)->managed) {
     st = managed_refused(w, *out);
   }
   if (st == ECS_OK && w->in_tick) {

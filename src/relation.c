@@ -103,7 +103,10 @@ ecs_component_t ecs__pair_find(const ecs_world_t *w, ecs_component_t rel, ecs_en
   if (!w->rels) {
     return ECS_COMPONENT_NULL;
   }
-  pair_key_t key = {.target = target, .rel = rel, .pad = 0};
+  pair_key_t key;
+  memset(&key, 0, sizeof key);
+  key.target = target;
+  key.rel = rel;
   pair_entry_t *found = NULL;
   HASH_FIND(hh, w->rels->by_pair, &key, sizeof key, found);
   return found ? found->id : ECS_COMPONENT_NULL;
