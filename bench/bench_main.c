@@ -12,6 +12,7 @@
 #include "bench_bulk.h"
 #include "bench_default.h"
 #include "bench_delta.h"
+#include "bench_relation.h"
 #include "bench_scale.h"
 #if ECS_BENCH_CPP
 #include "bench_cpp.h"
@@ -863,6 +864,7 @@ int main(int argc, char **argv) {
   sched_suite_t *sched[STORAGE_COUNT] = {NULL};
   bulk_suite_t *bulk[STORAGE_COUNT] = {NULL};
   delta_suite_t *delta[STORAGE_COUNT] = {NULL};
+  relation_suite_t *relation = NULL;
   int rc = 1;
   if (!b || !suites || !defaults || !scale || !bounds || bench_default_register(b, defaults) != 0) {
     fprintf(stderr, "out of memory\n");
@@ -888,6 +890,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "cannot register the scale workloads\n");
     goto out;
   }
+  relation = bench_relation_new();
+  if (!relation || bench_relation_register(b, relation) != 0) {
+    fprintf(stderr, "cannot register the relationship workloads\n");
+    goto out;
+  }
 #if ECS_BENCH_CPP
   cpp = bench_cpp_new();
   if (!cpp || bench_cpp_register(b, cpp) != 0) {
@@ -897,6 +904,7 @@ int main(int argc, char **argv) {
 #endif
   rc = bench_main(b, argc, argv);
 out:
+  bench_relation_free(relation);
   for (size_t i = 0; i < STORAGE_COUNT; ++i) {
     bench_bulk_free(bulk[i]);
     bench_delta_free(delta[i]);

@@ -32,6 +32,10 @@ static ecs_status_t bulk_check(bulk_t *b) {
       return ecs__fail(w, ECS_ERR_UNKNOWN_COMPONENT, "ecs_bulk_create: component id %u is not registered",
                        b->d->components[i]);
     }
+    if (c->managed || (c->relation != 0 && (c->target == 0 || !ecs__entity_alive(w, c->target)))) {
+      return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT,
+                       "ecs_bulk_create: '%s' is a wildcard, a pair of a dead target or a built-in component", c->name);
+    }
     for (uint32_t k = 0; k < b->n; ++k) {
       if (b->comps[k] == c) {
         return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "ecs_bulk_create: component '%s' given twice", c->name);

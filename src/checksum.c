@@ -169,6 +169,11 @@ uint64_t ecs_world_checksum(const ecs_world_t *world) {
   /* definitions and resources in id order, values as sums */
   for (uint32_t id = 1; id < world->component_count; ++id) {
     const ecs__component_t *c = world->components[id];
+    /* ids the library registers on demand (pairs, wildcards, built-ins)
+     * count only with values: registering one changes no state */
+    if ((c->relation != 0 || c->managed || c->builtin_tag) && c->vt->count(c->storage) == 0) {
+      continue;
+    }
     h = hash_bytes(h, c->name, c->name_len);
     if (c->flags & ECS_COMPONENT_TRANSIENT) {
       continue;

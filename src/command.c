@@ -17,7 +17,25 @@
 #define CMD_BLOCK_SIZE ((size_t)64 * 1024)
 #define CMD_BLOCK_ALIGN ((size_t)64)
 
-typedef enum cmd_kind_t { CMD_CREATE, CMD_DESTROY, CMD_ADD, CMD_SET, CMD_REMOVE, CMD_BULK } cmd_kind_t;
+typedef enum cmd_kind_t {
+  CMD_CREATE,
+  CMD_DESTROY,
+  CMD_ADD,
+  CMD_SET,
+  CMD_REMOVE,
+  CMD_BULK,
+  /* the kinds from here on are applied by apply_more(). Pairs are resolved
+   * at apply time: component is the relation. A kind with a target keeps
+   * it in the arena, at value; a pair's value follows it (pair_value). */
+  CMD_ADD_PAIR,
+  CMD_SET_PAIR,
+  CMD_REMOVE_PAIR,
+  CMD_SET_PARENT,  /* entity: the child; target: the parent (possibly provisional) */
+  CMD_ENABLE,      /* component: 0 for the entity itself */
+  CMD_DISABLE,     /* component: 0 for the entity itself */
+  CMD_INSTANTIATE, /* entity: the provisional root; target: the prefab */
+  CMD_SET_NAME     /* value: the name in the arena, or NULL to clear */
+} cmd_kind_t;
 
 /* CMD_BULK: the descriptor with its value arrays copied into the arena;
  * the command's entity is the first provisional handle. */
@@ -28,7 +46,7 @@ typedef struct cmd_bulk_t {
 
 typedef struct cmd_t {
   ecs_entity_t entity;
-  void *value; /* CMD_SET: constructed value in the arena; CMD_BULK: its cmd_bulk_t */
+  void *value; /* CMD_SET(_PAIR): constructed value in the arena; CMD_BULK: its cmd_bulk_t */
   ecs_component_t component;
   uint8_t kind;
 } cmd_t;
@@ -89,6 +107,23 @@ static void bulk_discard(const ecs_world_t *w, const cmd_bulk_t *bk) {
   }
 }
 
+/* The target a command keeps in the arena (pair, parent, prefab). */
+static ecs_entity_t cmd_target(const cmd_t *cmd) {
+  ecs_entity_t t;
+  memcpy(&t, cmd->value, sizeof t);
+  return t;
+}
+
+/* Where a pair's value follows its target: aligned for the value. */
+static size_t pair_offset(const ecs__component_t *c) {
+  return c->alignment > sizeof(ecs_entity_t) ? c->alignment : sizeof(ecs_entity_t);
+}
+
+/* The value of a CMD_SET or CMD_SET_PAIR (c: the component or relation). */
+static void *set_value(const cmd_t *cmd, const ecs__component_t *c) {
+  return cmd->kind == CMD_SET_PAIR ? (char *)cmd->value + pair_offset(c) : cmd->value;
+}
+
 static void discard_values(ecs_cmd_buffer_t *b) {
   for (uint32_t i = 0; i < b->count; ++i) {
     cmd_t *cmd = &b->cmds[i];
@@ -96,10 +131,10 @@ static void discard_values(ecs_cmd_buffer_t *b) {
       bulk_discard(b->world, cmd->value);
       continue;
     }
-    if (cmd->kind == CMD_SET && cmd->value) {
+    if ((cmd->kind == CMD_SET || cmd->kind == CMD_SET_PAIR) && cmd->value) {
       const ecs__component_t *c = ecs__component_get(b->world, cmd->component);
-      if (c && c->hooks.dtor) {
-        c->hooks.dtor(cmd->value, 1, c->hooks.user);
+      if (c && c->hooks.dtor && c->size > 0) {
+        c->hooks.dtor(set_value(cmd, c), 1, c->hooks.user);
       }
     }
   }
@@ -247,6 +282,37 @@ ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf) {
   return e;
 }
 
+ecs_entity_t ecs_cmd_instantiate(ecs_cmd_buffer_t *buf, ecs_entity_t prefab) {
+  if (!buf) {
+    return ECS_ENTITY_NULL;
+  }
+  if (ECS_ENTITY_IS_PROVISIONAL(prefab)) {
+    buf_fail(buf, ECS_ERR_STALE_ENTITY, "ecs_cmd_instantiate: the prefab must be a real entity");
+    return ECS_ENTITY_NULL;
+  }
+  if (check_entity(buf, prefab) != ECS_OK) {
+    return ECS_ENTITY_NULL;
+  }
+  if (buf->creates > ECS__PROV_ORDINAL_MAX) {
+    buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
+    return ECS_ENTITY_NULL;
+  }
+  if (take_stamp(buf) != ECS_OK) {
+    return ECS_ENTITY_NULL;
+  }
+  ecs_entity_t e = prov_make(buf->stamp, buf->creates);
+  ecs_entity_t *slot = arena_alloc(buf, sizeof prefab, _Alignof(ecs_entity_t));
+  cmd_t *cmd = slot ? push(buf, CMD_INSTANTIATE, e, ECS_COMPONENT_NULL) : NULL;
+  if (!cmd) {
+    buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot record an instantiation");
+    return ECS_ENTITY_NULL;
+  }
+  *slot = prefab;
+  cmd->value = slot;
+  buf->creates++;
+  return e;
+}
+
 ecs_status_t ecs_cmd_destroy(ecs_cmd_buffer_t *buf, ecs_entity_t e) {
   if (!buf) {
     return ECS_ERR_INVALID_ARGUMENT;
@@ -269,6 +335,16 @@ static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e,
   const ecs__component_t *comp = ecs__component_get(b->world, c);
   if (!comp) {
     return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
+  }
+  if (ECS_UNLIKELY(comp->relation != 0 || comp->managed)) {
+    if (comp->relation != 0 && comp->target == 0) {
+      return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
+                      comp->name);
+    }
+  }
+  if (ECS_UNLIKELY(comp->managed)) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is written only by ecs_cmd_set_parent() or ecs_set_name()",
+                    comp->name);
   }
   void *copy = NULL;
   if (kind == CMD_SET && comp->size > 0) {
@@ -368,6 +444,140 @@ ecs_status_t ecs_cmd_remove(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component
   return record(buf, CMD_REMOVE, e, c, NULL);
 }
 
+static ecs_status_t record_pair(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e, ecs_component_t rel,
+                                ecs_entity_t target, const void *value) {
+  if (!b) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  const ecs__component_t *r = ecs__component_get(b->world, rel);
+  if (!r) {
+    return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "relation id %u is not registered", rel);
+  }
+  if (!(r->flags & ECS_COMPONENT_RELATION) || r->relation != 0) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT,
+                    "component '%s' is not a relation (register it with ECS_COMPONENT_RELATION)", r->name);
+  }
+  ecs_status_t st = check_entity(b, e);
+  if (st == ECS_OK) {
+    st = check_entity(b, target);
+  }
+  if (st != ECS_OK) {
+    return st;
+  }
+  bool with_value = kind == CMD_SET_PAIR && r->size > 0;
+  if (with_value && !value) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "ecs_cmd_set_pair: value is NULL for relation '%s'", r->name);
+  }
+  size_t off = pair_offset(r);
+  size_t align = off; /* a power of two, at least the target's */
+  char *slot = arena_alloc(b, with_value ? off + r->size : sizeof target, align);
+  if (!slot) {
+    return buf_fail(b, ECS_ERR_NO_MEMORY, "cannot record a pair of '%s'", r->name);
+  }
+  memcpy(slot, &target, sizeof target);
+  if (with_value) {
+    ecs__value_copy(r, slot + off, value, 1);
+  }
+  cmd_t *cmd = push(b, kind, e, rel);
+  if (!cmd) {
+    if (with_value && r->hooks.dtor) {
+      r->hooks.dtor(slot + off, 1, r->hooks.user);
+    }
+    return ECS_ERR_NO_MEMORY;
+  }
+  cmd->value = slot;
+  return ECS_OK;
+}
+
+ecs_status_t ecs_cmd_set_name(ecs_cmd_buffer_t *buf, ecs_entity_t e, const char *name) {
+  if (!buf) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = check_entity(buf, e);
+  if (st != ECS_OK) {
+    return st;
+  }
+  char *copy = NULL;
+  if (name) {
+    size_t len = 0;
+    while (len < ECS_NAME_MAX && name[len] != '\0') {
+      ++len;
+    }
+    if (len == 0 || len >= ECS_NAME_MAX || memchr(name, '/', len)) {
+      return buf_fail(buf, ECS_ERR_INVALID_ARGUMENT, "entity name must be 1 to %d bytes without '/'", ECS_NAME_MAX - 1);
+    }
+    if (!(copy = arena_alloc(buf, len + 1, 1))) {
+      return buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot copy a name into the command buffer");
+    }
+    memcpy(copy, name, len + 1);
+  }
+  cmd_t *cmd = push(buf, CMD_SET_NAME, e, ECS_COMPONENT_NULL);
+  if (!cmd) {
+    return ECS_ERR_NO_MEMORY;
+  }
+  cmd->value = copy;
+  return ECS_OK;
+}
+
+static ecs_status_t record_toggle(ecs_cmd_buffer_t *b, ecs_entity_t e, ecs_component_t c, bool enabled) {
+  if (!b) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = check_entity(b, e);
+  if (st != ECS_OK) {
+    return st;
+  }
+  if (c != ECS_COMPONENT_NULL && !ecs__component_get(b->world, c)) {
+    return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
+  }
+  return push(b, enabled ? CMD_ENABLE : CMD_DISABLE, e, c) ? ECS_OK : ECS_ERR_NO_MEMORY;
+}
+
+ecs_status_t ecs_cmd_enable(ecs_cmd_buffer_t *buf, ecs_entity_t e, bool enabled) {
+  return record_toggle(buf, e, ECS_COMPONENT_NULL, enabled);
+}
+
+ecs_status_t ecs_cmd_enable_component(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t c, bool enabled) {
+  if (buf && c == ECS_COMPONENT_NULL) {
+    return buf_fail(buf, ECS_ERR_UNKNOWN_COMPONENT, "component id 0 is not registered");
+  }
+  return record_toggle(buf, e, c, enabled);
+}
+
+ecs_status_t ecs_cmd_set_parent(ecs_cmd_buffer_t *buf, ecs_entity_t child, ecs_entity_t parent) {
+  if (!buf) {
+    return ECS_ERR_INVALID_ARGUMENT;
+  }
+  ecs_status_t st = check_entity(buf, child);
+  if (st == ECS_OK && parent != ECS_ENTITY_NULL) {
+    st = check_entity(buf, parent);
+  }
+  if (st != ECS_OK) {
+    return st;
+  }
+  ecs_entity_t *slot = arena_alloc(buf, sizeof parent, _Alignof(ecs_entity_t));
+  cmd_t *cmd = slot ? push(buf, CMD_SET_PARENT, child, ECS_COMPONENT_NULL) : NULL;
+  if (!cmd) {
+    return slot ? ECS_ERR_NO_MEMORY : buf_fail(buf, ECS_ERR_NO_MEMORY, "cannot record a parent");
+  }
+  *slot = parent;
+  cmd->value = slot;
+  return ECS_OK;
+}
+
+ecs_status_t ecs_cmd_add_pair(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t relation, ecs_entity_t target) {
+  return record_pair(buf, CMD_ADD_PAIR, e, relation, target, NULL);
+}
+
+ecs_status_t ecs_cmd_set_pair(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t relation, ecs_entity_t target,
+                              const void *value) {
+  return record_pair(buf, CMD_SET_PAIR, e, relation, target, value);
+}
+
+ecs_status_t ecs_cmd_remove_pair(ecs_cmd_buffer_t *buf, ecs_entity_t e, ecs_component_t relation, ecs_entity_t target) {
+  return record_pair(buf, CMD_REMOVE_PAIR, e, relation, target, NULL);
+}
+
 ecs_entity_t ecs_cmd_buffer_resolve(const ecs_cmd_buffer_t *buf, ecs_entity_t provisional) {
   if (!ECS_ENTITY_IS_PROVISIONAL(provisional)) {
     return provisional;
@@ -396,7 +606,8 @@ static bool runnable(const ecs_world_t *w, const cmd_t *cmd) {
     return false;
   }
   const ecs__component_t *c = ecs__component_get(w, cmd->component);
-  return c->kind == ECS_STORAGE_ARCHETYPE && c->observer_count == 0;
+  /* a pair's target is checked at apply time, one by one */
+  return c->kind == ECS_STORAGE_ARCHETYPE && c->observer_count == 0 && c->relation == 0;
 }
 
 /* Applies commands [i, end) of one live entity, all runnable, with one row
@@ -437,14 +648,80 @@ static bool apply_run(ecs_cmd_buffer_t *b, uint32_t i, uint32_t end, ecs_entity_
   return true;
 }
 
+/* The pair of a pair command, registered when new: *c becomes its record
+ * (NULL for a remove of a pair never registered). On failure *c stays the
+ * relation's record (for the value's dtor). */
+static ecs_status_t pair_of(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs__component_t **c) {
+  ecs_world_t *w = b->world;
+  ecs_entity_t recorded = cmd_target(cmd);
+  ecs_entity_t t = ECS_ENTITY_IS_PROVISIONAL(recorded) ? ecs_cmd_buffer_resolve(b, recorded) : recorded;
+  if (t == ECS_ENTITY_NULL || !ecs__entity_alive(w, t)) {
+    return ecs__fail(w, ECS_ERR_STALE_ENTITY, "pair of '%s': target %uv%u is not alive", (*c)->name,
+                     ECS_ENTITY_INDEX(recorded), ECS_ENTITY_GENERATION(recorded) & 0x7fffffffu);
+  }
+  ecs_component_t id = cmd->kind == CMD_REMOVE_PAIR ? ecs__pair_find(w, (*c)->id, t) : ecs__pair_ensure(w, (*c)->id, t);
+  if (id == ECS_COMPONENT_NULL) {
+    if (cmd->kind == CMD_REMOVE_PAIR) {
+      *c = NULL;
+      return ECS_OK;
+    }
+    return w->last_status != ECS_OK ? w->last_status : ECS_ERR_NO_MEMORY;
+  }
+  *c = w->components[id];
+  return ECS_OK;
+}
+
+/* The kinds from CMD_ADD_PAIR on, on the live entity e. A pair command
+ * returns with *c its pair's record for the switch of apply_one (NULL:
+ * nothing left to do); the others are done here (*c NULL). */
+static ecs_status_t apply_more(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs_entity_t e, ecs__component_t **c) {
+  ecs_world_t *w = b->world;
+  switch ((cmd_kind_t)cmd->kind) {
+  case CMD_ADD_PAIR:
+  case CMD_SET_PAIR:
+  case CMD_REMOVE_PAIR: {
+    ecs__component_t *rel = *c;
+    ecs_status_t st = pair_of(b, cmd, c);
+    if (st != ECS_OK && cmd->kind == CMD_SET_PAIR && rel && rel->size > 0 && rel->hooks.dtor) {
+      rel->hooks.dtor(set_value(cmd, rel), 1, rel->hooks.user);
+    }
+    if (st != ECS_OK) {
+      *c = NULL;
+    }
+    return st;
+  }
+  case CMD_SET_NAME:
+    *c = NULL;
+    return ecs__set_name(w, e, cmd->value);
+  case CMD_ENABLE:
+  case CMD_DISABLE:
+    *c = NULL;
+    return ecs__toggle(w, e, cmd->component, cmd->kind == CMD_ENABLE);
+  case CMD_SET_PARENT: {
+    *c = NULL;
+    ecs_entity_t recorded = cmd_target(cmd);
+    ecs_entity_t parent = ECS_ENTITY_IS_PROVISIONAL(recorded) ? ecs_cmd_buffer_resolve(b, recorded) : recorded;
+    if (recorded != ECS_ENTITY_NULL && !ecs__entity_alive(w, parent)) {
+      char label[ECS__LABEL_MAX];
+      return ecs__fail(w, ECS_ERR_STALE_ENTITY, "set parent of %s: the parent is not alive",
+                       ecs__entity_label(w, e, label, sizeof label));
+    }
+    return ecs__set_parent(w, e, parent);
+  }
+  default: /* CMD_INSTANTIATE: applied by the caller */
+    *c = NULL;
+    return ECS_OK;
+  }
+}
+
 /* Applies one command; the entity has been resolved to a real handle. */
 static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_stats_t *s) {
   ecs_world_t *w = b->world;
   if (!ecs__entity_alive(w, e)) {
-    if (cmd->kind == CMD_SET && cmd->value) {
+    if ((cmd->kind == CMD_SET || cmd->kind == CMD_SET_PAIR) && cmd->value) {
       const ecs__component_t *c = ecs__component_get(w, cmd->component);
-      if (c->hooks.dtor) {
-        c->hooks.dtor(cmd->value, 1, c->hooks.user);
+      if (c->hooks.dtor && c->size > 0) {
+        c->hooks.dtor(set_value(cmd, c), 1, c->hooks.user);
       }
     }
     s->skipped++;
@@ -454,25 +731,56 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
   }
   ecs__component_t *c = ecs__component_get(w, cmd->component);
   ecs_status_t st = ECS_OK;
+  if (ECS_UNLIKELY(cmd->kind >= CMD_ADD_PAIR)) {
+    st = apply_more(b, cmd, e, &c);
+    if (st != ECS_OK || !c) { /* done (c NULL), or failed */
+      if (st == ECS_OK) {
+        s->applied++;
+      } else {
+        count_failure(s, st);
+      }
+      return;
+    }
+  } else if (ECS_UNLIKELY(c && c->relation != 0 && !ecs__entity_alive(w, c->target))) {
+    st = ecs__fail(w, ECS_ERR_STALE_ENTITY, "pair '%s': its target is no longer alive", c->name);
+    if (cmd->kind == CMD_SET && cmd->value && c->hooks.dtor) {
+      c->hooks.dtor(cmd->value, 1, c->hooks.user);
+    }
+    count_failure(s, st);
+    return;
+  }
   switch ((cmd_kind_t)cmd->kind) {
   case CMD_DESTROY:
-    ecs__entity_destroy(w, e);
+    if (!ecs__entity_alive(w, e)) {
+      break; /* destroyed by an earlier cascade of this apply */
+    }
+    st = ecs__destroy(w, e);
     break;
+  case CMD_ADD_PAIR:
   case CMD_ADD:
     st = ecs__add(w, c, e);
     break;
-  case CMD_SET:
+  case CMD_SET_PAIR:
+  case CMD_SET: {
     /* a tag has no value: a set still fires ON_SET and records a write,
      * as ecs_set(w, e, tag, NULL) does */
-    st = ecs__set_move(w, c, e, cmd->value);
-    if (st != ECS_OK && cmd->value && c->hooks.dtor) {
-      c->hooks.dtor(cmd->value, 1, c->hooks.user);
+    void *value = c->size > 0 ? set_value(cmd, c) : NULL;
+    st = ecs__set_move(w, c, e, value);
+    if (st != ECS_OK && value && c->hooks.dtor) {
+      c->hooks.dtor(value, 1, c->hooks.user);
     }
     break;
+  }
+  case CMD_REMOVE_PAIR:
   case CMD_REMOVE:
     st = ecs__remove(w, c, e);
     break;
   case CMD_CREATE:
+  case CMD_SET_PARENT:
+  case CMD_ENABLE:
+  case CMD_DISABLE:
+  case CMD_INSTANTIATE:
+  case CMD_SET_NAME:
   case CMD_BULK: /* applied by the caller */
     break;
   }
@@ -522,6 +830,22 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
         count_failure(s, ECS_ERR_NO_MEMORY);
       } else {
         s->applied++;
+      }
+      continue;
+    }
+    if (cmd->kind == CMD_INSTANTIATE) {
+      ecs_entity_t real = ECS_ENTITY_NULL;
+      ecs_status_t st = !map_ok                                  ? ECS_ERR_NO_MEMORY
+                        : !ecs__entity_alive(w, cmd_target(cmd)) ? ECS_ERR_STALE_ENTITY
+                                                                 : ecs__instantiate(w, cmd_target(cmd), NULL, 0, &real);
+      if (map_ok) {
+        b->resolved[next_create] = st == ECS_OK ? real : ECS_ENTITY_NULL;
+      }
+      next_create++;
+      if (st == ECS_OK) {
+        s->applied++;
+      } else {
+        count_failure(s, st);
       }
       continue;
     }

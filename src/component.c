@@ -56,7 +56,7 @@ static ecs_status_t desc_resolve(ecs_world_t *w, const ecs_component_desc_t *d, 
   if (out->alignment == 0) {
     out->alignment = default_alignment(d->size);
   }
-  if (d->flags & ~(uint32_t)ECS_COMPONENT_TRANSIENT) {
+  if (d->flags & ~(uint32_t)(ECS_COMPONENT_TRANSIENT | ECS_COMPONENT_RELATION)) {
     return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "component '%s': unknown flags 0x%x", d->name, d->flags);
   }
   if ((d->serialize == NULL) != (d->deserialize == NULL)) {
@@ -223,6 +223,15 @@ static ecs_status_t op_check(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, 
   *out = ecs__component_get(w, c);
   if (!*out) {
     return ecs__fail(w, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
+  }
+  if (ECS_UNLIKELY((*out)->relation != 0)) {
+    if ((*out)->target == 0) {
+      return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
+                       (*out)->name);
+    }
+    if (!ecs__entity_alive(w, (*out)->target)) {
+      return ecs__fail(w, ECS_ERR_STALE_ENTITY, "pair '%s': its target is no longer alive", (*out)->name);
+    }
   }
   return ECS_OK;
 }
@@ -415,11 +424,19 @@ static ecs_status_t after_direct_call(ecs_world_t *w, ecs_status_t st) {
   return st;
 }
 
+static ecs_status_t managed_refused(ecs_world_t *w, const ecs__component_t *c) {
+  return ecs__fail(w, ECS_ERR_INVALID_ARGUMENT, "'%s' is written only by %s", c->name,
+                   strcmp(c->name, "ecs.Name") == 0 ? "ecs_set_name()" : "ecs_set_parent()");
+}
+
 /* Structural calls are refused while a tick runs: systems record them in
  * their command buffers instead. */
 static ecs_status_t op_check_structural(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, ecs__component_t **out,
                                         const char *what) {
   ecs_status_t st = op_check(w, e, c, out);
+  if (st == ECS_OK && *out && (*out)->managed) {
+    st = managed_refused(w, *out);
+  }
   if (st == ECS_OK && w->in_tick) {
     st = ecs__fail(w, ECS_ERR_BUSY, "%s during a tick: use the system's command buffer", what);
   }
@@ -440,6 +457,9 @@ ecs_status_t ecs_set(ecs_world_t *world, ecs_entity_t e, ecs_component_t c, cons
   ecs_status_t st = op_check(world, e, c, &r);
   if (st != ECS_OK) {
     return st;
+  }
+  if (r->managed) {
+    return managed_refused(world, r);
   }
   if (!value && r->size > 0) {
     return ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "ecs_set: value is NULL for component '%s'", r->name);
@@ -480,8 +500,9 @@ ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
     return st;
   }
   if ((st = ecs__remove(world, r, e)) != ECS_OK) {
-    return ecs__fail(world, st, "cannot remove '%s' from entity %uv%u", r->name, ECS_ENTITY_INDEX(e),
-                     ECS_ENTITY_GENERATION(e));
+    char label[ECS__LABEL_MAX];
+    return ecs__fail(world, st, "cannot remove '%s' from entity %s", r->name,
+                     ecs__entity_label(world, e, label, sizeof label));
   }
   ecs__ok(world);
   return after_direct_call(world, ECS_OK);

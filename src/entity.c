@@ -93,10 +93,18 @@ ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e) {
   if (st != ECS_OK) {
     return st;
   }
-  ecs__entity_destroy(world, e);
-  ecs__ok(world);
+  st = ecs__destroy(world, e); /* with the target policies of the pairs naming e */
+  if (st != ECS_OK && ecs__entity_alive(world, e)) {
+    return st; /* refused: nothing changed */
+  }
+  if (st == ECS_OK) {
+    ecs__ok(world);
+  }
   ecs_status_t obs = ecs__observers_flush(world, NULL);
-  return obs == ECS_OK ? ECS_OK : ecs__fail(world, obs, "observers: %s", ecs_strerror(obs));
+  if (obs != ECS_OK) {
+    return ecs__fail(world, obs, "observers: %s", ecs_strerror(obs));
+  }
+  return st;
 }
 
 void ecs__entity_destroy(ecs_world_t *world, ecs_entity_t e) {

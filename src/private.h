@@ -87,7 +87,15 @@ typedef struct ecs__component_t {
    * so that a delta skips unchanged blocks; NULL until a delta needs it */
   _Atomic uint64_t *changed_blk;
   uint32_t blk_cap;  /* blocks covered */
-  UT_hash_handle hh; /* by name */
+  /* relationships (relation.c): a pair's or wildcard's relation and a
+   * pair's target (0 for the wildcard); a relation's pairs and policy */
+  ecs_component_t relation;
+  ecs_entity_t target;
+  struct ecs__rel_t *rel;
+  bool managed;           /* built-in hierarchy and name values: written by the library only */
+  bool builtin_tag;       /* ecs.Disabled, ecs.Prefab and the per-component markers */
+  ecs_component_t toggle; /* the tag marking c disabled on an entity (enable.c), 0 until used */
+  UT_hash_handle hh;      /* by name */
 } ecs__component_t;
 
 struct ecs__plugin_t;       /* a loaded plugin (plugin.c) */
@@ -136,7 +144,11 @@ struct ecs_world_t {
   struct ecs__arch_set_t *arch; /* tables of the ARCHETYPE kind */
   struct ecs__pack_t *packs;    /* packs of DENSE components, a list */
 
-  ecs_query_t *queries; /* doubly linked, freed with the world */
+  ecs_query_t *queries;         /* doubly linked, freed with the world */
+  struct ecs__rels_t *rels;     /* pairs by (relation, target) and by target; NULL until the first pair */
+  struct ecs__hier_t *hier;     /* the hierarchy and name indices; NULL until first used */
+  ecs_component_t disabled_tag; /* ecs.Disabled (enable.c), 0 until first used */
+  ecs_component_t prefab_tag;   /* ecs.Prefab, 0 until first used */
 
   /* plugins in load order; while loads are in progress the capacity covers
    * one more slot per load, so a successful init is always recorded */
@@ -455,6 +467,54 @@ ecs_status_t ecs__sched_state_save(ecs_world_t *w, const ecs_writer_t *out);
 ecs_status_t ecs__sched_state_parse(ecs_world_t *w, const uint8_t *bytes, size_t n, ecs__sched_state_t **out);
 void ecs__sched_state_commit(ecs_world_t *w, ecs__sched_state_t *st);
 void ecs__sched_state_free(ecs_world_t *w, ecs__sched_state_t *st);
+
+/* relationships (relation.c) */
+/* The pair (rel, target), registered when new; no liveness check (the
+ * snapshot loader registers the pairs of the registry it loads).
+ * ECS_COMPONENT_NULL with the last error set on failure. */
+ecs_component_t ecs__pair_ensure(ecs_world_t *w, ecs_component_t rel, ecs_entity_t target);
+/* The registered pair, or ECS_COMPONENT_NULL; a lookup only. */
+ecs_component_t ecs__pair_find(const ecs_world_t *w, ecs_component_t rel, ecs_entity_t target);
+/* Destroys the live entity e under the target policies of the pairs that
+ * have it as target: refused (nothing changed) or done with the cascade. */
+ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e);
+/* The snapshot loader: registers the pair a schema name denotes, when it
+ * is a pair name whose relation the world has (ECS_OK otherwise too). */
+ecs_status_t ecs__pair_from_name(ecs_world_t *w, const char *name, size_t len);
+void ecs__rels_fini(ecs_world_t *w);
+
+/* enabling (enable.c): c 0 is the entity itself; e alive, outside a tick */
+ecs_status_t ecs__toggle(ecs_world_t *w, ecs_entity_t e, ecs_component_t c, bool enabled);
+/* The snapshot loader: registers the built-in tag a schema name denotes
+ * (ECS_OK for other names too). */
+ecs_status_t ecs__builtin_from_name(ecs_world_t *w, const char *name, size_t len);
+
+/* prefabs (prefab.c): prefab alive, outside a tick */
+ecs_status_t ecs__instantiate(ecs_world_t *w, ecs_entity_t prefab, const ecs_override_t *ov, int32_t count,
+                              ecs_entity_t *out);
+
+/* the hierarchy and names (hierarchy.c) */
+typedef struct ecs__hier_t ecs__hier_t;
+ecs__hier_t *ecs__hier_get(ecs_world_t *w);   /* set up on first use; NULL with the last error */
+ecs_status_t ecs__hier_ready(ecs_world_t *w); /* the indices rebuilt if a load made them stale */
+void ecs__hier_loaded(ecs_world_t *w);        /* a snapshot load replaced the values */
+void ecs__hier_fini(ecs_world_t *w);
+/* e's children (ascending slot order), NULL when none */
+const ecs_entity_t *ecs__hier_kids(const ecs_world_t *w, ecs_entity_t parent, uint32_t *n);
+ecs_target_policy_t ecs__hier_policy(const ecs_world_t *w);
+/* before e is destroyed; parent_going: its parent goes in the same destroy */
+void ecs__hier_forget(ecs_world_t *w, ecs_entity_t e, bool parent_going);
+void ecs__hier_orphan(ecs_world_t *w, ecs_entity_t child);
+int32_t ecs__depth_of(const ecs_world_t *w, ecs_entity_t e);
+/* How error details name an entity: "'name' (5v0)", or "5v0" unnamed. */
+#define ECS__LABEL_MAX (ECS_NAME_MAX + 32)
+const char *ecs__entity_label(const ecs_world_t *w, ecs_entity_t e, char *buf, size_t cap);
+/* unchecked (entities alive, outside a tick) */
+ecs_status_t ecs__set_parent(ecs_world_t *w, ecs_entity_t child, ecs_entity_t parent);
+ecs_status_t ecs__set_name(ecs_world_t *w, ecs_entity_t e, const char *name);
+/* The pairs of relation record r, in registration order. */
+uint32_t ecs__rel_pair_count(const ecs__component_t *r);
+ecs_component_t ecs__rel_pair_at(const ecs__component_t *r, uint32_t k);
 
 /* plugins: runs every fini in reverse load order and frees the registry */
 void ecs__plugins_fini(ecs_world_t *w);

@@ -45,6 +45,8 @@ struct ecs_query_t {
   ecs_query_t *next;
   int32_t term_count;
   bool changes;       /* some term filters on changes: rows are probed, driver included */
+  bool skip_disabled; /* no term names ecs.Disabled: disabled entities are skipped */
+  bool skip_prefab;   /* no term names ecs.Prefab: prefabs are skipped */
   uint32_t checked;   /* terms that can reject a row (all but OPTIONAL), a bit each */
   uint64_t last_tick; /* change tick of the previous iteration */
   /* term_count entries each, in the query's block after comps (a
@@ -81,6 +83,51 @@ static bool term_has_field(ecs_access_t a) {
   return a == ECS_ACCESS_READ || a == ECS_ACCESS_WRITE || a == ECS_ACCESS_OPTIONAL;
 }
 
+static bool is_wildcard(const ecs__component_t *c) {
+  return c->relation != 0 && c->target == 0;
+}
+
+/* Column of term i in table t: for a wildcard, of the first pair of its
+ * relation in the table's (sorted) type, the earliest registered. */
+static int32_t term_column(const ecs_query_t *q, uint32_t t, int32_t i) {
+  const ecs__component_t *c = q->comps[i];
+  if (ECS_LIKELY(!is_wildcard(c))) {
+    return ecs__arch_table_column(q->world->arch, t, c->id);
+  }
+  const ecs_component_t *ids;
+  uint32_t n = ecs__arch_table_type(q->world->arch, t, &ids);
+  for (uint32_t k = 0; k < n; ++k) {
+    const ecs__component_t *p = q->world->components[ids[k]];
+    if (p->relation == c->relation && p->target != 0) {
+      return ecs__arch_table_column(q->world->arch, t, ids[k]);
+    }
+  }
+  return -1;
+}
+
+/* The first pair (in registration order) of wildcard w that e holds. */
+static const ecs__component_t *wildcard_pair(const ecs_world_t *world, const ecs__component_t *w, ecs_entity_t e) {
+  const ecs__component_t *r = world->components[w->relation];
+  if (w->kind == ECS_STORAGE_ARCHETYPE) {
+    const ecs_component_t *ids;
+    uint32_t n = ecs__arch_entity_type(world->arch, e, &ids);
+    for (uint32_t k = 0; k < n; ++k) {
+      const ecs__component_t *p = world->components[ids[k]];
+      if (p->relation == w->relation && p->target != 0) {
+        return p;
+      }
+    }
+    return NULL;
+  }
+  for (uint32_t k = 0; r->rel && k < ecs__rel_pair_count(r); ++k) {
+    const ecs__component_t *p = world->components[ecs__rel_pair_at(r, k)];
+    if (p->kind == w->kind && p->vt->get(p->storage, e) != NULL) {
+      return p;
+    }
+  }
+  return NULL;
+}
+
 ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
   if (!world) {
     return NULL;
@@ -95,8 +142,10 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
   ecs__component_t *comps[ECS_QUERY_MAX_TERMS];
   ecs_term_t terms[ECS_QUERY_MAX_TERMS];
   uint32_t filters[ECS_QUERY_MAX_TERMS];
-  ecs_query_t q = {.world = world, .terms = terms, .filters = filters};
+  ecs_query_t q = {.world = world, .terms = terms, .filters = filters, .skip_disabled = true, .skip_prefab = true};
   bool any_required = false;
+  bool plain_required = false;
+  bool arch_only = true;
   for (int32_t i = 0; i < ECS_QUERY_MAX_TERMS && desc->terms[i].component != ECS_COMPONENT_NULL; ++i) {
     const ecs_term_t *t = &desc->terms[i];
     ecs__component_t *c = ecs__component_get(world, t->component);
@@ -112,6 +161,16 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: invalid access %d", (int)i, (int)t->access);
       return NULL;
     }
+    if (c->managed && access == ECS_ACCESS_WRITE) {
+      ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: '%s' is read-only (written by its own calls)", (int)i,
+                c->name);
+      return NULL;
+    }
+    if (bits && is_wildcard(c)) {
+      ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query term %d: ECS_CHANGED or ECS_ADDED on wildcard '%s'", (int)i,
+                c->name);
+      return NULL;
+    }
     if (bits == (ECS_PRIV_ACCESS_CHANGED_BIT | ECS_PRIV_ACCESS_ADDED_BIT) || (bits && !term_required(access))) {
       ecs__fail(world, ECS_ERR_INVALID_ARGUMENT,
                 "query term %d: ECS_CHANGED or ECS_ADDED (not both) wraps a READ, WRITE or WITH access", (int)i);
@@ -125,6 +184,10 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
       }
     }
     any_required |= term_required(access);
+    q.skip_disabled &= t->component != world->disabled_tag;
+    q.skip_prefab &= t->component != world->prefab_tag;
+    plain_required |= term_required(access) && !is_wildcard(c);
+    arch_only &= c->kind == ECS_STORAGE_ARCHETYPE;
     q.terms[i] = (ecs_term_t){t->component, access};
     q.filters[i] = bits;
     comps[i] = c;
@@ -132,6 +195,12 @@ ecs_query_t *ecs_query_new(ecs_world_t *world, const ecs_query_desc_t *desc) {
   }
   if (!any_required) {
     ecs__fail(world, ECS_ERR_INVALID_ARGUMENT, "query needs at least one READ, WRITE or WITH term");
+    return NULL;
+  }
+  if (!plain_required && !arch_only) {
+    /* the probing walk drives from a storage that holds the rows */
+    ecs__fail(world, ECS_ERR_UNSUPPORTED,
+              "query: a wildcard as the only required term needs every term in ARCHETYPE storage");
     return NULL;
   }
   for (int32_t i = 0; i < q.term_count; ++i) {
@@ -204,14 +273,72 @@ static bool all_archetype(const ecs_query_t *q) {
   return true;
 }
 
+/* Whether table t holds entities the query skips: disabled ones, prefabs,
+ * or ones with a required term's component disabled (ARCHETYPE tags). */
+static bool table_hidden(const ecs_query_t *q, uint32_t t) {
+  const ecs_world_t *w = q->world;
+  if (q->skip_disabled && w->disabled_tag && ecs__arch_table_column(w->arch, t, w->disabled_tag) >= 0) {
+    return true;
+  }
+  if (q->skip_prefab && w->prefab_tag && ecs__arch_table_column(w->arch, t, w->prefab_tag) >= 0) {
+    return true;
+  }
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    ecs_component_t m = q->comps[i]->toggle;
+    if (m && term_required(q->terms[i].access) && ecs__arch_table_column(w->arch, t, m) >= 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Whether the probing walk must check rows for hidden entities. */
+static bool any_hidden(const ecs_query_t *q) {
+  const ecs_world_t *w = q->world;
+  if (q->skip_disabled && w->disabled_tag && ecs_component_count(w, w->disabled_tag) > 0) {
+    return true;
+  }
+  if (q->skip_prefab && w->prefab_tag && ecs_component_count(w, w->prefab_tag) > 0) {
+    return true;
+  }
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    ecs_component_t m = q->comps[i]->toggle;
+    if (m && term_required(q->terms[i].access) && ecs_component_count(w, m) > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool tagged(const ecs_world_t *w, ecs_component_t tag, ecs_entity_t e) {
+  const ecs__component_t *t = w->components[tag];
+  return t->vt->get(t->storage, e) != NULL;
+}
+
+static bool row_hidden(const ecs_query_t *q, ecs_entity_t e) {
+  const ecs_world_t *w = q->world;
+  if (q->skip_disabled && w->disabled_tag && tagged(w, w->disabled_tag, e)) {
+    return true;
+  }
+  if (q->skip_prefab && w->prefab_tag && tagged(w, w->prefab_tag, e)) {
+    return true;
+  }
+  for (int32_t i = 0; i < q->term_count; ++i) {
+    ecs_component_t m = q->comps[i]->toggle;
+    if (m && term_required(q->terms[i].access) && tagged(w, m, e)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Whether world table t matches the query; fills entry. */
 static bool table_match(const ecs_query_t *q, uint32_t t, query_table_t *entry) {
-  const ecs__arch_set_t *set = q->world->arch;
   entry->table = t;
   memset(entry->cols, 0xff, sizeof entry->cols); /* -1 everywhere, past a mismatch too */
   bool match = true;
   for (int32_t i = 0; i < q->term_count && match; ++i) {
-    int32_t col = ecs__arch_table_column(set, t, q->terms[i].component);
+    int32_t col = term_column(q, t, i);
     entry->cols[i] = (int16_t)col;
     if (q->terms[i].access == ECS_ACCESS_WITHOUT) {
       match = col < 0;
@@ -219,7 +346,7 @@ static bool table_match(const ecs_query_t *q, uint32_t t, query_table_t *entry) 
       match = col >= 0;
     }
   }
-  return match;
+  return match && !table_hidden(q, t);
 }
 
 /* Points slot s at the arrays of its table (now at layout version
@@ -249,7 +376,7 @@ static void update_table_cache(ecs_query_t *q) {
       if (s->version != walk->layout[s->table]) {
         int16_t cols[ECS_QUERY_MAX_TERMS];
         for (int32_t i = 0; i < q->term_count; ++i) {
-          cols[i] = (int16_t)ecs__arch_table_column(q->world->arch, s->table, q->terms[i].component);
+          cols[i] = (int16_t)term_column(q, s->table, i);
         }
         slot_fill(q, s, cols, walk->layout[s->table]);
       }
@@ -363,7 +490,7 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   }
   size_t best = SIZE_MAX;
   for (int32_t i = 0; i < query->term_count; ++i) {
-    if (term_required(query->terms[i].access)) {
+    if (term_required(query->terms[i].access) && !is_wildcard(query->comps[i])) {
       const ecs__component_t *c = query->comps[i];
       size_t n = c->vt->count(c->storage);
       if (n < best) {
@@ -374,7 +501,8 @@ ecs_iter_t ecs_query_iter(ecs_query_t *query) {
   }
   it.priv.known = 1u << it.priv.driver;
   iter_use_pack(query, &it);
-  it.priv.filtered = query->changes || (query->checked & ~it.priv.known) != 0;
+  it.priv.hidden = any_hidden(query);
+  it.priv.filtered = query->changes || (query->checked & ~it.priv.known) != 0 || it.priv.hidden;
   return it;
 }
 
@@ -394,7 +522,8 @@ static bool row_matches(const ecs_query_t *q, uint32_t known, ecs_entity_t e, ui
       continue;
     }
     if (!(known & (1u << i))) {
-      bool has = c->vt->get(c->storage, e) != NULL;
+      bool has =
+          ECS_LIKELY(!is_wildcard(c)) ? c->vt->get(c->storage, e) != NULL : wildcard_pair(q->world, c, e) != NULL;
       if (has == (t->access == ECS_ACCESS_WITHOUT)) {
         return false;
       }
@@ -402,6 +531,43 @@ static bool row_matches(const ecs_query_t *q, uint32_t known, ecs_entity_t e, ui
     if (q->filters[i] && !change_matches(q->filters[i], c, e, since)) {
       return false;
     }
+  }
+  return true;
+}
+
+/* ecs_query_iter_depth(): whether e is at this walk's depth (noting a
+ * deeper row, which calls for another walk). */
+static bool depth_ok(ecs_iter_t *it, ecs_entity_t e) {
+  int32_t d = ecs__depth_of(it->world, e);
+  it->priv.deeper |= d > it->priv.depth;
+  return d == it->priv.depth;
+}
+
+static bool row_ok(ecs_iter_t *it, uint32_t known, ecs_entity_t e) {
+  const ecs_query_t *q = it->priv.query;
+  if (q->changes && !row_matches(q, known, e, it->priv.since)) {
+    return false;
+  }
+  if (!q->changes && (q->checked & ~known) != 0 && !row_matches(q, known, e, it->priv.since)) {
+    return false;
+  }
+  if (it->priv.hidden && row_hidden(q, e)) {
+    return false;
+  }
+  return !it->priv.by_depth || depth_ok(it, e);
+}
+
+/* Starts the walk of the next depth when a deeper row was seen. */
+static bool depth_next(ecs_iter_t *it) {
+  if (!it->priv.by_depth || !it->priv.deeper) {
+    return false;
+  }
+  it->priv.depth++;
+  it->priv.deeper = false;
+  it->priv.cursor = 0;
+  it->priv.chunk_row = 0;
+  if (!it->priv.pack) {
+    it->priv.chunk_count = 0;
   }
   return true;
 }
@@ -456,6 +622,9 @@ static bool iter_next_table(ecs_iter_t *it) {
   const ecs_query_t *q = it->priv.query;
   for (;;) {
     if (it->priv.chunk_row >= it->priv.chunk_count && !next_table(it)) {
+      if (depth_next(it)) {
+        continue;
+      }
       it->priv.done = true;
       it->count = 0;
       it->entities = NULL;
@@ -463,13 +632,13 @@ static bool iter_next_table(ecs_iter_t *it) {
     }
     size_t start = it->priv.chunk_row;
     size_t end = it->priv.chunk_count;
-    if (q->changes) { /* the table decided presence: only the filters remain */
+    if (q->changes || it->priv.by_depth) { /* the table decided presence: only the filters remain */
       const uint32_t all = ~0u;
-      while (start < end && !row_matches(q, all, it->priv.chunk_entities[start], it->priv.since)) {
+      while (start < end && !row_ok(it, all, it->priv.chunk_entities[start])) {
         ++start;
       }
       size_t run = start;
-      while (run < end && row_matches(q, all, it->priv.chunk_entities[run], it->priv.since)) {
+      while (run < end && row_ok(it, all, it->priv.chunk_entities[run])) {
         ++run;
       }
       end = run;
@@ -576,6 +745,9 @@ bool ecs_iter_next(ecs_iter_t *it) {
       const ecs__component_t *dc = q->comps[driver];
       ecs_storage_chunk_t ch;
       if (it->priv.pack || !dc->vt->chunk(dc->storage, &it->priv.cursor, &ch)) {
+        if (depth_next(it)) {
+          continue;
+        }
         it->priv.done = true;
         it->count = 0;
         it->entities = NULL;
@@ -597,21 +769,31 @@ bool ecs_iter_next(ecs_iter_t *it) {
     }
     if (it->priv.filtered) {
       const ecs_entity_t *ents = it->priv.chunk_entities;
-      while (start < end && !row_matches(q, it->priv.known, ents[start], it->priv.since)) {
+      while (start < end && !row_ok(it, it->priv.known, ents[start])) {
         ++start;
       }
       if (start == end) {
         it->priv.chunk_row = end;
         continue;
       }
+      bool checked = it->priv.by_depth || it->priv.hidden;
+      if (checked) {
+        /* runs are cut by depth or hidden rows: find the run first, so
+         * that the alignment below scans only it */
+        size_t cut = start + 1;
+        while (cut < end && row_ok(it, it->priv.known, ents[cut])) {
+          ++cut;
+        }
+        end = cut;
+      }
       /* DENSE terms in the driver's order from this row on are arrays for
        * the run: present on every row of it, and no lookups */
       uint32_t known = it->priv.known | align_dense(it, start, &end);
       size_t run = start + 1;
-      if ((q->checked & ~known) == 0 && !q->changes) {
-        run = end;
+      if (checked || ((q->checked & ~known) == 0 && !q->changes)) {
+        run = end; /* every row of [start, end) matches already */
       }
-      while (run < end && row_matches(q, known, ents[run], it->priv.since)) {
+      while (run < end && row_ok(it, known, ents[run])) {
         ++run;
       }
       end = run;
@@ -712,7 +894,41 @@ void *ecs_field_at(const ecs_iter_t *it, int32_t term, int32_t row) {
   if (it->priv.columns[term]) {
     return (char *)it->priv.columns[term] + (size_t)row * c->params.stride;
   }
+  if (ECS_UNLIKELY(is_wildcard(c))) {
+    const ecs__component_t *p = wildcard_pair(q->world, c, it->entities[row]);
+    return p ? p->vt->get(p->storage, it->entities[row]) : NULL;
+  }
   return c->vt->get(c->storage, it->entities[row]);
+}
+
+ecs_component_t ecs_iter_pair(const ecs_iter_t *it, int32_t term, int32_t row) {
+  if (!it || !it->priv.query || term < 0 || term >= it->term_count || row < 0 || row >= it->count) {
+    return ECS_COMPONENT_NULL;
+  }
+  const ecs_query_t *q = it->priv.query;
+  const ecs__component_t *c = q->comps[term];
+  if (c->relation == 0 || q->terms[term].access == ECS_ACCESS_WITHOUT) {
+    return ECS_COMPONENT_NULL;
+  }
+  ecs_entity_t e = it->entities[row];
+  if (is_wildcard(c)) {
+    const ecs__component_t *p = wildcard_pair(q->world, c, e);
+    return p ? p->id : ECS_COMPONENT_NULL;
+  }
+  return c->vt->get(c->storage, e) != NULL ? c->id : ECS_COMPONENT_NULL;
+}
+
+ecs_query_t *ecs_iter_query(const ecs_iter_t *it) {
+  return it ? it->priv.query : NULL;
+}
+
+ecs_iter_t ecs_query_iter_depth(ecs_query_t *query) {
+  ecs_iter_t it = ecs_query_iter(query);
+  if (query && query->world->hier) {
+    it.priv.by_depth = true;
+    it.priv.filtered = true;
+  }
+  return it;
 }
 
 size_t ecs_query_count(ecs_query_t *query) {

@@ -58,17 +58,49 @@ void ecs__c_lists_free(ecs_world_t *w, c_lists_t *l, uint32_t systems) {
   ecs__free(w, l->offset, ((size_t)systems + 1) * sizeof *l->offset);
 }
 
+#define WILD_EXPAND_MAX 1024u /* keeps a system's list within its uint16 positions */
+
+static void c_list_push(c_lists_t *l, access_t a) {
+  l->own[l->len++] = a;
+  l->writes += a.write;
+  l->ids = a.id >= l->ids ? (size_t)a.id + 1 : l->ids;
+}
+
 /* Appends the list of system i of the group; false when out of memory. */
 bool ecs__c_lists_add(ecs_world_t *w, c_lists_t *l, uint32_t i, const s_system_t *sys) {
-  if (!ecs__grow(&w->alloc, (void **)&l->own, sizeof *l->own, &l->cap, (size_t)l->len + sys->access_count, 64)) {
+  /* Pairs (relation.h): a wildcard access stands for an access to every
+   * pair of its relation registered now (every pair a system names is);
+   * past WILD_EXPAND_MAX pairs, for the relation's wildcard id itself,
+   * which every pair access then also touches (coarser: two systems
+   * writing different pairs of such a relation are ordered too). */
+  size_t need = sys->access_count;
+  for (uint32_t p = 0; p < sys->access_count; ++p) {
+    const ecs__component_t *c = sys->access[p].resource ? NULL : ecs__component_get(w, sys->access[p].id);
+    if (c && c->relation) {
+      uint32_t pairs = ecs__rel_pair_count(w->components[c->relation]);
+      need += c->target == 0 ? (pairs <= WILD_EXPAND_MAX ? pairs : 0) : 1;
+    }
+  }
+  if (!ecs__grow(&w->alloc, (void **)&l->own, sizeof *l->own, &l->cap, (size_t)l->len + need, 64)) {
     return false;
   }
   l->offset[i] = l->len;
   for (uint32_t p = 0; p < sys->access_count; ++p) {
     const access_t *a = &sys->access[p];
-    l->own[l->len++] = *a;
-    l->writes += a->write;
-    l->ids = a->id >= l->ids ? (size_t)a->id + 1 : l->ids;
+    c_list_push(l, *a);
+    const ecs__component_t *c = a->resource ? NULL : ecs__component_get(w, a->id);
+    if (ECS_LIKELY(!c || !c->relation)) {
+      continue;
+    }
+    const ecs__component_t *r = w->components[c->relation];
+    bool coarse = ecs__rel_pair_count(r) > WILD_EXPAND_MAX;
+    if (c->target == 0 && !coarse) {
+      for (uint32_t k = 0; k < ecs__rel_pair_count(r); ++k) {
+        c_list_push(l, (access_t){ecs__rel_pair_at(r, k), a->write, false});
+      }
+    } else if (c->target != 0 && coarse) {
+      c_list_push(l, (access_t){ecs_pair_wildcard(w, c->relation), a->write, false});
+    }
   }
   l->offset[i + 1] = l->len;
   return true;

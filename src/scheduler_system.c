@@ -28,6 +28,12 @@ void ecs_system_log(const ecs_system_ctx_t *ctx, ecs_log_level_t level, const ch
 
 /* ---- access through the system context ----------------------------------- */
 
+static bool wildcard_covers(const ecs_world_t *w, ecs_component_t wildcard, ecs_component_t c) {
+  const ecs__component_t *wc = ecs__component_get(w, wildcard);
+  const ecs__component_t *pc = ecs__component_get(w, c);
+  return wc && pc && wc->relation != 0 && wc->target == 0 && pc->relation == wc->relation && pc->target != 0;
+}
+
 /* True when sys declared c (as a resource or a component) with at least
  * the access asked for; else the violation is logged and counted. */
 static bool access_allowed(s_system_t *sys, ecs_component_t c, bool resource, bool write) {
@@ -37,6 +43,10 @@ static bool access_allowed(s_system_t *sys, ecs_component_t c, bool resource, bo
   for (uint32_t i = 0; i < sys->access_count; ++i) {
     const access_t *a = &sys->access[i];
     if (a->id == c && a->resource == resource && (a->write || !write)) {
+      return true;
+    }
+    /* a wildcard (relation.h) covers every pair of its relation */
+    if (!resource && !a->resource && (a->write || !write) && wildcard_covers(sys->sched->world, a->id, c)) {
       return true;
     }
   }

@@ -706,15 +706,54 @@ static void stage_free(stage_t *s) {
   ecs__snap_blob_free(w, &s->blob);
 }
 
+/* Pairs are matched by relation name and target handle (the registry is
+ * restored as saved): the pairs of the snapshot that the world has not
+ * registered yet are, before staging. They stay registered if the load
+ * fails later (ids hold no values; ecs_pair() registers them the same). */
+static ecs_status_t register_pairs(stage_t *s) {
+  ecs__cur_t c = s->sec[0];
+  uint32_t n = ecs__cur32(&c);
+  for (uint32_t i = 0; i < n && !c.bad; ++i) {
+    uint16_t len = ecs__cur16(&c);
+    const uint8_t *name = ecs__cur_take(&c, len);
+    (void)ecs__cur_take(&c, 20); /* size, alignment, kind, version, flags */
+    if (c.bad || len == 0 || memchr(name, '\0', len)) {
+      continue; /* parse_schema reports a bad entry */
+    }
+    if ((len == 10 && memcmp(name, "ecs.Parent", 10) == 0) || (len == 8 && memcmp(name, "ecs.Name", 8) == 0)) {
+      if (!ecs__hier_get(s->w)) {
+        return s->w->last_status;
+      }
+      continue;
+    }
+    if (len > 4 && memcmp(name, "ecs.", 4) == 0) {
+      ecs_status_t st = ecs__builtin_from_name(s->w, (const char *)name, len);
+      if (st != ECS_OK) {
+        return st;
+      }
+      continue;
+    }
+    if (name[0] != '(') {
+      continue;
+    }
+    ecs_status_t st = ecs__pair_from_name(s->w, (const char *)name, len);
+    if (st != ECS_OK) {
+      return st;
+    }
+  }
+  return ECS_OK;
+}
+
 static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
   ecs_world_t *w = s->w;
   ecs_status_t st = ecs__snap_read(w, in, &s->blob);
   if (st == ECS_OK) {
     st = split_sections(s);
   }
-  if (st != ECS_OK) {
+  if (st != ECS_OK || (st = register_pairs(s)) != ECS_OK) {
     return st;
   }
+  s->wcount = w->component_count;
   /* one block for the four per-component arrays */
   void **block = ecs__calloc(w, (size_t)s->wcount * STAGE_PER_COMPONENT);
   if (!block) {
@@ -759,6 +798,7 @@ ecs_status_t ecs_snapshot_load(ecs_world_t *world, const ecs_reader_t *in) {
   }
   if (st == ECS_OK) {
     commit(&s);
+    ecs__hier_loaded(world); /* the hierarchy and name indices follow the values on next use */
     ecs__ok(world);
   }
   stage_free(&s);

@@ -103,6 +103,11 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
   if (r->kind == ECS_STORAGE_DENSE && ecs__dense_pack(r->storage)) {
     return ecs__fail(world, ECS_ERR_UNSUPPORTED, "component '%s' is packed: it stays DENSE", r->name);
   }
+  if (r->relation != 0 || r->rel != NULL || r->builtin_tag) {
+    /* a relation's pairs and wildcard share its kind (relation.h) */
+    return ecs__fail(world, ECS_ERR_UNSUPPORTED, "'%s' is a relation, a pair or a built-in tag: its storage is fixed",
+                     r->name);
+  }
   if (!ecs__oindex_reserve_kind_change(world, r)) {
     return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot change the storage of '%s'", r->name);
   }

@@ -237,6 +237,8 @@ void ecs_world_free(ecs_world_t *world) {
   ecs__free(world, world->schedulers, (size_t)world->scheduler_cap * sizeof(struct ecs_scheduler_t *));
   ecs__sched_state_free(world, world->sched_pending);
   ecs__arch_set_closing(world->arch);
+  ecs__rels_fini(world);
+  ecs__hier_fini(world);
   ecs__component_fini_all(world);
   ecs__delta_fini(world);
   ecs__packs_fini(world);

@@ -76,7 +76,10 @@ typedef struct ecs_type_hooks_t {
 enum {
   /** Values are runtime-only (pointers, handles, caches): ecs_world_checksum
    *  and snapshots skip them, since they differ between processes. */
-  ECS_COMPONENT_TRANSIENT = 1u << 0
+  ECS_COMPONENT_TRANSIENT = 1u << 0,
+  /** A relation: usable in pairs (relation.h, ecs_pair()). Its pairs take
+   *  its size, hooks, storage kind and other flags. */
+  ECS_COMPONENT_RELATION = 1u << 1
 };
 
 /** Component definition. Zero-initialise; zero fields mean defaults. */

@@ -84,6 +84,10 @@ typedef struct ecs_iter_t {
     bool pack;            /* walking the front part of a pack's members */
     bool filtered;        /* rows are checked against the other terms */
     bool done;
+    bool by_depth; /* ecs_query_iter_depth(): only rows of depth `depth` this walk */
+    bool deeper;   /* a deeper row was seen: another walk follows */
+    bool hidden;   /* disabled entities or components, or prefabs, to skip row by row */
+    int32_t depth;
   } priv;
 } ecs_iter_t;
 
