@@ -28,6 +28,7 @@
 #include "ecs/executor.h"
 #include "ecs/io.h"
 #include "ecs/log.h"
+#include "ecs/meta.h"
 #include "ecs/metrics.h"
 #include "ecs/observer.h"
 #include "ecs/plugin.h"

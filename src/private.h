@@ -66,7 +66,8 @@ typedef struct ecs__component_t {
   uint64_t *changed_at;
   uint64_t *added_at;
   uint32_t track_cap;
-  UT_hash_handle hh; /* by name */
+  struct ecs_meta_type_t *meta; /* field description (meta.c), or NULL */
+  UT_hash_handle hh;            /* by name */
 } ecs__component_t;
 
 struct ecs__plugin_t;       /* a loaded plugin (plugin.c) */
@@ -254,6 +255,7 @@ static inline void ecs__value_move(const ecs__component_t *c, void *dst, void *s
 bool ecs__others_reserve(ecs_world_t *w);
 void ecs__others_update(ecs_world_t *w, const ecs__component_t *c);
 void ecs__resource_fini(ecs_world_t *w, ecs__component_t *c);
+void ecs__meta_free(ecs_world_t *w, struct ecs_meta_type_t *t); /* meta.c; NULL is a no-op */
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
 /* The unchecked operations behind ecs_add/ecs_set/ecs_remove, also used by
  * command apply: the entity is alive, the component record valid. */
