@@ -228,7 +228,7 @@ static ecs_status_t check_type(check_t *ck, const ecs_meta_type_t *t, unsigned d
   }
   for (uint32_t i = 0; i < t->field_count; ++i) {
     const ecs_meta_field_t *f = &t->fields[i];
-    size_t extent;
+    size_t extent = 0;
     ecs_status_t st = check_field(ck, t, f, t_align, depth, &extent);
     if (st != ECS_OK) {
       return st;
@@ -238,7 +238,7 @@ static ecs_status_t check_type(check_t *ck, const ecs_meta_type_t *t, unsigned d
       if (strcmp(g->name, f->name) == 0) {
         return bad(ck, "field '%s' twice", f->name);
       }
-      size_t g_align, g_size = ecs_meta_field_size(g, &g_align) * (g->count ? g->count : 1);
+      size_t g_align = 0, g_size = ecs_meta_field_size(g, &g_align) * (g->count ? g->count : 1);
       if (extent && g_size && f->offset < g->offset + g_size && g->offset < f->offset + extent) {
         return bad(ck, "field '%s' (bytes %zu..%zu) overlaps field '%s' (bytes %zu..%zu)", f->name, f->offset,
                    f->offset + extent - 1, g->name, g->offset, g->offset + g_size - 1);
@@ -253,31 +253,31 @@ static ecs_status_t check_type(check_t *ck, const ecs_meta_type_t *t, unsigned d
 static void type_free(ecs_world_t *w, ecs_meta_type_t *t);
 
 static void field_free(ecs_world_t *w, ecs_meta_field_t *f) {
-  ecs__strfree(w, (char *)(uintptr_t)f->name);
+  ecs__strfree(w, (char *)f->name);
   if (f->constants) {
     for (uint32_t i = 0; i < f->constant_count; ++i) {
-      ecs__strfree(w, (char *)(uintptr_t)f->constants[i].name);
+      ecs__strfree(w, (char *)f->constants[i].name);
     }
-    ecs__free(w, (void *)(uintptr_t)f->constants, f->constant_count * sizeof *f->constants);
+    ecs__free(w, (void *)f->constants, f->constant_count * sizeof *f->constants);
   }
   if (f->kind == ECS_META_STRUCT) {
-    type_free(w, (ecs_meta_type_t *)(uintptr_t)f->type);
+    type_free(w, (ecs_meta_type_t *)f->type);
   }
-  ecs__free(w, (void *)(uintptr_t)f->string, f->string ? sizeof *f->string : 0);
+  ecs__free(w, (void *)f->string, f->string ? sizeof *f->string : 0);
 }
 
 static void type_free(ecs_world_t *w, ecs_meta_type_t *t) {
   if (!t) {
     return;
   }
-  ecs_meta_field_t *fields = (ecs_meta_field_t *)(uintptr_t)t->fields;
+  ecs_meta_field_t *fields = (ecs_meta_field_t *)t->fields;
   if (fields) {
     for (uint32_t i = 0; i < t->field_count; ++i) {
       field_free(w, &fields[i]);
     }
     ecs__free(w, fields, t->field_count * sizeof *fields);
   }
-  ecs__strfree(w, (char *)(uintptr_t)t->name);
+  ecs__strfree(w, (char *)t->name);
   ecs__free(w, t, sizeof *t);
 }
 

@@ -274,7 +274,7 @@ ecs_status_t ecs_json_write_value(const ecs_world_t *world, ecs_component_t c, c
   if (!world || !out) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
-  ecs_component_info_t info;
+  ecs_component_info_t info = {0};
   ecs_status_t st = ecs_component_info(world, c, &info);
   if (st != ECS_OK) {
     return st;
@@ -296,7 +296,7 @@ static void emit_entity(out_t *o, ecs_world_t *world, ecs_entity_t e) {
     if (!ecs_has(world, e, c)) {
       continue;
     }
-    ecs_component_info_t info;
+    ecs_component_info_t info = {0};
     ecs_component_info(world, c, &info);
     if (!first) {
       emit(o, ",", 1);
@@ -368,6 +368,9 @@ typedef struct in_t {
 } in_t;
 
 static const char *type_name(const json_t *j) {
+  if (!j) {
+    return "nothing";
+  }
   switch (json_typeof(j)) {
   case JSON_OBJECT:
     return "an object";
@@ -609,7 +612,7 @@ static ecs_status_t read_type(in_t *in, const ecs_meta_type_t *t, const json_t *
   }
   const char *key;
   const json_t *v;
-  json_object_foreach((json_t *)(uintptr_t)j, key, v) {
+  json_object_foreach((json_t *)j, key, v) {
     const ecs_meta_field_t *f = NULL;
     for (uint32_t i = 0; i < t->field_count && !f; ++i) {
       f = strcmp(t->fields[i].name, key) == 0 ? &t->fields[i] : NULL;
@@ -725,7 +728,7 @@ ecs_status_t ecs_json_read_value(const ecs_world_t *world, ecs_component_t c, co
                                  ecs_json_error_t *err) {
   err_init(err);
   in_t in = {err, ""};
-  ecs_component_info_t info;
+  ecs_component_info_t info = {0};
   if (!world || (!value && c && ecs_component_size(world, c))) {
     return fail_at(&in, ECS_ERR_INVALID_ARGUMENT, "NULL world or value");
   }
@@ -733,7 +736,7 @@ ecs_status_t ecs_json_read_value(const ecs_world_t *world, ecs_component_t c, co
     return fail_at(&in, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
   }
   snprintf(in.path, sizeof in.path, "%.60s", info.name);
-  json_t *j;
+  json_t *j = NULL;
   ecs_status_t st = parse(json, len, &j, &in);
   if (st != ECS_OK) {
     return st;
@@ -746,7 +749,7 @@ ecs_status_t ecs_json_read_value(const ecs_world_t *world, ecs_component_t c, co
     s.info = info;
     st = decode(&in, &s, j);
   }
-  if (st == ECS_OK && info.size) { /* replace: destroy the old value, move the new one in */
+  if (st == ECS_OK && info.size && value) { /* replace: destroy the old value, move the new one in */
     if (info.hooks.dtor) {
       info.hooks.dtor(value, 1, info.hooks.user);
     }
@@ -785,7 +788,7 @@ ecs_status_t ecs_json_set_component(ecs_world_t *world, ecs_entity_t e, ecs_comp
   if (!world) {
     return fail_at(&in, ECS_ERR_INVALID_ARGUMENT, "NULL world");
   }
-  ecs_component_info_t info;
+  ecs_component_info_t info = {0};
   if (ecs_component_info(world, c, &info) != ECS_OK) {
     return fail_at(&in, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
   }
@@ -794,12 +797,12 @@ ecs_status_t ecs_json_set_component(ecs_world_t *world, ecs_entity_t e, ecs_comp
     return fail_at(&in, ECS_ERR_STALE_ENTITY, "entity %" PRIu32 "v%" PRIu32 " is not alive", ECS_ENTITY_INDEX(e),
                    ECS_ENTITY_GENERATION(e));
   }
-  json_t *j;
+  json_t *j = NULL;
   ecs_status_t st = parse(json, len, &j, &in);
   if (st != ECS_OK) {
     return st;
   }
-  scratch_t s;
+  scratch_t s = {0};
   st = decode_for(world, e, &info, j, &s, &in);
   if (st == ECS_OK) {
     st = ecs_set(world, e, c, s.p);
@@ -823,7 +826,7 @@ ecs_status_t ecs_json_set_entity(ecs_world_t *world, ecs_entity_t e, const char 
     return fail_at(&in, ECS_ERR_STALE_ENTITY, "entity %" PRIu32 "v%" PRIu32 " is not alive", ECS_ENTITY_INDEX(e),
                    ECS_ENTITY_GENERATION(e));
   }
-  json_t *root;
+  json_t *root = NULL;
   ecs_status_t st = parse(json, len, &root, &in);
   if (st != ECS_OK) {
     return st;
@@ -846,10 +849,10 @@ ecs_status_t ecs_json_set_entity(ecs_world_t *world, ecs_entity_t e, const char 
   }
   const char *key;
   const json_t *v;
-  json_object_foreach((json_t *)(uintptr_t)comps, key, v) {
+  json_object_foreach((json_t *)comps, key, v) {
     snprintf(in.path, sizeof in.path, "%.60s", key);
     ecs_component_t c = ecs_component_lookup(world, key);
-    ecs_component_info_t info;
+    ecs_component_info_t info = {0};
     if (!c || ecs_component_info(world, c, &info) != ECS_OK) {
       st = fail_at(&in, ECS_ERR_UNKNOWN_COMPONENT, "unknown component");
       goto out;
