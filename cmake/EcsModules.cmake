@@ -40,3 +40,27 @@ if(ECS_BUILD_JSON)
     message(STATUS "libecs: JSON module skipped: jansson not found (apt-get install libjansson-dev)")
   endif()
 endif()
+
+if(ECS_BUILD_INSPECTOR)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(MICROHTTPD QUIET IMPORTED_TARGET libmicrohttpd)
+  endif()
+  if(NOT TARGET ecs_json)
+    message(STATUS "libecs: inspector skipped: it needs the JSON module (apt-get install libjansson-dev)")
+  elseif(NOT MICROHTTPD_FOUND)
+    message(STATUS "libecs: inspector skipped: libmicrohttpd not found (apt-get install libmicrohttpd-dev)")
+  else()
+    # the page is built into the library (no file to install or find)
+    set(_ecs_page ${PROJECT_SOURCE_DIR}/src/inspector/page.html)
+    set(_ecs_page_c ${PROJECT_BINARY_DIR}/generated/inspector_page.c)
+    add_custom_command(OUTPUT ${_ecs_page_c}
+      COMMAND ${CMAKE_COMMAND} -DIN=${_ecs_page} -DOUT=${_ecs_page_c} -DNAME=ecs__inspector_page
+              -P ${PROJECT_SOURCE_DIR}/cmake/EcsEmbed.cmake
+      DEPENDS ${_ecs_page} ${PROJECT_SOURCE_DIR}/cmake/EcsEmbed.cmake
+      COMMENT "Embedding the inspector page")
+    ecs_add_module(ecs_inspector src/inspector/inspector.c src/inspector/inspector_api.c ${_ecs_page_c})
+    add_library(ecs::inspector ALIAS ecs_inspector)
+    target_link_libraries(ecs_inspector PUBLIC ecs_json PRIVATE PkgConfig::MICROHTTPD PkgConfig::JANSSON)
+    message(STATUS "libecs: inspector ecs_inspector enabled (libmicrohttpd ${MICROHTTPD_VERSION})")
+  endif()
+endif()
