@@ -597,6 +597,18 @@ void test_meta_from_cpp(void **) {
       ECS_OK);
   assert_int_equal(ecs_meta_get(w, id)->field_count, 5);
   ecs_world_free(w);
+
+  // the C++ layer's describe<T>(): registers, names and checks against T
+  ecs::world cw;
+  assert_int_equal(cw.describe<Described>({ECS_META_AUTO(Described, x), ECS_META_AUTO(Described, on)}), ECS_OK);
+  const ecs_meta_type_t *t = ecs_meta_get(cw.c_ptr(), cw.id<Described>());
+  assert_non_null(t);
+  assert_int_equal(t->field_count, 2);
+  assert_int_equal(t->fields[1].kind, ECS_META_BOOL);
+  // a wrong kind for the member is refused with the field named
+  assert_int_equal(cw.describe<Described>({ECS_META_FIELD(Described, y, ECS_META_F32)}), ECS_ERR_INVALID_ARGUMENT);
+  assert_non_null(std::strstr(ecs_last_error(cw.c_ptr()), "field 'y': f32 is 4 bytes, the member 8"));
+  assert_int_equal(ecs_meta_get(cw.c_ptr(), cw.id<Described>())->field_count, 2); // the old one stays
 }
 
 void test_names_and_mismatches(void **) {

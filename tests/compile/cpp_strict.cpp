@@ -95,6 +95,7 @@ int main() {
 
   // the C++ layer
   ecs::world world;
+  (void)world.describe<Position>({ECS_META_AUTO(Position, x), ECS_META_AUTO(Position, y)});
   ecs::entity a = world.create();
   a.set<Position>({1.0f, 2.0f});
   a.set(Label{"label"});
