@@ -63,7 +63,7 @@ static void every_copy(void *dst, const void *src, int32_t count, void *user) {
   for (int32_t i = 0; i < count; ++i) {
     Every *d = (Every *)dst + i;
     const Every *s = (const Every *)src + i;
-    *d = *s;
+    memcpy(d, s, sizeof *d); /* padding too: the checksum reads it */
     d->text = s->text ? strdup(s->text) : NULL;
   }
 }

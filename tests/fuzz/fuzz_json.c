@@ -72,7 +72,7 @@ static void all_copy(void *dst, const void *src, int32_t n, void *user) {
   for (int32_t i = 0; i < n; ++i) {
     All *d = (All *)dst + i;
     const All *s = (const All *)src + i;
-    *d = *s;
+    memcpy(d, s, sizeof *d); /* padding too: the checksum reads it */
     if (s->text) {
       d->text = strdup(s->text);
       CHECK(d->text);
@@ -159,12 +159,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     CHECK(after_len == before_len && memcmp(after, before_text, before_len) == 0);
     free(after);
   } else {
-    /* what was accepted writes out and reads back to the same world */
+    /* what was accepted writes out and reads back to the same values (the
+     * checksum would differ: it hashes the string's pointer, which a new
+     * copy changes) */
     size_t len;
     char *text = dump(w, e, &len);
-    uint64_t sum = ecs_world_checksum(w);
     CHECK(ecs_json_set_entity(w, e, text, len, &err) == ECS_OK);
-    CHECK(ecs_world_checksum(w) == sum);
     size_t len2;
     char *again = dump(w, e, &len2);
     CHECK(len2 == len && memcmp(again, text, len) == 0);
