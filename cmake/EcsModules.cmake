@@ -21,6 +21,9 @@ function(ecs_add_module name)
     set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ${ECS_PIC})
   endif()
   ecs_target_warnings(${name})
+  if(NOT PROJECT_IS_TOP_LEVEL) # in a host's build: only when the host links it
+    set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+  endif()
   if(ECS_COVERAGE) # counted in the src/ line coverage with the core
     target_compile_options(${name} PRIVATE --coverage -O0 -fprofile-update=atomic)
     target_link_options(${name} PUBLIC --coverage)

@@ -490,6 +490,46 @@ static void test_many_concurrent_clients(void **state) {
   fixture_fini(&f);
 }
 
+static void test_page_from_a_file(void **state) {
+  (void)state;
+  fixture_t f;
+  fixture_init(&f);
+  char path[] = "/tmp/ecs_inspector_pageXXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  const char *html = "<html>a page being worked on</html>";
+  assert_int_equal(write(fd, html, strlen(html)), (ssize_t)strlen(html));
+  close(fd);
+  ecs_inspector_t *insp;
+  assert_int_equal(ecs_inspector_new(f.w, &(ecs_inspector_desc_t){.page_path = path}, &insp), ECS_OK);
+  const probe_t probes[] = {
+      {"GET", "/index.html", NULL, NULL, 200, "a page being worked on"},
+      {"PUT", "/", JSON_TYPE, "{}", 405, "method not allowed"},
+      {NULL, NULL, NULL, NULL, 0, NULL},
+  };
+  job_t job = {.run = run_probes, .user = (void *)probes};
+  serve_until_done(insp, NULL, &job, 1);
+  if (job.failures) {
+    fail_msg("%s", job.why);
+  }
+  ecs_inspector_free(insp);
+  unlink(path);
+  /* the file gone: a clear 500, the server still up */
+  assert_int_equal(ecs_inspector_new(f.w, &(ecs_inspector_desc_t){.page_path = path}, &insp), ECS_OK);
+  const probe_t gone[] = {
+      {"GET", "/", NULL, NULL, 500, "cannot open the page file"},
+      {"GET", "/api/world", NULL, NULL, 200, NULL},
+      {NULL, NULL, NULL, NULL, 0, NULL},
+  };
+  job_t job2 = {.run = run_probes, .user = (void *)gone};
+  serve_until_done(insp, NULL, &job2, 1);
+  if (job2.failures) {
+    fail_msg("%s", job2.why);
+  }
+  ecs_inspector_free(insp);
+  fixture_fini(&f);
+}
+
 static void test_new_errors_and_recording(void **state) {
   (void)state;
   fixture_t f;
@@ -527,6 +567,7 @@ int main(void) {
       cmocka_unit_test(test_api_reads_and_bad_requests), cmocka_unit_test(test_huge_and_garbage_requests),
       cmocka_unit_test(test_read_only_token_and_host),   cmocka_unit_test(test_host_header_checked),
       cmocka_unit_test(test_many_concurrent_clients),    cmocka_unit_test(test_new_errors_and_recording),
+      cmocka_unit_test(test_page_from_a_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
