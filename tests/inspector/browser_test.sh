@@ -27,7 +27,8 @@ demo=$!
 cleanup() {
   kill "$demo" 2>/dev/null
   wait "$demo" 2>/dev/null
-  rm -rf "$profile"
+  # Chromium's helper processes may still be writing for a moment after it is killed
+  rm -rf "$profile" 2>/dev/null || { sleep 1; rm -rf "$profile"; }
 }
 trap cleanup EXIT
 port=
