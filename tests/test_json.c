@@ -274,6 +274,10 @@ static void test_bad_values_leave_the_world_intact(void **state) {
       {"{\"Every\":{\"u64\":\"12x\"}}", ECS_ERR_INVALID_ARGUMENT, "Every.u64", "expected a non-negative integer"},
       {"{\"Every\":{\"u64\":\"99999999999999999999\"}}", ECS_ERR_INVALID_ARGUMENT, "Every.u64", "non-negative"},
       {"{\"Every\":{\"i32\":1.5}}", ECS_ERR_INVALID_ARGUMENT, "Every.i32", "expected an integer, got a number"},
+      {"{\"Every\":{\"i32\":\"12a\"}}", ECS_ERR_INVALID_ARGUMENT, "Every.i32", "expected an integer, got a string"},
+      {"{\"Every\":{\"i64\":\" 5\"}}", ECS_ERR_INVALID_ARGUMENT, "Every.i64", "expected an integer, got a string"},
+      {"{\"Every\":{\"i64\":\"-9223372036854775809\"}}", ECS_ERR_INVALID_ARGUMENT, "Every.i64", "expected an integer"},
+      {"{\"Every\":{\"i8\":\"-129\"}}", ECS_ERR_INVALID_ARGUMENT, "Every.i8", "-129 is out of range for i8"},
       {"{\"Every\":{\"f32\":\"x\"}}", ECS_ERR_INVALID_ARGUMENT, "Every.f32",
        "Every.f32: expected a number, got a string"},
       {"{\"Every\":{\"f32\":1e39}}", ECS_ERR_INVALID_ARGUMENT, "Every.f32", "out of range for f32"},
@@ -326,9 +330,10 @@ static void test_bad_values_leave_the_world_intact(void **state) {
     assert_false(ecs_has(f.w, a, f.tag));
   }
   /* the world is usable: a good edit goes through */
-  const char *good = "{\"Every\":{\"i8\":5,\"text\":\"new\"},\"Tag\":true}";
+  const char *good = "{\"Every\":{\"i8\":5,\"text\":\"new\",\"i64\":\"-9007199254740993\"},\"Tag\":true}";
   assert_int_equal(ecs_json_set_entity(f.w, a, good, strlen(good), NULL), ECS_OK);
   assert_int_equal(((const Every *)ecs_get(f.w, a, f.every))->i8, 5);
+  assert_true(((const Every *)ecs_get(f.w, a, f.every))->i64 == INT64_C(-9007199254740993)); /* from a string */
   assert_string_equal(((const Every *)ecs_get(f.w, a, f.every))->text, "new");
   assert_int_equal(((const Every *)ecs_get(f.w, a, f.every))->i16, -12345); /* others kept */
   assert_true(ecs_has(f.w, a, f.tag));

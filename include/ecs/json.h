@@ -6,7 +6,8 @@
  *
  *  Value format: a described component is an object with one member per
  *  field: integers and floats as numbers (a u64 above INT64_MAX as a
- *  decimal string, non-finite floats as "nan", "inf", "-inf"), bool as
+ *  decimal string, which reads accept for every integer kind; non-finite
+ *  floats as "nan", "inf", "-inf"), bool as
  *  true/false, entity handles as numbers (0 for none), enums as the
  *  constant's name (a value with no constant as its number), nested structs
  *  as objects, fixed arrays as arrays, chars and strings as strings (a NULL

@@ -470,6 +470,31 @@ static bool get_u64(const json_t *j, uint64_t *out) {
   return false;
 }
 
+/* A signed 64-bit number from an integer or a decimal string (what a
+ * JavaScript client sends for a value beyond 2^53). */
+static bool get_i64(const json_t *j, json_int_t *out) {
+  if (json_is_integer(j)) {
+    *out = json_integer_value(j);
+    return true;
+  }
+  if (json_is_string(j)) {
+    const char *s = json_string_value(j);
+    const char *digits = *s == '-' ? s + 1 : s;
+    if (*digits < '0' || *digits > '9') {
+      return false;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end) {
+      return false;
+    }
+    *out = (json_int_t)v;
+    return true;
+  }
+  return false;
+}
+
 static ecs_status_t read_type(in_t *in, const ecs_meta_type_t *t, const json_t *j, char *base);
 
 static ecs_status_t read_elem(in_t *in, const ecs_meta_field_t *f, const json_t *j, char *p) {
@@ -480,10 +505,10 @@ static ecs_status_t read_elem(in_t *in, const ecs_meta_field_t *f, const json_t 
   case ECS_META_I16:
   case ECS_META_I32:
   case ECS_META_I64: {
-    if (!json_is_integer(j)) {
+    json_int_t v;
+    if (!get_i64(j, &v)) {
       return expected(in, "an integer", j);
     }
-    json_int_t v = json_integer_value(j);
     if (v < smin[f->size] || v > smax[f->size]) {
       return fail_at(in, ECS_ERR_INVALID_ARGUMENT, "%lld is out of range for %s", (long long)v,
                      ecs_meta_kind_name(f->kind));
