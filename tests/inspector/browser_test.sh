@@ -27,7 +27,7 @@ demo=$!
 cleanup() {
   kill "$demo" 2>/dev/null
   wait "$demo" 2>/dev/null
-  # Chromium's helper processes may still be writing for a moment after it is killed
+  # Chromium's child processes may still be writing for a moment after it is killed
   rm -rf "$profile" 2>/dev/null || { sleep 1; rm -rf "$profile"; }
 }
 trap cleanup EXIT
