@@ -236,9 +236,12 @@ enum MHD_Result ecs__insp_set(ecs_inspector_t *in, struct MHD_Connection *c, ecs
 enum MHD_Result ecs__insp_prometheus(ecs_inspector_t *in, struct MHD_Connection *c) {
   ecs_membuf_t buf = {0};
   ecs_writer_t w = ecs_membuf_writer(&buf);
-  if (ecs_metrics_write_prometheus(in->world, &w) != ECS_OK) {
+  ecs_status_t st = ecs_metrics_write_prometheus(in->world, &w);
+  if (st != ECS_OK) {
     ecs_membuf_free(&buf);
-    return ecs__insp_error(in, c, 500, "cannot write the metrics", NULL);
+    return st == ECS_ERR_UNSUPPORTED
+               ? ecs__insp_error(in, c, 501, "metrics are compiled out of this libecs (ECS_PROFILE=OFF)", NULL)
+               : ecs__insp_error(in, c, 500, "cannot write the metrics", NULL);
   }
   struct MHD_Response *r = MHD_create_response_from_buffer(buf.size, buf.data, MHD_RESPMEM_MUST_COPY);
   ecs_membuf_free(&buf);
