@@ -6,6 +6,13 @@ file(GLOB_RECURSE ECS_FORMAT_SOURCES CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/src/*.[ch] ${CMAKE_SOURCE_DIR}/include/*.h ${CMAKE_SOURCE_DIR}/tests/*.[ch]
   ${CMAKE_SOURCE_DIR}/examples/*.[ch] ${CMAKE_SOURCE_DIR}/bench/*.[ch])
 file(GLOB_RECURSE ECS_TIDY_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/*.c)
+# the optional modules are checked only when built (their flags come from
+# compile_commands.json)
+foreach(_ecs_module json inspector)
+  if(NOT TARGET ecs_${_ecs_module})
+    list(FILTER ECS_TIDY_SOURCES EXCLUDE REGEX "/src/${_ecs_module}/")
+  endif()
+endforeach()
 find_program(CLANG_FORMAT_EXECUTABLE NAMES clang-format clang-format-14)
 find_program(CLANG_TIDY_EXECUTABLE NAMES clang-tidy clang-tidy-14)
 find_program(CPPCHECK_EXECUTABLE cppcheck)

@@ -32,6 +32,7 @@
 #include "ecs/hierarchy.h"
 #include "ecs/io.h"
 #include "ecs/log.h"
+#include "ecs/meta.h"
 #include "ecs/metrics.h"
 #include "ecs/observer.h"
 #include "ecs/plugin.h"

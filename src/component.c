@@ -17,6 +17,7 @@ static size_t default_alignment(size_t size) {
 
 static void component_free(ecs_world_t *w, ecs__component_t *c) {
   ecs__resource_fini(w, c);
+  ecs__meta_free(w, c->meta);
   ecs__free(w, c->changed_at, (size_t)c->track_cap * sizeof *c->changed_at);
   ecs__free(w, c->added_at, (size_t)c->track_cap * sizeof *c->added_at);
   ecs__free(w, (void *)c->changed_blk, (size_t)c->blk_cap * sizeof *c->changed_blk);

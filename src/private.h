@@ -95,7 +95,8 @@ typedef struct ecs__component_t {
   bool managed;           /* built-in hierarchy and name values: written by the library only */
   bool builtin_tag;       /* ecs.Disabled, ecs.Prefab and the per-component markers */
   ecs_component_t toggle; /* the tag marking c disabled on an entity (enable.c), 0 until used */
-  UT_hash_handle hh;      /* by name */
+  struct ecs_meta_type_t *meta; /* field description (meta.c), or NULL */
+  UT_hash_handle hh;            /* by name */
 } ecs__component_t;
 
 struct ecs__plugin_t;       /* a loaded plugin (plugin.c) */
@@ -354,6 +355,7 @@ static inline ecs_status_t ecs__store_remove(ecs_world_t *w, ecs__component_t *c
 bool ecs__oindex_reserve_kind_change(ecs_world_t *w, const ecs__component_t *c);
 void ecs__oindex_kind_changed(ecs_world_t *w, const ecs__component_t *c, bool was_archetype);
 void ecs__resource_fini(ecs_world_t *w, ecs__component_t *c);
+void ecs__meta_free(ecs_world_t *w, struct ecs_meta_type_t *t); /* meta.c; NULL is a no-op */
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
 /* The unchecked operations behind ecs_add/ecs_set/ecs_remove, also used by
  * command apply: the entity is alive, the component record valid. */

@@ -78,6 +78,8 @@ expect_bad_number(${BOIDS} boids --agents 99999999999999999999)
 expect_bad_number(${BOIDS} boids --agents 10000001)
 expect_bad_number(${BOIDS} boids --rss-growth-mb -1)
 expect_bad_number(${BOIDS} boids --snapshot-every 1.5)
+expect_bad_number(${BOIDS} boids --inspect 65536)
+expect_bad_number(${BOIDS} boids --inspect abc)
 expect_usage_errors(${BOIDS} boids --ticks)
 expect_exit(1 ${BOIDS} "^boids: --trace: cannot open '${OUT_DIR}/no/such/dir/x\\.json': No such file or directory"
             --trace ${OUT_DIR}/no/such/dir/x.json --ticks 1 --agents 10)

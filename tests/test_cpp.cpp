@@ -571,6 +571,46 @@ void test_typed_c_macros_from_cpp(void **) {
   ecs_world_free(w);
 }
 
+struct Described {
+  float x;
+  double y;
+  bool on;
+  uint16_t n;
+  float v[2];
+};
+
+// Reflection from C++: ECS_META_AUTO derives each kind from the member's type.
+void test_meta_from_cpp(void **) {
+  static const ecs_meta_field_t fields[] = {ECS_META_AUTO(Described, x), ECS_META_AUTO(Described, y),
+                                            ECS_META_AUTO(Described, on), ECS_META_AUTO(Described, n),
+                                            ECS_META_ARRAY(Described, v, ECS_META_F32)};
+  assert_int_equal(fields[0].kind, ECS_META_F32);
+  assert_int_equal(fields[1].kind, ECS_META_F64);
+  assert_int_equal(fields[2].kind, ECS_META_BOOL);
+  assert_int_equal(fields[3].kind, ECS_META_U16);
+  assert_int_equal(fields[4].count, 2);
+  ecs_world_t *w = ecs_world_new(nullptr);
+  ecs::world_view v(w);
+  ecs_component_t id = v.component<Described>();
+  assert_int_equal(
+      ecs_meta_set_fields(w, id, "Described", sizeof(Described), alignof(Described), fields, ECS_META_COUNT(fields)),
+      ECS_OK);
+  assert_int_equal(ecs_meta_get(w, id)->field_count, 5);
+  ecs_world_free(w);
+
+  // the C++ layer's describe<T>(): registers, names and checks against T
+  ecs::world cw;
+  assert_int_equal(cw.describe<Described>({ECS_META_AUTO(Described, x), ECS_META_AUTO(Described, on)}), ECS_OK);
+  const ecs_meta_type_t *t = ecs_meta_get(cw.c_ptr(), cw.id<Described>());
+  assert_non_null(t);
+  assert_int_equal(t->field_count, 2);
+  assert_int_equal(t->fields[1].kind, ECS_META_BOOL);
+  // a wrong kind for the member is refused with the field named
+  assert_int_equal(cw.describe<Described>({ECS_META_FIELD(Described, y, ECS_META_F32)}), ECS_ERR_INVALID_ARGUMENT);
+  assert_non_null(std::strstr(ecs_last_error(cw.c_ptr()), "field 'y': f32 is 4 bytes, the member 8"));
+  assert_int_equal(ecs_meta_get(cw.c_ptr(), cw.id<Described>())->field_count, 2); // the old one stays
+}
+
 void test_names_and_mismatches(void **) {
   ecs::world w;
   // the compiler's spelling ("{anonymous}::Velocity" or "(anonymous namespace)::Velocity")
@@ -591,11 +631,17 @@ void test_names_and_mismatches(void **) {
 
 int main() {
   const CMUnitTest tests[] = {
-      cmocka_unit_test(test_strings_every_storage),      cmocka_unit_test(test_lifecycle_balanced),
-      cmocka_unit_test(test_move_only_and_tags),         cmocka_unit_test(test_queries),
-      cmocka_unit_test(test_systems_with_captures),      cmocka_unit_test(test_async_commands_from_workers),
-      cmocka_unit_test(test_exceptions_become_statuses), cmocka_unit_test(test_snapshots),
-      cmocka_unit_test(test_typed_c_macros_from_cpp),    cmocka_unit_test(test_names_and_mismatches),
+      cmocka_unit_test(test_strings_every_storage),
+      cmocka_unit_test(test_lifecycle_balanced),
+      cmocka_unit_test(test_move_only_and_tags),
+      cmocka_unit_test(test_queries),
+      cmocka_unit_test(test_systems_with_captures),
+      cmocka_unit_test(test_async_commands_from_workers),
+      cmocka_unit_test(test_exceptions_become_statuses),
+      cmocka_unit_test(test_snapshots),
+      cmocka_unit_test(test_typed_c_macros_from_cpp),
+      cmocka_unit_test(test_names_and_mismatches),
+      cmocka_unit_test(test_meta_from_cpp),
   };
   return cmocka_run_group_tests_name("cpp", tests, nullptr, nullptr);
 }

@@ -12,13 +12,20 @@
  *   --snapshot-every K saves the world into a rollback ring every K ticks;
  *   every 2K ticks it rolls back K ticks, simulates them again and checks
  *   that the world is identical (exit 4 if not): rollback and determinism,
- *   live. */
+ *   live.
+ *   --inspect PORT serves the live inspector on http://127.0.0.1:PORT/ (0:
+ *   a free port, printed) and paces the ticks at 60 Hz so that a person can
+ *   watch; --inspect-writes lets the page edit values, --inspect-token T
+ *   asks for a bearer token. Needs a build with -DECS_BUILD_INSPECTOR=ON. */
 #define _POSIX_C_SOURCE 200809L
 #include "../common/cli.h"
 #include "../plugins/ai.h"
 #include "../plugins/physics.h"
 
 #include <ecs.h>
+#ifdef BOIDS_INSPECTOR
+#include <ecs/inspector.h>
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +36,9 @@ typedef struct options_t {
   long long agents, ticks, threads, rss_growth_mb, snapshot_every; /* threads 0: one per online CPU */
   uint64_t seed;
   const char *trace;
+  long long inspect; /* port; -1: no inspector */
+  bool inspect_writes;
+  const char *inspect_token;
 } options_t;
 
 /* Resident memory in MiB (Linux /proc), or -1 when unknown. */
@@ -51,7 +61,18 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-enum { OPT_AGENTS = CLI_LONG_ONLY, OPT_TICKS, OPT_THREADS, OPT_SEED, OPT_TRACE, OPT_RSS, OPT_SNAPSHOT };
+enum {
+  OPT_AGENTS = CLI_LONG_ONLY,
+  OPT_TICKS,
+  OPT_THREADS,
+  OPT_SEED,
+  OPT_TRACE,
+  OPT_RSS,
+  OPT_SNAPSHOT,
+  OPT_INSPECT,
+  OPT_INSPECT_WRITES,
+  OPT_INSPECT_TOKEN
+};
 
 static const cli_flag_t flags[] = {
     {"agents", OPT_AGENTS, "N", "agents in the flock, 1 to 10000000 (default 10000)"},
@@ -67,6 +88,13 @@ static const cli_flag_t flags[] = {
     {"snapshot-every", OPT_SNAPSHOT, "K",
      "snapshot every K ticks, roll back K ticks every 2K and check the\n"
      "replay (exit 4 if it differs), 0 to 100000000 (default 0: off)"},
+    {"inspect", OPT_INSPECT, "PORT",
+     "serve the live inspector on http://127.0.0.1:PORT/ (0: a free port, printed)\n"
+     "and tick at 60 Hz; needs a build with -DECS_BUILD_INSPECTOR=ON (default: off)"},
+    {"inspect-writes", OPT_INSPECT_WRITES, NULL, "let the inspector page edit component values (default: read-only)"},
+    {"inspect-token", OPT_INSPECT_TOKEN, "TOKEN",
+     "the inspector's API asks for \"Authorization: Bearer TOKEN\"; open the page\n"
+     "as http://127.0.0.1:PORT/#token=TOKEN (default: no token)"},
     {"help", 'h', NULL, "print this help and exit"},
     {0},
 };
@@ -83,7 +111,7 @@ static void usage(const cli_t *cli) {
 
 /* 0: run; 1: --help printed; 2: usage error (message printed). */
 static int parse(int argc, char **argv, options_t *o) {
-  *o = (options_t){.agents = 10000, .ticks = 600, .threads = 0, .seed = 1, .rss_growth_mb = -1};
+  *o = (options_t){.agents = 10000, .ticks = 600, .threads = 0, .seed = 1, .rss_growth_mb = -1, .inspect = -1};
   cli_t cli;
   cli_begin(&cli, "boids", flags);
   for (int k; (k = cli_next(&cli, argc, argv)) != -1;) {
@@ -114,6 +142,15 @@ static int parse(int argc, char **argv, options_t *o) {
     case OPT_SNAPSHOT:
       rc = cli_int("boids", "--snapshot-every", optarg, 0, 100000000, &o->snapshot_every);
       break;
+    case OPT_INSPECT:
+      rc = cli_int("boids", "--inspect", optarg, 0, 65535, &o->inspect);
+      break;
+    case OPT_INSPECT_WRITES:
+      o->inspect_writes = true;
+      break;
+    case OPT_INSPECT_TOKEN:
+      o->inspect_token = optarg;
+      break;
     case 'h':
       usage(&cli);
       return 1;
@@ -124,6 +161,13 @@ static int parse(int argc, char **argv, options_t *o) {
       return rc;
     }
   }
+#ifndef BOIDS_INSPECTOR
+  if (o->inspect >= 0) {
+    fprintf(stderr, "boids: --inspect: this build has no inspector (configure with -DECS_BUILD_INSPECTOR=ON,\n"
+                    "with libmicrohttpd-dev and libjansson-dev installed)\n");
+    return CLI_EXIT_USAGE;
+  }
+#endif
   return cli_no_operands(&cli, argc, argv);
 }
 
@@ -192,6 +236,27 @@ int main(int argc, char **argv) {
     }
   }
 
+#ifdef BOIDS_INSPECTOR
+  ecs_inspector_t *insp = NULL;
+  if (o.inspect >= 0) {
+    ecs_status_t is = ecs_inspector_new(world,
+                                        &(ecs_inspector_desc_t){.port = (uint16_t)o.inspect,
+                                                                .allow_writes = o.inspect_writes,
+                                                                .token = o.inspect_token,
+                                                                .scheduler = sched},
+                                        &insp);
+    if (is != ECS_OK) {
+      fprintf(stderr, "boids: --inspect: cannot serve on port %lld: %s\n", o.inspect, ecs_strerror(is));
+      ecs_scheduler_free(sched);
+      ecs_world_free(world);
+      return 1;
+    }
+    printf("inspector: http://127.0.0.1:%u/%s%s (%s)\n", (unsigned)ecs_inspector_port(insp),
+           o.inspect_token ? "#token=" : "", o.inspect_token ? o.inspect_token : "",
+           o.inspect_writes ? "edits allowed" : "read-only");
+    fflush(stdout);
+  }
+#endif
   double start = now_s();
   double window = start;
   long window_ticks = 0;
@@ -238,6 +303,18 @@ int main(int argc, char **argv) {
        * back the room of tables they left empty or half-used */
       (void)ecs_world_shrink(world, NULL);
     }
+#ifdef BOIDS_INSPECTOR
+    if (insp) {
+      /* between ticks: the inspector answers here, on this thread, and
+       * the rest of the frame paces the demo at 60 Hz */
+      ecs_inspector_record_tick(insp, &r);
+      double frame_end = start + (double)(t + 1) / 60.0;
+      do {
+        double left = frame_end - now_s();
+        ecs_inspector_poll(insp, left > 0 ? (uint32_t)(left * 1000.0) : 0);
+      } while (now_s() < frame_end);
+    }
+#endif
     window_ticks++;
     window_commands += r.commands_applied;
     window_ns += r.duration_ns;
@@ -278,6 +355,9 @@ int main(int argc, char **argv) {
     }
   }
   printf("checksum %016llx\n", (unsigned long long)ecs_world_checksum(world));
+#ifdef BOIDS_INSPECTOR
+  ecs_inspector_free(insp);
+#endif
   ecs_scheduler_free(sched);
   ecs_world_free(world);
   return rc;

@@ -11,6 +11,14 @@ typedef struct AiSpawner {
   uint32_t unused; /* explicit: values are hashed byte for byte, padding included */
 } AiSpawner;
 
+/* Field descriptions (meta.h): what the inspector and the JSON module show. */
+static const ecs_meta_constant_t agent_states[] = {
+    {"WANDER", AGENT_WANDER}, {"SEEK", AGENT_SEEK}, {"FLEE", AGENT_FLEE}};
+static const ecs_meta_field_t agent_fields[] = {ECS_META_AUTO(Agent, rng), ECS_META_ENUM(Agent, state, agent_states),
+                                                ECS_META_AUTO(Agent, timer), ECS_META_AUTO(Agent, energy)};
+static const ecs_meta_field_t spawner_fields[] = {ECS_META_AUTO(AiSpawner, rng), ECS_META_AUTO(AiSpawner, spawned),
+                                                  ECS_META_AUTO(AiSpawner, unused)};
+
 typedef struct ai_state_t {
   ai_config_t cfg;
   ecs_component_t position, velocity, acceleration, collided, grid, agent, spawner;
@@ -220,7 +228,13 @@ static ecs_status_t ai_init(ecs_world_t *world, ecs_scheduler_builder_t *b, cons
   st->spawner = ecs_component_register_type(world, "AiSpawner", sizeof(AiSpawner), 0);
   ecs_status_t s = ECS_ERR_NOT_FOUND;
   if (!st->position || !st->velocity || !st->acceleration || !st->collided || !st->grid || !st->agent || !st->spawner ||
-      (s = ecs_resource_set(world, st->spawner, &(AiSpawner){st->cfg.seed, 0, 0})) != ECS_OK) {
+      (s = ecs_resource_set(world, st->spawner, &(AiSpawner){st->cfg.seed, 0, 0})) != ECS_OK ||
+      (s = ecs_meta_set(world, st->agent,
+                        &(ecs_meta_type_t){.fields = agent_fields, .field_count = ECS_META_COUNT(agent_fields)})) !=
+          ECS_OK ||
+      (s = ecs_meta_set(world, st->spawner,
+                        &(ecs_meta_type_t){.fields = spawner_fields, .field_count = ECS_META_COUNT(spawner_fields)})) !=
+          ECS_OK) {
     free(st);
     return s;
   }

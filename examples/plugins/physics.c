@@ -225,6 +225,15 @@ static void physics_fini(ecs_world_t *world, void *state) {
   free(st);
 }
 
+/* Field descriptions (meta.h): what the inspector and the JSON module show. */
+static const ecs_meta_field_t position_fields[] = {ECS_META_AUTO(Position, x), ECS_META_AUTO(Position, y)};
+static const ecs_meta_field_t velocity_fields[] = {ECS_META_AUTO(Velocity, x), ECS_META_AUTO(Velocity, y)};
+static const ecs_meta_field_t acceleration_fields[] = {ECS_META_AUTO(Acceleration, x), ECS_META_AUTO(Acceleration, y)};
+
+static ecs_status_t describe(ecs_world_t *w, ecs_component_t c, const ecs_meta_field_t *fields, uint32_t count) {
+  return ecs_meta_set(w, c, &(ecs_meta_type_t){.fields = fields, .field_count = count});
+}
+
 static ecs_component_t reg(ecs_world_t *w, const char *name, size_t size, ecs_storage_kind_t kind) {
   return ecs_component_register(w, &(ecs_component_desc_t){.name = name, .size = size, .storage = kind});
 }
@@ -256,7 +265,10 @@ static ecs_status_t physics_init(ecs_world_t *world, ecs_scheduler_builder_t *b,
       world,
       &(ecs_component_desc_t){.name = "SpatialGrid", .size = sizeof(SpatialGrid), .flags = ECS_COMPONENT_TRANSIENT});
   if (!st->grid.cell_start || !st->grid.cursor || !st->position || !st->velocity || !st->acceleration ||
-      !st->collided || !st->grid_res || ecs_resource_set(world, st->grid_res, &(SpatialGrid){&st->grid}) != ECS_OK) {
+      !st->collided || !st->grid_res || ecs_resource_set(world, st->grid_res, &(SpatialGrid){&st->grid}) != ECS_OK ||
+      describe(world, st->position, position_fields, ECS_META_COUNT(position_fields)) != ECS_OK ||
+      describe(world, st->velocity, velocity_fields, ECS_META_COUNT(velocity_fields)) != ECS_OK ||
+      describe(world, st->acceleration, acceleration_fields, ECS_META_COUNT(acceleration_fields)) != ECS_OK) {
     physics_fini(world, st);
     return ecs_last_status(world) != ECS_OK ? ecs_last_status(world) : ECS_ERR_NO_MEMORY;
   }

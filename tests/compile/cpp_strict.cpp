@@ -56,6 +56,10 @@ int main() {
   ecs_component_t pair = ECS_COMPONENT(w, std::pair<int, int>);
   ecs_entity_t e = ecs_entity_create(w);
   ecs_set_t(w, e, Position, 1.0f, 2.0f);
+  static const ecs_meta_field_t pos_fields[] = {ECS_META_AUTO(Position, x), ECS_META_FIELD(Position, y, ECS_META_F32)};
+  static const ecs_meta_type_t pos_type = ECS_META_TYPE(Position, pos_fields);
+  (void)pos_type;
+  (void)ECS_META_SET_T(w, Position, pos_fields);
   Velocity v{1.0f, 0.0f};
   ecs_set_ptr_t(w, e, Velocity, &v);
   const Position *p = ecs_get_t(w, e, Position);
@@ -91,6 +95,7 @@ int main() {
 
   // the C++ layer
   ecs::world world;
+  (void)world.describe<Position>({ECS_META_AUTO(Position, x), ECS_META_AUTO(Position, y)});
   ecs::entity a = world.create();
   a.set<Position>({1.0f, 2.0f});
   a.set(Label{"label"});

@@ -12,6 +12,8 @@
 
 #include "core.hpp"
 
+#include <initializer_list>
+
 namespace ecs {
 
 class entity;
@@ -648,6 +650,21 @@ public:
   template <class T>
   ecs_component_t component(ecs_storage_kind_t storage = ECS_STORAGE_DEFAULT, uint32_t flags = 0) const {
     return detail::register_type<T>(w_, storage, flags);
+  }
+  /** Describes T's fields for reflection (meta.h; the JSON module and the
+   *  inspector show them): registers T if needed, then ecs_meta_set_fields()
+   *  with T's name, size and alignment, so the fields are checked against
+   *  the type. Build the fields with ECS_META_AUTO(T, member) (the kind
+   *  follows from the member's type) and the other ECS_META_* macros:
+   *  `w.describe<Pos>({ECS_META_AUTO(Pos, x), ECS_META_AUTO(Pos, y)})`.
+   *  Errors: as ecs_meta_set_fields(), or the registration's status. */
+  template <class T> ecs_status_t describe(std::initializer_list<ecs_meta_field_t> fields) const {
+    ecs_component_t c = component<T>();
+    if (c == ECS_COMPONENT_NULL) {
+      return ecs_last_status(w_) != ECS_OK ? ecs_last_status(w_) : ECS_ERR_INVALID_ARGUMENT;
+    }
+    return ecs_meta_set_fields(w_, c, nullptr, sizeof(T), alignof(T), fields.begin(),
+                               static_cast<uint32_t>(fields.size()));
   }
   /** T's id in this world, ECS_COMPONENT_NULL if not registered. */
   template <class T> ecs_component_t id() const noexcept {
