@@ -312,6 +312,34 @@ static void test_api_reads_and_bad_requests(void **state) {
   fixture_fini(&f);
 }
 
+/* Entity names and parents (hierarchy.h) show in the list, and a search
+ * finds an entity by its name. */
+static void test_api_names_and_parents(void **state) {
+  (void)state;
+  fixture_t f;
+  fixture_init(&f);
+  assert_int_equal(ecs_set_name(f.w, f.e[0], "ship"), ECS_OK);
+  assert_int_equal(ecs_set_name(f.w, f.e[1], "turret_2"), ECS_OK);
+  assert_int_equal(ecs_set_parent(f.w, f.e[1], f.e[0]), ECS_OK);
+  assert_int_equal(ecs_set_parent(f.w, f.e[2], f.e[0]), ECS_OK);
+  ecs_inspector_t *insp;
+  assert_int_equal(ecs_inspector_new(f.w, &(ecs_inspector_desc_t){.scheduler = f.s}, &insp), ECS_OK);
+  const probe_t probes[] = {
+      {"GET", "/api/entities?q=turret", NULL, NULL, 200, "\"name\":\"turret_2\",\"parent\":\"ship\""},
+      {"GET", "/api/entities?q=turret", NULL, NULL, 200, "\"total\":1,"},
+      {"GET", "/api/entities?q=ship", NULL, NULL, 200, "\"name\":\"ship\",\"parent\":null"},
+      {"GET", "/api/entities?limit=8", NULL, NULL, 200, "\"name\":null,\"parent\":\"ship\""},
+      {NULL, NULL, NULL, NULL, 0, NULL},
+  };
+  job_t job = {.run = run_probes, .user = (void *)probes};
+  serve_until_done(insp, f.s, &job, 1);
+  if (job.failures) {
+    fail_msg("%s", job.why);
+  }
+  ecs_inspector_free(insp);
+  fixture_fini(&f);
+}
+
 static void run_huge(job_t *j) {
   char path[64];
   snprintf(path, sizeof path, "/api/entities/1v0/components/Pos");
@@ -575,10 +603,10 @@ static void test_new_errors_and_recording(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_api_reads_and_bad_requests), cmocka_unit_test(test_huge_and_garbage_requests),
-      cmocka_unit_test(test_read_only_token_and_host),   cmocka_unit_test(test_host_header_checked),
-      cmocka_unit_test(test_many_concurrent_clients),    cmocka_unit_test(test_new_errors_and_recording),
-      cmocka_unit_test(test_page_from_a_file),
+      cmocka_unit_test(test_api_reads_and_bad_requests), cmocka_unit_test(test_api_names_and_parents),
+      cmocka_unit_test(test_huge_and_garbage_requests),  cmocka_unit_test(test_read_only_token_and_host),
+      cmocka_unit_test(test_host_header_checked),        cmocka_unit_test(test_many_concurrent_clients),
+      cmocka_unit_test(test_new_errors_and_recording),   cmocka_unit_test(test_page_from_a_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "inspector_internal.h"
 
+#include "ecs/hierarchy.h"
+
 #include <jansson.h>
 
 #include <ctype.h>
@@ -113,6 +115,10 @@ static bool matches(ecs_world_t *w, ecs_entity_t e, const search_t *s) {
   if (!s->q) {
     return true;
   }
+  const char *name = ecs_get_name(w, e);
+  if (name && contains(name, s->q)) {
+    return true;
+  }
   for (uint32_t i = 0; i < s->hit_count; ++i) {
     if (ecs_has(w, e, s->hits[i])) {
       return true;
@@ -144,13 +150,34 @@ static bool parse_count(const char *s, size_t *out) {
   return true;
 }
 
-/* One list item. "name" and "parent" are reserved for entity names and
- * hierarchies: null until the world has them. */
+/* An entity's name (hierarchy.h) as a JSON string, or null. */
+static void put_name(const ecs_writer_t *out, const ecs_world_t *w, ecs_entity_t e) {
+  const char *name = e ? ecs_get_name(w, e) : NULL;
+  if (name) {
+    ecs__insp_str(out, name);
+  } else {
+    ecs_write_str(out, "null");
+  }
+}
+
+/* One list item: its name and its parent's (hierarchy.h) when it has them,
+ * the parent's label otherwise; null for none. */
 static void list_item(ecs_world_t *w, const ecs_writer_t *out, ecs_entity_t e) {
   putf(out,
        "{\"id\":%" PRIu64 ",\"index\":%" PRIu32 ",\"generation\":%" PRIu32 ",\"label\":\"%" PRIu32 "v%" PRIu32
-       "\",\"name\":null,\"parent\":null,\"components\":[",
+       "\",\"name\":",
        (uint64_t)e, ECS_ENTITY_INDEX(e), ECS_ENTITY_GENERATION(e), ECS_ENTITY_INDEX(e), ECS_ENTITY_GENERATION(e));
+  put_name(out, w, e);
+  ecs_entity_t parent = ecs_parent(w, e);
+  if (!parent) {
+    ecs_write_str(out, ",\"parent\":null");
+  } else if (ecs_get_name(w, parent)) {
+    ecs_write_str(out, ",\"parent\":");
+    put_name(out, w, parent);
+  } else {
+    putf(out, ",\"parent\":\"%" PRIu32 "v%" PRIu32 "\"", ECS_ENTITY_INDEX(parent), ECS_ENTITY_GENERATION(parent));
+  }
+  ecs_write_str(out, ",\"components\":[");
   bool first = true;
   ecs_component_t last = ecs_component_last(w);
   for (ecs_component_t k = 1; k <= last; ++k) {
