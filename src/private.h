@@ -3,10 +3,10 @@
 #define ECS_PRIVATE_H
 
 #include "ecs.h"
+#include "platform/atomic.h"
 #include "util/hash.h"
 
 #include <assert.h>
-#include <stdatomic.h>
 #include <string.h>
 
 /* Internal invariants only; bad input from the host is an error code. */

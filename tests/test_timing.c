@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "ecs.h"
+#include "platform/clock.h"
 #include "scheduler_internal.h"
 #include "support/log_capture.h"
-#include "util/time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
