@@ -12,7 +12,11 @@
 /* Internal invariants only; bad input from the host is an error code. */
 #define ECS_ASSERT(cond) assert(cond)
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__) /* built with __USE_MINGW_ANSI_STDIO: C99 formats (%zu) */
+#define ECS_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#define ECS_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ECS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#elif defined(__GNUC__) || defined(__clang__)
 #define ECS_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define ECS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define ECS_UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -1,8 +1,9 @@
-# Fails when a file under DIRS (a ;-list), outside any src/platform folder,
-# names an OS interface the platform layer (src/platform/platform.h) wraps:
-# pthreads, POSIX clocks and process calls, <windows.h> and the Win32 calls
-# the layer uses. Comments count too, so that an example in a comment is
-# never copied into code. -DDIRS=<dir;dir...>
+# Fails when a file under DIRS (a comma-separated list of directories),
+# outside any src/platform folder, names an OS interface the platform
+# layer (src/platform/platform.h) wraps: pthreads, POSIX clocks and process
+# calls, <windows.h> and the Win32 calls the layer uses. Comments count
+# too, so that an example in a comment is never copied into code.
+# -DDIRS=<dir,dir...>
 set(patterns
   "pthread_[a-z_]+" "<pthread\\.h>" "<unistd\\.h>" "<sys/[a-z_]+\\.h>" "<windows\\.h>" "<process\\.h>"
   "clock_gettime" "nanosleep" "usleep" "sched_yield" "sysconf" "getpid" "gettid" "_beginthreadex"
@@ -10,9 +11,13 @@ set(patterns
   "GetCurrentProcessId" "SetThreadDescription" "GetActiveProcessorCount" "GetSystemInfo"
   "[A-Za-z]+SRWLock[A-Za-z]*" "[A-Za-z]+ConditionVariable[A-Za-z]*" "Sleep[ ]*\\(")
 string(JOIN "|" regex ${patterns})
+string(REPLACE "," ";" dirs "${DIRS}")
 set(found "")
 set(checked 0)
-foreach(dir ${DIRS})
+foreach(dir ${dirs})
+  if(NOT IS_DIRECTORY "${dir}")
+    message(FATAL_ERROR "not a directory: ${dir}")
+  endif()
   file(GLOB_RECURSE files ${dir}/*.c ${dir}/*.h ${dir}/*.cpp ${dir}/*.hpp)
   foreach(f ${files})
     if(f MATCHES "/src/platform/")

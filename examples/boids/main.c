@@ -15,6 +15,7 @@
  *   live. */
 #define _POSIX_C_SOURCE 200809L
 #include "../common/cli.h"
+#include "../common/clock.h"
 #include "../plugins/ai.h"
 #include "../plugins/physics.h"
 
@@ -46,9 +47,7 @@ static double rss_mb(void) {
 }
 
 static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  return example_now_s();
 }
 
 enum { OPT_AGENTS = CLI_LONG_ONLY, OPT_TICKS, OPT_THREADS, OPT_SEED, OPT_TRACE, OPT_RSS, OPT_SNAPSHOT };
