@@ -23,4 +23,7 @@ if(ECS_BUILD_TESTS)
   add_library(ecs_cmocka INTERFACE)
   target_include_directories(ecs_cmocka SYSTEM INTERFACE ${CMOCKA_INCLUDE_DIR})
   target_link_libraries(ecs_cmocka INTERFACE ${CMOCKA_LIBRARY})
+  if(EMSCRIPTEN) # cmocka.h would define uintptr_t again without its opt-out macro
+    target_compile_definitions(ecs_cmocka INTERFACE _UINTPTR_T)
+  endif()
 endif()

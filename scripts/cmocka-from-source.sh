@@ -10,6 +10,11 @@
 #   CONFIGURE: the cmake configure command for the target, e.g.
 #     cmake -DCMAKE_TOOLCHAIN_FILE=$PWD/cmake/toolchain-mingw-w64.cmake
 #     emcmake cmake
+# or:    scripts/cmocka-from-source.sh PREFIX --reuse-config EARLIER CC AR [CFLAGS...]
+#   another variant for the same target (other compiler flags) without
+#   cmocka's configure step: cmocka.c compiled with CC and the config.h of
+#   the variant built earlier into EARLIER (emcc's configure checks take
+#   minutes; its results do not depend on the flags)
 # Needs: apt-get, dpkg-source (dpkg-dev), uthash-dev. ECS_DEBIAN_MIRROR
 # overrides the archive (default http://deb.debian.org/debian).
 set -euo pipefail
@@ -22,6 +27,25 @@ if [ -f "$prefix/include/cmocka.h" ] && [ -f "$prefix/lib/libcmocka.a" ]; then
 fi
 
 src_root=$PWD/build/cross-src
+if [ "${1:-}" = --reuse-config ]; then
+  earlier=$(realpath -m "$2")
+  cc=$3
+  ar=$4
+  shift 4
+  if [ ! -f "$earlier-build/config.h" ] || [ ! -f "$earlier/include/cmocka.h" ]; then
+    echo "cmocka: no configured variant in $earlier" >&2
+    exit 1
+  fi
+  rm -rf "$prefix-build"
+  mkdir -p "$prefix-build" "$prefix/include" "$prefix/lib"
+  "$cc" "$@" -O2 -DHAVE_CONFIG_H -I"$earlier-build" -I"$src_root/cmocka/include" \
+    -c "$src_root/cmocka/src/cmocka.c" -o "$prefix-build/cmocka.o"
+  rm -f "$prefix/lib/libcmocka.a"
+  "$ar" rcs "$prefix/lib/libcmocka.a" "$prefix-build/cmocka.o"
+  cp "$earlier"/include/*.h "$prefix/include/"
+  echo "cmocka: static library for the target in $prefix (configured as $earlier)"
+  exit 0
+fi
 mkdir -p "$src_root"
 if [ ! -d "$src_root/cmocka" ]; then
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
@@ -51,8 +75,13 @@ fi
 # format checks (gnu_printf, not msvcrt's printf rules)
 mingw=0
 case "$*" in *mingw*) mingw=1 ;; esac
-cflags=""
-[ "$mingw" = 1 ] && cflags="-D__USE_MINGW_ANSI_STDIO=1"
+# ECS_CMOCKA_CFLAGS: more compiler flags (-pthread for a WebAssembly build
+# with threads: every object of a threaded module must have it)
+cflags="${ECS_CMOCKA_CFLAGS:-}"
+# emscripten's libc defines uintptr_t, which cmocka.h would define again
+# unless told (its own opt-out macro; the suites get it too, EcsDependencies)
+case "$*" in *emcmake*) cflags="$cflags -D_UINTPTR_T" ;; esac
+[ "$mingw" = 1 ] && cflags="$cflags -D__USE_MINGW_ANSI_STDIO=1"
 
 build=$prefix-build
 rm -rf "$build"

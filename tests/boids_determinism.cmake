@@ -6,9 +6,14 @@
 # -DNATIVE=<path to a native boids binary> (optional): its checksum, with
 #   the same arguments, must be the same too (one platform's build against
 #   another's)
+# -DTHREADS=<n,n,...> (optional): the --threads values, default 1,2,4
 set(args --agents 2000 --ticks 120)
+if(NOT THREADS)
+  set(THREADS 1,2,4)
+endif()
+string(REPLACE "," ";" thread_counts "${THREADS}")
 set(first "")
-foreach(threads 1 2 4)
+foreach(threads ${thread_counts})
   execute_process(COMMAND ${EMULATOR} ${BOIDS} ${args} --threads ${threads}
                   OUTPUT_VARIABLE out RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)

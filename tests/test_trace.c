@@ -376,7 +376,7 @@ static void test_trace_cut_short(void **state) {
  * and every tick; without it (control) it is cut inside an event. */
 static void test_trace_killed(void **state) {
   (void)state;
-#if defined(_WIN32)
+#if defined(_WIN32) || defined(__EMSCRIPTEN__)
   skip(); /* needs fork() and SIGKILL */
 #else
   enum { TICKS = 7 };

@@ -44,6 +44,12 @@
 #endif
 
 #if ECS__PLATFORM_POSIX
+/* clock_gettime and CLOCK_MONOTONIC are POSIX, hidden by a strict C11
+ * glibc or musl unless asked for (stdint.h above has read the request) */
+#if (defined(__linux__) || defined(__EMSCRIPTEN__)) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) &&           \
+    !defined(_DEFAULT_SOURCE)
+#error "define _POSIX_C_SOURCE 200809L before the first #include of a file that includes platform/platform.h"
+#endif
 #include <pthread.h>
 #include <time.h>
 #endif
