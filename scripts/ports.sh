@@ -43,6 +43,19 @@ windows)
   cmake -S . -B build/mingw -DCMAKE_TOOLCHAIN_FILE="$toolchain" "${common[@]}" $(deps_args "$PWD/build/mingw-deps") >/dev/null
   cmake --build build/mingw -j "$jobs"
   ctest --test-dir build/mingw --output-on-failure -j "$jobs" --timeout 600
+  # a DLL build (BUILD_SHARED_LIBS=ON, ECS_API's dllexport/dllimport): its
+  # boids, loading libecs.dll, gives the native checksum too
+  # shellcheck disable=SC2046
+  cmake -S . -B build/mingw-shared -DCMAKE_TOOLCHAIN_FILE="$toolchain" "${common[@]}" -DBUILD_SHARED_LIBS=ON \
+    -DECS_BUILD_TESTS=OFF $(deps_args "$PWD/build/mingw-deps") >/dev/null
+  cmake --build build/mingw-shared -j "$jobs" --target boids
+  wine=$(grep -m1 '^ECS_WINE:' build/mingw/CMakeCache.txt | cut -d= -f2-)
+  args=(--agents 2000 --ticks 120 --threads 2)
+  dll_sum=$(WINEPATH="Z:$(echo "$PWD/build/mingw-shared" | tr / '\\')" "$wine" build/mingw-shared/examples/boids.exe \
+    "${args[@]}" | grep -o 'checksum [0-9a-f]*')
+  native_sum=$("$native_boids" "${args[@]}" | grep -o 'checksum [0-9a-f]*')
+  echo "libecs.dll: boids $dll_sum, native: $native_sum"
+  [ -n "$dll_sum" ] && [ "$dll_sum" = "$native_sum" ]
   ;;
 wasm | wasm-st)
   # emscripten's own JavaScript tools need Debian's node modules (acorn),

@@ -17,6 +17,7 @@
 static inline uint32_t ecs__relaxed_load_u32(const uint32_t *p) {
   return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
+/* NOLINTNEXTLINE(readability-non-const-parameter): the builtin writes *p */
 static inline void ecs__relaxed_store_u32(uint32_t *p, uint32_t v) {
   __atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
