@@ -48,6 +48,7 @@ if [ "${1:-}" = --reuse-config ]; then
 fi
 mkdir -p "$src_root"
 if [ ! -d "$src_root/cmocka" ]; then
+  # shellcheck disable=SC1091
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   if [ -z "$codename" ]; then
     echo "cmocka: cannot tell the Debian release (VERSION_CODENAME in /etc/os-release)" >&2
@@ -63,7 +64,8 @@ if [ ! -d "$src_root/cmocka" ]; then
     -o APT::Sandbox::User=root -qq)
   apt-get "${apt_opts[@]}" update
   (cd "$src_root" && apt-get "${apt_opts[@]}" source --download-only cmocka)
-  dsc=$(ls "$src_root"/cmocka_*.dsc | head -n 1)
+  dscs=("$src_root"/cmocka_*.dsc)
+  dsc=${dscs[0]}
   # apt checked the files against the signed archive index; dpkg-source
   # then has no key for the uploader's own signature and says so
   (cd "$src_root" && dpkg-source -x "$dsc" cmocka >/dev/null 2>&1)
@@ -96,5 +98,6 @@ if [ "$mingw" = 1 ]; then
   grep -q 'gnu_printf' "$prefix/include/cmocka.h"
 fi
 cp "$(find "$build" -name 'libcmocka-static.a' | head -n 1)" "$prefix/lib/libcmocka.a"
-cp $(dpkg -L uthash-dev | grep '^/usr/include/.*\.h$') "$prefix/include/"
+mapfile -t uthash_headers < <(dpkg -L uthash-dev | grep '^/usr/include/.*\.h$')
+cp "${uthash_headers[@]}" "$prefix/include/"
 echo "cmocka: static library for the target in $prefix"

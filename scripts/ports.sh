@@ -51,7 +51,8 @@ windows)
   cmake --build build/mingw-shared -j "$jobs" --target boids
   wine=$(grep -m1 '^ECS_WINE:' build/mingw/CMakeCache.txt | cut -d= -f2-)
   args=(--agents 2000 --ticks 120 --threads 2)
-  dll_sum=$(WINEPATH="Z:$(echo "$PWD/build/mingw-shared" | tr / '\\')" "$wine" build/mingw-shared/examples/boids.exe \
+  dll_dir=$PWD/build/mingw-shared
+  dll_sum=$(WINEPATH="Z:${dll_dir//\//\\}" "$wine" build/mingw-shared/examples/boids.exe \
     "${args[@]}" | grep -o 'checksum [0-9a-f]*')
   native_sum=$("$native_boids" "${args[@]}" | grep -o 'checksum [0-9a-f]*')
   echo "libecs.dll: boids $dll_sum, native: $native_sum"
