@@ -19,6 +19,9 @@ if(ECS_COVERAGE)
             --object-directory ${PROJECT_BINARY_DIR} --print-summary
             --txt ${PROJECT_BINARY_DIR}/coverage.txt
             --fail-under-line ${ECS_COVERAGE_MIN}
+            # only this build's tree is searched for coverage data (not the
+            # whole source tree, with other builds and a Wine prefix in it)
+            ${PROJECT_BINARY_DIR}
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
     COMMENT "Line coverage of src/ (minimum ${ECS_COVERAGE_MIN}%)")
 endif()

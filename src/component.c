@@ -570,19 +570,11 @@ ecs_status_t ecs_set_sized(ecs_world_t *world, ecs_entity_t e, ecs_component_t c
 /* The cached id of a type is shared by every world and thread that uses
  * the type: a relaxed atomic, since it is only a hint checked on use. */
 static uint32_t type_hint_load(const ecs_type_t *t) {
-#if defined(__GNUC__) || defined(__clang__)
-  return __atomic_load_n(&t->priv.hint, __ATOMIC_RELAXED);
-#else
-  return t->priv.hint;
-#endif
+  return ecs__relaxed_load_u32(&t->priv.hint);
 }
 
 static void type_hint_store(ecs_type_t *t, uint32_t id) {
-#if defined(__GNUC__) || defined(__clang__)
-  __atomic_store_n(&t->priv.hint, id, __ATOMIC_RELAXED);
-#else
-  t->priv.hint = id;
-#endif
+  ecs__relaxed_store_u32(&t->priv.hint, id);
 }
 
 /* The world's component named as t, whatever its size; NULL if none. A

@@ -1,24 +1,18 @@
-/* Worker pool: pthreads draining one bounded ring of tasks. One mutex guards
+/* Worker pool: threads draining one bounded ring of tasks. One mutex guards
  * all mutable state; workers sleep on `work`, blocked submitters and waiters
  * on `room_done`. Hooks and tasks always run with the mutex released.
  * Also here, as the other code that touches threads: the pool as an
  * executor, and the library's side of any executor (batches whose items any
  * thread may claim, executor_internal.h). */
-#if defined(__linux__) && !defined(__EMSCRIPTEN__)
-#define _GNU_SOURCE /* pthread_setname_np */
-#elif defined(__APPLE__)
-#define _DARWIN_C_SOURCE /* pthread_setname_np */
-#endif
 #define _POSIX_C_SOURCE 200809L
 #include "ecs/pool.h"
 #include "executor_internal.h"
+#include "platform/clock.h"
+#include "platform/platform.h"
 #include "private.h"
-#include "util/time.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct pool_task_t {
   ecs_task_fn fn;
@@ -28,7 +22,9 @@ typedef struct pool_task_t {
 
 typedef struct pool_worker_t {
   ecs_pool_t *pool;
-  pthread_t thread;
+  ecs__thread_t thread;
+  ecs__thread_id_t id; /* valid once registered */
+  bool registered;     /* past its start hook: id is set (guarded by mutex) */
   uint32_t index;
   bool idle;           /* waiting for work since idle_since */
   uint64_t idle_since; /* ns, CLOCK_MONOTONIC */
@@ -39,7 +35,7 @@ typedef struct pool_worker_t {
  * the pool so that a nested ecs_pool_wait() can tell it runs inside a task:
  * a thread-local would do the same, but the pool keeps no global state. */
 typedef struct pool_frame_t {
-  pthread_t thread;
+  ecs__thread_id_t thread;
   struct pool_frame_t *prev;
   struct pool_frame_t *next;
 } pool_frame_t;
@@ -55,9 +51,9 @@ struct ecs_pool_t {
   uint32_t thread_count; /* 0 for an inline pool */
   pool_worker_t *workers;
 
-  pthread_mutex_t mutex;
-  pthread_cond_t work;      /* a task was queued, or shutdown */
-  pthread_cond_t room_done; /* room in the queue, a task to help with, or idle */
+  ecs__mutex_t mutex;
+  ecs__cond_t work;      /* a task was queued, or shutdown */
+  ecs__cond_t room_done; /* room in the queue, a task to help with, or idle */
 
   /* everything below is guarded by mutex */
   pool_task_t *ring;
@@ -85,11 +81,15 @@ struct ecs_pool_t {
 };
 
 static int32_t default_threads(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+#if !ECS__PLATFORM_THREADS
+  return ECS_POOL_INLINE; /* a build without threads (WebAssembly) */
+#else
+  uint32_t n = ecs__cpu_count() - 1;
   if (n < 1) {
     return 1;
   }
   return n > ECS_POOL_MAX_THREADS ? ECS_POOL_MAX_THREADS : (int32_t)n;
+#endif
 }
 
 static ecs_status_t pool_desc_resolve(const ecs_pool_desc_t *desc, ecs_pool_desc_t *out) {
@@ -106,6 +106,9 @@ static ecs_status_t pool_desc_resolve(const ecs_pool_desc_t *desc, ecs_pool_desc
   if (d.threads == 0) {
     d.threads = default_threads();
   }
+  if (!ECS__PLATFORM_THREADS && d.threads > 0) {
+    return ECS_ERR_UNSUPPORTED; /* this build cannot start threads */
+  }
   if (d.queue_depth == 0) {
     d.queue_depth = ECS_POOL_DEFAULT_QUEUE_DEPTH;
   }
@@ -116,14 +119,14 @@ static ecs_status_t pool_desc_resolve(const ecs_pool_desc_t *desc, ecs_pool_desc
 /* True when the calling thread is running one of the pool's tasks. A worker
  * only ever calls into the pool from a task (hooks may not). */
 static bool in_task_locked(const ecs_pool_t *p) {
-  pthread_t self = pthread_self();
+  ecs__thread_id_t self = ecs__thread_self();
   for (uint32_t i = 0; i < p->thread_count; ++i) {
-    if (pthread_equal(p->workers[i].thread, self)) {
+    if (p->workers[i].registered && ecs__thread_id_equal(p->workers[i].id, self)) {
       return true;
     }
   }
   for (const pool_frame_t *f = p->frames; f; f = f->next) {
-    if (pthread_equal(f->thread, self)) {
+    if (ecs__thread_id_equal(f->thread, self)) {
       return true;
     }
   }
@@ -134,7 +137,7 @@ static bool in_task_locked(const ecs_pool_t *p) {
  * may return (and a top-level one too, when that number is 0). */
 static void wake_waiters_if_idle_locked(ecs_pool_t *p) {
   if (p->sleeping_waiters > 0 && p->in_flight == p->suspended) {
-    pthread_cond_broadcast(&p->room_done);
+    ecs__cond_broadcast(&p->room_done);
   }
 }
 
@@ -146,11 +149,11 @@ static void push_locked(ecs_pool_t *p, pool_task_t t) {
     p->queue_high_water = p->count;
   }
   if (p->sleeping_workers > 0) {
-    pthread_cond_signal(&p->work);
+    ecs__cond_signal(&p->work);
   }
   /* waiters and in-task submitters help run queued tasks */
   if (p->sleeping_waiters > 0 || p->sleeping_submitters > 0) {
-    pthread_cond_broadcast(&p->room_done);
+    ecs__cond_broadcast(&p->room_done);
   }
 }
 
@@ -160,7 +163,7 @@ static pool_task_t pop_locked(ecs_pool_t *p) {
   p->head = (p->head + 1) % p->cap;
   p->count--;
   if (p->sleeping_submitters > 0) {
-    pthread_cond_broadcast(&p->room_done);
+    ecs__cond_broadcast(&p->room_done);
   }
   return t;
 }
@@ -185,21 +188,21 @@ static void task_done_locked(ecs_pool_t *p) {
 /* Runs t on the calling thread, which is not a worker. Called and returns
  * with the mutex held; announce calls the enqueue hook first (inline pool). */
 static void run_caller_locked(ecs_pool_t *p, pool_task_t t, bool announce) {
-  pool_frame_t frame = {.thread = pthread_self(), .prev = NULL, .next = p->frames};
+  pool_frame_t frame = {.thread = ecs__thread_self(), .prev = NULL, .next = p->frames};
   if (p->frames) {
     p->frames->prev = &frame;
   }
   /* the frame is unlinked below, before this function returns */
   // cppcheck-suppress autoVariables
   p->frames = &frame;
-  pthread_mutex_unlock(&p->mutex);
+  ecs__mutex_unlock(&p->mutex);
 
   if (announce && p->hooks.enqueue) {
     p->hooks.enqueue(p->hooks.user, t.id);
   }
   run_task(p, &t, ECS_POOL_CALLER);
 
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
   if (frame.prev) {
     frame.prev->next = frame.next;
   } else {
@@ -214,36 +217,30 @@ static void run_caller_locked(ecs_pool_t *p, pool_task_t t, bool announce) {
 /* "ecs-worker-N", where the platform can name a thread: debuggers,
  * profilers and `top -H` show it instead of the program's name. */
 static void name_thread(uint32_t index) {
-#if (defined(__linux__) && !defined(__EMSCRIPTEN__)) || defined(__APPLE__)
   char name[16]; /* Linux allows 15 characters and the NUL */
   snprintf(name, sizeof name, "ecs-worker-%u", (unsigned)index);
-#if defined(__APPLE__)
-  (void)pthread_setname_np(name);
-#else
-  (void)pthread_setname_np(pthread_self(), name);
-#endif
-#else
-  (void)index;
-#endif
+  ecs__thread_set_name(name);
 }
 
-static void *worker_main(void *arg) {
+static void worker_main(void *arg) {
   pool_worker_t *w = arg;
   ecs_pool_t *p = w->pool;
   name_thread(w->index);
   if (p->on_thread_start) {
     p->on_thread_start(p->thread_user, w->index);
   }
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
+  w->id = ecs__thread_self();
+  w->registered = true;
   if (++p->threads_started == p->thread_count) {
-    pthread_cond_broadcast(&p->room_done); /* ecs_pool_create() waits for it */
+    ecs__cond_broadcast(&p->room_done); /* ecs_pool_create() waits for it */
   }
   for (;;) {
     if (p->count > 0) {
       pool_task_t t = pop_locked(p);
-      pthread_mutex_unlock(&p->mutex);
+      ecs__mutex_unlock(&p->mutex);
       run_task(p, &t, w->index);
-      pthread_mutex_lock(&p->mutex);
+      ecs__mutex_lock(&p->mutex);
       task_done_locked(p);
       continue;
     }
@@ -254,16 +251,15 @@ static void *worker_main(void *arg) {
     w->idle = true;
     w->idle_since = ecs__now_ns();
     p->sleeping_workers++;
-    pthread_cond_wait(&p->work, &p->mutex);
+    ecs__cond_wait(&p->work, &p->mutex);
     p->sleeping_workers--;
     p->idle_ns += ecs__now_ns() - w->idle_since;
     w->idle = false;
   }
-  pthread_mutex_unlock(&p->mutex);
+  ecs__mutex_unlock(&p->mutex);
   if (p->on_thread_stop) {
     p->on_thread_stop(p->thread_user, w->index);
   }
-  return NULL;
 }
 
 ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **out) {
@@ -310,48 +306,48 @@ ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **out) {
     }
     memset(p->workers, 0, (size_t)threads * sizeof(pool_worker_t));
   }
-  if (pthread_mutex_init(&p->mutex, NULL) != 0) {
+  if (!ecs__mutex_init(&p->mutex)) {
     goto out_free_workers;
   }
-  if (pthread_cond_init(&p->work, NULL) != 0) {
+  if (!ecs__cond_init(&p->work)) {
     goto out_destroy_mutex;
   }
-  if (pthread_cond_init(&p->room_done, NULL) != 0) {
+  if (!ecs__cond_init(&p->room_done)) {
     goto out_destroy_work;
   }
 
-  /* Workers start by taking the mutex, so holding it here publishes every
-   * pthread_t before a worker can compare against it in in_task_locked(). */
+  /* Workers register their thread id under the mutex, which
+   * in_task_locked() reads it under. */
   uint32_t started = 0;
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
   for (; started < threads; ++started) {
     pool_worker_t *w = &p->workers[started];
     w->pool = p;
     w->index = started;
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+    if (!ecs__thread_create(&w->thread, worker_main, w)) {
       goto out_stop_threads;
     }
   }
   /* a host that registers its threads (a profiler) knows they all are */
   while (p->on_thread_start && p->threads_started < threads) {
-    pthread_cond_wait(&p->room_done, &p->mutex);
+    ecs__cond_wait(&p->room_done, &p->mutex);
   }
-  pthread_mutex_unlock(&p->mutex);
+  ecs__mutex_unlock(&p->mutex);
   *out = p;
   return ECS_OK;
 
 out_stop_threads:
   p->shutdown = true;
-  pthread_cond_broadcast(&p->work);
-  pthread_mutex_unlock(&p->mutex);
+  ecs__cond_broadcast(&p->work);
+  ecs__mutex_unlock(&p->mutex);
   for (uint32_t i = 0; i < started; ++i) {
-    pthread_join(p->workers[i].thread, NULL);
+    ecs__thread_join(&p->workers[i].thread);
   }
-  pthread_cond_destroy(&p->room_done);
+  ecs__cond_destroy(&p->room_done);
 out_destroy_work:
-  pthread_cond_destroy(&p->work);
+  ecs__cond_destroy(&p->work);
 out_destroy_mutex:
-  pthread_mutex_destroy(&p->mutex);
+  ecs__mutex_destroy(&p->mutex);
 out_free_workers:
   if (p->workers) {
     a.free(a.user, p->workers, (size_t)threads * sizeof(pool_worker_t));
@@ -369,7 +365,7 @@ ecs_status_t ecs_pool_submit(ecs_pool_t *p, ecs_task_fn fn, void *arg) {
   if (!p || !fn) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
   if (p->thread_count == 0) {
     /* A task that submits on an inline pool sits in this call until the new
      * task returns: it is suspended meanwhile, like a task in a helping
@@ -385,13 +381,13 @@ ecs_status_t ecs_pool_submit(ecs_pool_t *p, ecs_task_fn fn, void *arg) {
     if (nested) {
       p->suspended--;
     }
-    pthread_mutex_unlock(&p->mutex);
+    ecs__mutex_unlock(&p->mutex);
     return ECS_OK;
   }
 
   if (p->count + p->reserved >= p->cap) {
     if (p->fail_when_full) {
-      pthread_mutex_unlock(&p->mutex);
+      ecs__mutex_unlock(&p->mutex);
       return ECS_ERR_QUEUE_FULL;
     }
     /* From inside a task, sleeping could deadlock (every worker might be a
@@ -407,7 +403,7 @@ ecs_status_t ecs_pool_submit(ecs_pool_t *p, ecs_task_fn fn, void *arg) {
         continue;
       }
       p->sleeping_submitters++;
-      pthread_cond_wait(&p->room_done, &p->mutex);
+      ecs__cond_wait(&p->room_done, &p->mutex);
       p->sleeping_submitters--;
     }
     if (nested) {
@@ -420,16 +416,16 @@ ecs_status_t ecs_pool_submit(ecs_pool_t *p, ecs_task_fn fn, void *arg) {
   p->tasks_submitted++;
   if (!p->hooks.enqueue) {
     push_locked(p, t);
-    pthread_mutex_unlock(&p->mutex);
+    ecs__mutex_unlock(&p->mutex);
     return ECS_OK;
   }
   p->reserved++;
-  pthread_mutex_unlock(&p->mutex);
+  ecs__mutex_unlock(&p->mutex);
   p->hooks.enqueue(p->hooks.user, t.id);
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
   p->reserved--;
   push_locked(p, t);
-  pthread_mutex_unlock(&p->mutex);
+  ecs__mutex_unlock(&p->mutex);
   return ECS_OK;
 }
 
@@ -438,7 +434,7 @@ ecs_status_t ecs_pool_wait(ecs_pool_t *p) {
     return ECS_ERR_INVALID_ARGUMENT;
   }
   uint64_t blocked_ns = 0;
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
   /* A task that waits cannot wait for itself, nor for other waiting tasks
    * (they may be waiting for it): it counts as suspended meanwhile. */
   bool nested = in_task_locked(p);
@@ -456,14 +452,14 @@ ecs_status_t ecs_pool_wait(ecs_pool_t *p) {
     }
     p->sleeping_waiters++;
     uint64_t t0 = ecs__now_ns();
-    pthread_cond_wait(&p->room_done, &p->mutex);
+    ecs__cond_wait(&p->room_done, &p->mutex);
     blocked_ns += ecs__now_ns() - t0;
     p->sleeping_waiters--;
   }
   if (nested) {
     p->suspended--;
   }
-  pthread_mutex_unlock(&p->mutex);
+  ecs__mutex_unlock(&p->mutex);
   if (p->hooks.wait) {
     p->hooks.wait(p->hooks.user, blocked_ns);
   }
@@ -484,7 +480,7 @@ void ecs_pool_stats(const ecs_pool_t *pool, ecs_pool_stats_t *out) {
   }
   /* the pool is heap-allocated, never a const object: locking is allowed */
   ecs_pool_t *p = (ecs_pool_t *)pool;
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
   out->tasks_run = p->tasks_run;
   out->queue_high_water = p->queue_high_water;
   out->tasks_submitted = p->tasks_submitted;
@@ -495,24 +491,24 @@ void ecs_pool_stats(const ecs_pool_t *pool, ecs_pool_stats_t *out) {
       out->idle_ns += now - p->workers[i].idle_since;
     }
   }
-  pthread_mutex_unlock(&p->mutex);
+  ecs__mutex_unlock(&p->mutex);
 }
 
 void ecs_pool_free(ecs_pool_t *p) {
   if (!p) {
     return;
   }
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
   p->shutdown = true;
-  pthread_cond_broadcast(&p->work);
-  pthread_mutex_unlock(&p->mutex);
+  ecs__cond_broadcast(&p->work);
+  ecs__mutex_unlock(&p->mutex);
   for (uint32_t i = 0; i < p->thread_count; ++i) {
-    pthread_join(p->workers[i].thread, NULL);
+    ecs__thread_join(&p->workers[i].thread);
   }
   ECS_ASSERT(p->count == 0 && p->in_flight == 0);
-  pthread_cond_destroy(&p->room_done);
-  pthread_cond_destroy(&p->work);
-  pthread_mutex_destroy(&p->mutex);
+  ecs__cond_destroy(&p->room_done);
+  ecs__cond_destroy(&p->work);
+  ecs__mutex_destroy(&p->mutex);
   const ecs_allocator_t a = p->alloc;
   if (p->thread_count > 0) {
     a.free(a.user, p->workers, (size_t)p->thread_count * sizeof(pool_worker_t));
@@ -544,9 +540,9 @@ static void pool_exec_finish(void *user, void *handle) {
   ecs_pool_t *p = user;
   /* most handles of a group find the pool idle already (the first finish
    * waited for all of them): skip the wait and its hook */
-  pthread_mutex_lock(&p->mutex);
+  ecs__mutex_lock(&p->mutex);
   bool idle = p->count == 0 && p->in_flight == 0;
-  pthread_mutex_unlock(&p->mutex);
+  ecs__mutex_unlock(&p->mutex);
   if (!idle) {
     ecs_pool_wait(p);
   }
@@ -591,8 +587,8 @@ struct ecs__batch_t {
   ecs__item_fn run;
   void *items;
   void *handle; /* the executor's, until ecs__batch_finish() */
-  pthread_mutex_t mutex;
-  pthread_cond_t cond;
+  ecs__mutex_t mutex;
+  ecs__cond_t cond;
 };
 
 ecs__batch_t *ecs__batch_new(const ecs_allocator_t *a) {
@@ -601,10 +597,10 @@ ecs__batch_t *ecs__batch_new(const ecs_allocator_t *a) {
     return NULL;
   }
   memset(b, 0, sizeof *b);
-  if (pthread_mutex_init(&b->mutex, NULL) != 0) {
+  if (!ecs__mutex_init(&b->mutex)) {
     goto out_free;
   }
-  if (pthread_cond_init(&b->cond, NULL) != 0) {
+  if (!ecs__cond_init(&b->cond)) {
     goto out_destroy_mutex;
   }
   atomic_init(&b->next, 0u);
@@ -613,7 +609,7 @@ ecs__batch_t *ecs__batch_new(const ecs_allocator_t *a) {
   return b;
 
 out_destroy_mutex:
-  pthread_mutex_destroy(&b->mutex);
+  ecs__mutex_destroy(&b->mutex);
 out_free:
   a->free(a->user, b, sizeof *b);
   return NULL;
@@ -624,8 +620,8 @@ void ecs__batch_free(const ecs_allocator_t *a, ecs__batch_t *b) {
     return;
   }
   ECS_ASSERT(b->handle == NULL);
-  pthread_cond_destroy(&b->cond);
-  pthread_mutex_destroy(&b->mutex);
+  ecs__cond_destroy(&b->cond);
+  ecs__mutex_destroy(&b->mutex);
   a->free(a->user, b, sizeof *b);
 }
 
@@ -639,9 +635,9 @@ static void batch_work(ecs__batch_t *b) {
     }
     b->run(b->items, i);
     if (atomic_fetch_add(&b->done, 1u) + 1u == b->count && atomic_load(&b->sleeping)) {
-      pthread_mutex_lock(&b->mutex);
-      pthread_cond_broadcast(&b->cond);
-      pthread_mutex_unlock(&b->mutex);
+      ecs__mutex_lock(&b->mutex);
+      ecs__cond_broadcast(&b->cond);
+      ecs__mutex_unlock(&b->mutex);
     }
   }
 }
@@ -667,12 +663,12 @@ void ecs__batch_run(ecs__batch_t *b, const ecs_executor_t *x, ecs__item_fn run, 
   if (atomic_load(&b->done) == count) {
     return;
   }
-  pthread_mutex_lock(&b->mutex);
+  ecs__mutex_lock(&b->mutex);
   atomic_store(&b->sleeping, true);
   while (atomic_load(&b->done) != count) {
-    pthread_cond_wait(&b->cond, &b->mutex);
+    ecs__cond_wait(&b->cond, &b->mutex);
   }
-  pthread_mutex_unlock(&b->mutex);
+  ecs__mutex_unlock(&b->mutex);
 }
 
 void ecs__batch_finish(ecs__batch_t *b, const ecs_executor_t *x) {

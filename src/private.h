@@ -3,16 +3,20 @@
 #define ECS_PRIVATE_H
 
 #include "ecs.h"
+#include "platform/atomic.h"
 #include "util/hash.h"
 
 #include <assert.h>
-#include <stdatomic.h>
 #include <string.h>
 
 /* Internal invariants only; bad input from the host is an error code. */
 #define ECS_ASSERT(cond) assert(cond)
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__) /* built with __USE_MINGW_ANSI_STDIO: C99 formats (%zu) */
+#define ECS_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#define ECS_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ECS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#elif defined(__GNUC__) || defined(__clang__)
 #define ECS_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define ECS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define ECS_UNLIKELY(x) __builtin_expect(!!(x), 0)

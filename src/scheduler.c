@@ -4,8 +4,8 @@
  * callback (logging, access through its context, ecs_parallel_for) is in
  * scheduler_system.c. */
 #define _POSIX_C_SOURCE 200809L
+#include "platform/clock.h"
 #include "scheduler_internal.h"
-#include "util/time.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,7 +77,7 @@ static void discard_run(s_system_t *sys) {
 
 /* ---- the tick's clock ------------------------------------------------------
  * Stamps are ecs__cycles() once its rate is known (about half the cost of a
- * clock_gettime(), which is most of what timing an empty system costs), else
+ * monotonic clock read, which is most of what timing an empty system costs), else
  * ecs__now_ns(); always the latter while tracing, whose spans are ns. */
 
 enum { CAL_UNCHECKED = 0, CAL_RUNNING, CAL_DONE, CAL_NONE };

@@ -3,8 +3,8 @@
  * ecs_parallel_for, which splits its iteration into slices on the
  * scheduler's executor. */
 #define _POSIX_C_SOURCE 200809L
+#include "platform/clock.h"
 #include "scheduler_internal.h"
-#include "util/time.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -10,14 +10,13 @@
  * writer in one call, then flushed, so the file only ever ends between two
  * events and a trace cut short still loads (the viewers add the "]"). */
 #define _POSIX_C_SOURCE 200809L
+#include "platform/clock.h"
+#include "platform/platform.h"
 #include "scheduler_internal.h"
-#include "util/time.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 ecs_status_t ecs_trace_begin(ecs_scheduler_t *s, const ecs_writer_t *out) {
   if (!out) {
@@ -50,7 +49,7 @@ typedef struct trace_span_t {
 
 typedef struct trace_lane_t {
   atomic_bool ready;
-  pthread_t thread;
+  ecs__thread_id_t thread;
   trace_span_t *spans;
   uint32_t count;
   uint32_t cap;
@@ -78,10 +77,11 @@ struct ecs__trace_t {
 };
 
 static trace_lane_t *lane_of(ecs__trace_t *t) {
-  pthread_t self = pthread_self();
+  ecs__thread_id_t self = ecs__thread_self();
   uint32_t n = atomic_load(&t->lanes_claimed);
   for (uint32_t i = 0; i < n && i < t->lane_cap; ++i) {
-    if (atomic_load_explicit(&t->lanes[i].ready, memory_order_acquire) && pthread_equal(t->lanes[i].thread, self)) {
+    if (atomic_load_explicit(&t->lanes[i].ready, memory_order_acquire) &&
+        ecs__thread_id_equal(t->lanes[i].thread, self)) {
       return &t->lanes[i];
     }
   }
@@ -230,7 +230,7 @@ ecs_status_t ecs_trace_begin_desc(ecs_scheduler_t *s, const ecs_trace_desc_t *de
   t->out = desc->out;
   t->flush = desc->flush;
   t->max_bytes = desc->max_bytes;
-  t->pid = (long)getpid();
+  t->pid = ecs__process_id();
   t->buf.allocator = &w->alloc;
   /* a track for the ticking thread, one per worker, one spare */
   t->lane_cap = s->exec.workers + 2;

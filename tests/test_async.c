@@ -12,9 +12,9 @@
 #include "support/log_capture.h"
 #include "support/owned.h"
 
+#include "support/watchdog.h"
 #include <stdatomic.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct pos_t {
   int32_t x, y;
@@ -538,7 +538,7 @@ static ecs_status_t sys_bump_parallel(ecs_system_ctx_t *ctx) {
 
 static void test_inline_pool_serialized_parallel_for(void **state) {
   (void)state;
-  alarm(20);
+  test_watchdog(20);
   const int32_t threads[] = {ECS_POOL_INLINE, 1, 2};
   for (size_t t = 0; t < sizeof threads / sizeof threads[0]; ++t) {
     ecs_component_t pos;
@@ -570,7 +570,7 @@ static void test_inline_pool_serialized_parallel_for(void **state) {
     ecs_scheduler_free(s);
     ecs_world_free(w);
   }
-  alarm(0);
+  test_watchdog(0);
 }
 
 int main(void) {

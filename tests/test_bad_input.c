@@ -1,6 +1,7 @@
 /* Bad input: every public call with a NULL world, NULL descriptor, stale or
  * null entity, or unknown component returns its documented error and leaves
  * the world consistent and usable. */
+#define _POSIX_C_SOURCE 200809L /* platform/platform.h */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "ecs.h"
+#include "platform/platform.h" /* ECS__PLATFORM_THREADS */
 
 typedef struct position_t {
   float x, y;
@@ -364,9 +366,40 @@ static void test_get_reports_why(void **state) {
   fx_fini(&f);
 }
 
+static void bump_int(void *arg) {
+  ++*(int *)arg;
+}
+
+/* A build without threads (WebAssembly without -pthread) refuses worker
+ * threads with a clear code and makes the default pool inline; a build
+ * with threads gives the default pool at least one worker. Either way the
+ * refused call leaves nothing behind and the next one works. */
+static void test_pool_threads_in_this_build(void **state) {
+  (void)state;
+  ecs_pool_t *p = (ecs_pool_t *)&p; /* not NULL: the call must clear it */
+#if ECS__PLATFORM_THREADS
+  assert_int_equal(ecs_pool_create(&(ecs_pool_desc_t){.threads = 2}, &p), ECS_OK);
+  assert_int_equal(ecs_pool_threads(p), 2);
+  ecs_pool_free(p);
+  assert_int_equal(ecs_pool_create(NULL, &p), ECS_OK);
+  assert_true(ecs_pool_threads(p) >= 1);
+#else
+  assert_int_equal(ecs_pool_create(&(ecs_pool_desc_t){.threads = 2}, &p), ECS_ERR_UNSUPPORTED);
+  assert_null(p);
+  assert_int_equal(ecs_pool_create(NULL, &p), ECS_OK);
+  assert_int_equal(ecs_pool_threads(p), 0); /* the inline pool */
+#endif
+  int hits = 0;
+  assert_int_equal(ecs_pool_submit(p, bump_int, &hits), ECS_OK);
+  assert_int_equal(ecs_pool_wait(p), ECS_OK);
+  assert_int_equal(hits, 1);
+  ecs_pool_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_input_table),
+      cmocka_unit_test(test_pool_threads_in_this_build),
       cmocka_unit_test(test_double_destroy),
       cmocka_unit_test(test_set_null_value_keeps_previous),
       cmocka_unit_test(test_last_error_cleared_by_success),

@@ -9,9 +9,6 @@
  * the pool's thread hooks and names; bad descriptors. Run under TSan in CI.
  * Calls never assert (cmocka cannot fail from another thread): they count
  * violations that the test thread checks. */
-#if defined(__linux__)
-#define _GNU_SOURCE /* pthread_getname_np */
-#endif
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,15 +18,21 @@
 #include <cmocka.h>
 
 #include "ecs.h"
+#include "platform/platform.h" /* the host's threads: the library's own portable primitives */
 #include "support/sim.h"
+#include "support/watchdog.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
+
+/* where the pool's workers carry a name the test can read back */
+#if (defined(__linux__) && !defined(__EMSCRIPTEN__)) || defined(_WIN32)
+#define TEST_THREAD_NAMES 1
+#else
+#define TEST_THREAD_NAMES 0
+#endif
 
 /* ---- a host job system --------------------------------------------------- */
 
@@ -52,14 +55,14 @@ typedef struct host_job_t {
 typedef struct host_t {
   host_kind_t kind;
   uint32_t workers; /* reported to the scheduler */
-  pthread_t threads[8];
+  ecs__thread_t threads[8];
   uint32_t thread_count; /* started */
-  pthread_mutex_t mutex;
-  pthread_cond_t work; /* a job with unstarted calls, or stop */
-  pthread_cond_t done; /* a call returned */
+  ecs__mutex_t mutex;
+  ecs__cond_t work; /* a job with unstarted calls, or stop */
+  ecs__cond_t done; /* a call returned */
   host_job_t *head, *tail;
   bool stop;
-  pthread_t ticker; /* the thread that ticks: finish must come from it */
+  ecs__thread_id_t ticker; /* the thread that ticks: finish must come from it */
   /* what the library did, checked by the test thread */
   atomic_uint enqueues, handles, finishes, calls, calls_on_workers, max_count;
   atomic_uint violations;
@@ -71,9 +74,9 @@ static _Thread_local int tl_host_thread; /* this thread is a host worker */
 
 static void violate(host_t *h, const char *what) {
   if (atomic_fetch_add(&h->violations, 1u) == 0) {
-    pthread_mutex_lock(&h->mutex);
+    ecs__mutex_lock(&h->mutex);
     snprintf(h->violation, sizeof h->violation, "%s", what);
-    pthread_mutex_unlock(&h->mutex);
+    ecs__mutex_unlock(&h->mutex);
   }
 }
 
@@ -105,17 +108,17 @@ static host_job_t *take_locked(host_t *h) {
 
 /* Runs one taken call; mutex held before and after. */
 static void run_taken_locked(host_t *h, host_job_t *j) {
-  pthread_mutex_unlock(&h->mutex);
+  ecs__mutex_unlock(&h->mutex);
   make_call(h, j);
-  pthread_mutex_lock(&h->mutex);
+  ecs__mutex_lock(&h->mutex);
   j->running--;
-  pthread_cond_broadcast(&h->done);
+  ecs__cond_broadcast(&h->done);
 }
 
-static void *host_worker(void *arg) {
+static void host_worker(void *arg) {
   host_t *h = arg;
   tl_host_thread = 1;
-  pthread_mutex_lock(&h->mutex);
+  ecs__mutex_lock(&h->mutex);
   for (;;) {
     host_job_t *j = take_locked(h);
     if (j) {
@@ -125,10 +128,9 @@ static void *host_worker(void *arg) {
     if (h->stop) {
       break;
     }
-    pthread_cond_wait(&h->work, &h->mutex);
+    ecs__cond_wait(&h->work, &h->mutex);
   }
-  pthread_mutex_unlock(&h->mutex);
-  return NULL;
+  ecs__mutex_unlock(&h->mutex);
 }
 
 static void *host_enqueue(void *user, ecs_task_fn fn, void *arg, uint32_t count) {
@@ -158,15 +160,15 @@ static void *host_enqueue(void *user, ecs_task_fn fn, void *arg, uint32_t count)
   }
   *j = job;
   atomic_fetch_add(&h->handles, 1u);
-  pthread_mutex_lock(&h->mutex);
+  ecs__mutex_lock(&h->mutex);
   if (h->tail) {
     h->tail->next = j;
   } else {
     h->head = j;
   }
   h->tail = j;
-  pthread_cond_broadcast(&h->work);
-  pthread_mutex_unlock(&h->mutex);
+  ecs__cond_broadcast(&h->work);
+  ecs__mutex_unlock(&h->mutex);
   return j;
 }
 
@@ -197,10 +199,10 @@ static void host_finish(void *user, void *handle) {
   if (tl_in_call) {
     violate(h, "finish: inside a call");
   }
-  if (!pthread_equal(pthread_self(), h->ticker)) {
+  if (!ecs__thread_id_equal(ecs__thread_self(), h->ticker)) {
     violate(h, "finish: not on the ticking thread");
   }
-  pthread_mutex_lock(&h->mutex);
+  ecs__mutex_lock(&h->mutex);
   if (h->kind == HOST_DEFERRED && j->unstarted > 0) {
     unlink_locked(h, j);
     while (j->unstarted > 0) {
@@ -214,10 +216,10 @@ static void host_finish(void *user, void *handle) {
     if (other) {
       run_taken_locked(h, other);
     } else {
-      pthread_cond_wait(&h->done, &h->mutex);
+      ecs__cond_wait(&h->done, &h->mutex);
     }
   }
-  pthread_mutex_unlock(&h->mutex);
+  ecs__mutex_unlock(&h->mutex);
   free(j);
 }
 
@@ -226,13 +228,13 @@ static void host_init(host_t *h, host_kind_t kind, uint32_t threads, uint32_t wo
   memset(h, 0, sizeof *h);
   h->kind = kind;
   h->workers = workers;
-  h->ticker = pthread_self();
-  assert_int_equal(pthread_mutex_init(&h->mutex, NULL), 0);
-  assert_int_equal(pthread_cond_init(&h->work, NULL), 0);
-  assert_int_equal(pthread_cond_init(&h->done, NULL), 0);
+  h->ticker = ecs__thread_self();
+  assert_true(ecs__mutex_init(&h->mutex));
+  assert_true(ecs__cond_init(&h->work));
+  assert_true(ecs__cond_init(&h->done));
   assert_true(threads <= 8);
   for (uint32_t i = 0; i < threads; ++i) {
-    assert_int_equal(pthread_create(&h->threads[i], NULL, host_worker, h), 0);
+    assert_true(ecs__thread_create(&h->threads[i], host_worker, h));
     h->thread_count++;
   }
 }
@@ -243,21 +245,21 @@ static ecs_executor_t host_executor(host_t *h) {
 
 /* Stops the threads; every handle the library got was finished. */
 static void host_fini(host_t *h) {
-  pthread_mutex_lock(&h->mutex);
+  ecs__mutex_lock(&h->mutex);
   h->stop = true;
-  pthread_cond_broadcast(&h->work);
-  pthread_mutex_unlock(&h->mutex);
+  ecs__cond_broadcast(&h->work);
+  ecs__mutex_unlock(&h->mutex);
   for (uint32_t i = 0; i < h->thread_count; ++i) {
-    pthread_join(h->threads[i], NULL);
+    ecs__thread_join(&h->threads[i]);
   }
   if (atomic_load(&h->violations) != 0) {
     fail_msg("executor contract broken %u time(s), first: %s", atomic_load(&h->violations), h->violation);
   }
   assert_int_equal(atomic_load(&h->handles), atomic_load(&h->finishes));
   assert_null(h->head);
-  pthread_cond_destroy(&h->done);
-  pthread_cond_destroy(&h->work);
-  pthread_mutex_destroy(&h->mutex);
+  ecs__cond_destroy(&h->done);
+  ecs__cond_destroy(&h->work);
+  ecs__mutex_destroy(&h->mutex);
 }
 
 /* ---- the shared simulation, on an executor -------------------------------- */
@@ -333,7 +335,7 @@ typedef struct exec_case_t {
  * calls, SYNC groups (parallel_for only) or ASYNC ones. */
 static void test_same_world_on_every_executor(void **state) {
   (void)state;
-  alarm(120);
+  test_watchdog(120);
   static uint64_t ref[TICKS], got[TICKS];
   sim_t sim;
   sim_init(&sim, SEED, (sim_mode_t){.groups = ECS_GROUP_SYNC, .threads = 0});
@@ -374,7 +376,7 @@ static void test_same_world_on_every_executor(void **state) {
       assert_int_equal(atomic_load(&h.max_count), 1);
     }
   }
-  alarm(0);
+  test_watchdog(0);
 }
 
 /* The pool through ecs_pool_executor(), given as a host executor (and a
@@ -442,8 +444,7 @@ static ecs_status_t bump_slice(ecs_iter_t *chunk, ecs_cmd_buffer_t *commands, vo
   if (tl_host_thread) {
     atomic_fetch_add(&n->slices_on_workers, 1u);
   }
-  struct timespec ts = {0, 20000}; /* keep every worker busy for a while */
-  nanosleep(&ts, NULL);
+  ecs__sleep_ns(20000); /* keep every worker busy for a while */
   for (int32_t i = 0; i < chunk->count; ++i) {
     Cell *c = ecs_field_at(chunk, 0, i);
     c->value += 1;
@@ -462,7 +463,7 @@ static ecs_status_t sys_bump(ecs_system_ctx_t *ctx) {
  * and some slices do run on the host's threads. */
 static void test_parallel_for_inside_async_on_busy_host(void **state) {
   (void)state;
-  alarm(60);
+  test_watchdog(60);
   const struct {
     host_kind_t kind;
     uint32_t threads;
@@ -522,7 +523,7 @@ static void test_parallel_for_inside_async_on_busy_host(void **state) {
       assert_true(atomic_load(&n.slices_on_workers) > 0);
     }
   }
-  alarm(0);
+  test_watchdog(0);
 }
 
 /* ---- error handling -------------------------------------------------------- */
@@ -654,7 +655,7 @@ typedef struct thread_log_t {
   atomic_uint twice;        /* an index seen twice */
   atomic_uint wrong_thread; /* stop on another thread than start */
   atomic_uint wrong_name;   /* the default name was not there */
-  pthread_t start_thread[32];
+  ecs__thread_id_t start_thread[32];
   bool rename; /* the start hook renames its thread "host-N" */
 } thread_log_t;
 
@@ -664,17 +665,17 @@ static void on_start(void *user, uint32_t index) {
     atomic_fetch_add(&log->twice, 1u);
     return;
   }
-  log->start_thread[index] = pthread_self(); /* read after create (which waits for the starts) */
-#if defined(__linux__)
+  log->start_thread[index] = ecs__thread_self(); /* read after create (which waits for the starts) */
+#if TEST_THREAD_NAMES
   char got[16] = "";
   char want[16];
   snprintf(want, sizeof want, "ecs-worker-%u", (unsigned)index);
-  if (pthread_getname_np(pthread_self(), got, sizeof got) != 0 || strcmp(got, want) != 0) {
+  if (!ecs__thread_get_name(got, sizeof got) || strcmp(got, want) != 0) {
     atomic_fetch_add(&log->wrong_name, 1u);
   }
   if (log->rename) {
     snprintf(want, sizeof want, "host-%u", (unsigned)index);
-    pthread_setname_np(pthread_self(), want);
+    ecs__thread_set_name(want);
   }
 #endif
   atomic_fetch_add(&log->starts, 1u);
@@ -686,7 +687,7 @@ static void on_stop(void *user, uint32_t index) {
     atomic_fetch_add(&log->twice, 1u);
     return;
   }
-  if (!pthread_equal(log->start_thread[index], pthread_self())) {
+  if (!ecs__thread_id_equal(log->start_thread[index], ecs__thread_self())) {
     atomic_fetch_add(&log->wrong_thread, 1u);
   }
   atomic_fetch_add(&log->stops, 1u);
@@ -699,11 +700,10 @@ typedef struct name_probe_t {
 
 static void read_name(void *arg) {
   name_probe_t *p = arg;
-  struct timespec ts = {0, 100000}; /* long enough for every worker to wake */
-  nanosleep(&ts, NULL);
-#if defined(__linux__)
+  ecs__sleep_ns(100000); /* long enough for every worker to wake */
+#if TEST_THREAD_NAMES
   char got[16] = "";
-  if (pthread_getname_np(pthread_self(), got, sizeof got) == 0 && strncmp(got, "host-", 5) == 0) {
+  if (ecs__thread_get_name(got, sizeof got) && strncmp(got, "host-", 5) == 0) {
     atomic_fetch_add(&p->renamed, 1u);
   }
 #endif
@@ -739,7 +739,7 @@ static void test_pool_thread_hooks(void **state) {
     assert_int_equal(atomic_load(&log.wrong_thread), 0);
     assert_int_equal(atomic_load(&log.wrong_name), 0);
     assert_int_equal(atomic_load(&probe.tasks), 64);
-#if defined(__linux__)
+#if TEST_THREAD_NAMES
     if (rename) {
       assert_true(atomic_load(&probe.renamed) > 0); /* tasks the caller ran while waiting keep its name */
     } else {
@@ -764,24 +764,23 @@ static void test_pool_thread_hooks(void **state) {
 
 /* Without hooks the workers are still named, and the scheduler's own pool
  * too: a system on a worker sees "ecs-worker-N". */
+#if TEST_THREAD_NAMES
 static atomic_uint g_named_runs;
 
 static ecs_status_t sys_check_name(ecs_system_ctx_t *ctx) {
   (void)ctx;
-  struct timespec ts = {0, 1000000}; /* the workers wake while the caller runs one */
-  nanosleep(&ts, NULL);
-#if defined(__linux__)
+  ecs__sleep_ns(1000000); /* the workers wake while the caller runs one */
   char got[16] = "";
-  if (pthread_getname_np(pthread_self(), got, sizeof got) == 0 && strncmp(got, "ecs-worker-", 11) == 0) {
+  if (ecs__thread_get_name(got, sizeof got) && strncmp(got, "ecs-worker-", 11) == 0) {
     atomic_fetch_add(&g_named_runs, 1u);
   }
-#endif
   return ECS_OK;
 }
+#endif
 
 static void test_pool_threads_named(void **state) {
   (void)state;
-#if defined(__linux__)
+#if TEST_THREAD_NAMES
   ecs_world_t *w = ecs_world_new(NULL);
   ecs_scheduler_builder_t *b = ecs_scheduler_builder_new(w);
   ecs_builder_set_options(b, &(ecs_scheduler_desc_t){.threads = 2, .inline_below_ns = 1});

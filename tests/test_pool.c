@@ -11,20 +11,17 @@
 
 #include <cmocka.h>
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "ecs/pool.h"
+#include "platform/platform.h" /* the test's own threads: the library's portable primitives */
+#include "support/watchdog.h"
 
 static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
+  ecs__sleep_ns((uint64_t)ms * 1000000u);
 }
 
 static ecs_pool_t *pool_new(const ecs_pool_desc_t *d) {
@@ -42,49 +39,49 @@ static void hit(void *arg) {
  * wait until a given number of tasks are inside, so "every worker is busy"
  * is a fact, not a guess based on timing. */
 typedef struct gate_t {
-  pthread_mutex_t mutex;
-  pthread_cond_t cond;
+  ecs__mutex_t mutex;
+  ecs__cond_t cond;
   int entered;
   bool open;
 } gate_t;
 
 static void gate_init(gate_t *g) {
-  assert_int_equal(pthread_mutex_init(&g->mutex, NULL), 0);
-  assert_int_equal(pthread_cond_init(&g->cond, NULL), 0);
+  assert_true(ecs__mutex_init(&g->mutex));
+  assert_true(ecs__cond_init(&g->cond));
   g->entered = 0;
   g->open = false;
 }
 
 static void gate_fini(gate_t *g) {
-  pthread_cond_destroy(&g->cond);
-  pthread_mutex_destroy(&g->mutex);
+  ecs__cond_destroy(&g->cond);
+  ecs__mutex_destroy(&g->mutex);
 }
 
 static void gate_task(void *arg) {
   gate_t *g = arg;
-  pthread_mutex_lock(&g->mutex);
+  ecs__mutex_lock(&g->mutex);
   g->entered++;
-  pthread_cond_broadcast(&g->cond);
+  ecs__cond_broadcast(&g->cond);
   while (!g->open) {
-    pthread_cond_wait(&g->cond, &g->mutex);
+    ecs__cond_wait(&g->cond, &g->mutex);
   }
-  pthread_mutex_unlock(&g->mutex);
+  ecs__mutex_unlock(&g->mutex);
 }
 
 static void gate_open(void *arg) {
   gate_t *g = arg;
-  pthread_mutex_lock(&g->mutex);
+  ecs__mutex_lock(&g->mutex);
   g->open = true;
-  pthread_cond_broadcast(&g->cond);
-  pthread_mutex_unlock(&g->mutex);
+  ecs__cond_broadcast(&g->cond);
+  ecs__mutex_unlock(&g->mutex);
 }
 
 static void gate_wait_entered(gate_t *g, int n) {
-  pthread_mutex_lock(&g->mutex);
+  ecs__mutex_lock(&g->mutex);
   while (g->entered < n) {
-    pthread_cond_wait(&g->cond, &g->mutex);
+    ecs__cond_wait(&g->cond, &g->mutex);
   }
-  pthread_mutex_unlock(&g->mutex);
+  ecs__mutex_unlock(&g->mutex);
 }
 
 /* ---- every task runs exactly once ---- */
@@ -167,14 +164,14 @@ static void test_wait_waits(void **state) {
 }
 
 typedef struct helper_ctx_t {
-  pthread_t main;
+  ecs__thread_id_t main;
   atomic_int on_main;
   atomic_int elsewhere;
 } helper_ctx_t;
 
 static void where_am_i(void *arg) {
   helper_ctx_t *c = arg;
-  atomic_fetch_add(pthread_equal(pthread_self(), c->main) ? &c->on_main : &c->elsewhere, 1);
+  atomic_fetch_add(ecs__thread_id_equal(ecs__thread_self(), c->main) ? &c->on_main : &c->elsewhere, 1);
 }
 
 /* The only worker is stuck in the gate; the last queued task opens it. So
@@ -184,7 +181,7 @@ static void test_wait_runs_queued_tasks_on_caller(void **state) {
   ecs_pool_t *p = pool_new(&(ecs_pool_desc_t){.threads = 1, .queue_depth = 64});
   gate_t g;
   gate_init(&g);
-  helper_ctx_t c = {.main = pthread_self()};
+  helper_ctx_t c = {.main = ecs__thread_self()};
   atomic_init(&c.on_main, 0);
   atomic_init(&c.elsewhere, 0);
   assert_int_equal(ecs_pool_submit(p, gate_task, &g), ECS_OK);
@@ -217,7 +214,7 @@ typedef struct feeder_t {
 
 enum { FEED_DEPTH = 4, FEED_THREADS = 2 };
 
-static void *feeder_main(void *arg) {
+static void feeder_main(void *arg) {
   feeder_t *f = arg;
   for (int i = 0; i < f->n; ++i) {
     if (ecs_pool_submit(f->pool, hit, &f->hits) != ECS_OK) {
@@ -228,7 +225,6 @@ static void *feeder_main(void *arg) {
       f->released_seen = atomic_load(&f->released);
     }
   }
-  return NULL;
 }
 
 static void test_submit_blocks_when_full(void **state) {
@@ -245,14 +241,14 @@ static void test_submit_blocks_when_full(void **state) {
   atomic_init(&f.hits, 0);
   atomic_init(&f.submitted, 0);
   atomic_init(&f.released, 0);
-  pthread_t feeder;
-  assert_int_equal(pthread_create(&feeder, NULL, feeder_main, &f), 0);
+  ecs__thread_t feeder;
+  assert_true(ecs__thread_create(&feeder, feeder_main, &f));
   sleep_ms(20); /* lets the feeder reach the full queue; nothing below depends on it */
   /* with every worker in the gate, at most FEED_DEPTH submits can return */
   assert_true(atomic_load(&f.submitted) <= FEED_DEPTH);
   atomic_store(&f.released, 1);
   gate_open(&g);
-  assert_int_equal(pthread_join(feeder, NULL), 0);
+  ecs__thread_join(&feeder);
 
   assert_int_equal(f.failures, 0);
   assert_int_equal(f.released_seen, 1); /* submit FEED_DEPTH+1 returned only after the release */
@@ -320,10 +316,9 @@ static void parent_hit(void *arg) {
   }
 }
 
-static void *open_later(void *arg) {
+static void open_later(void *arg) {
   sleep_ms(20);
   gate_open(arg);
-  return NULL;
 }
 
 static void test_free_runs_queued_tasks(void **state) {
@@ -341,10 +336,10 @@ static void test_free_runs_queued_tasks(void **state) {
     assert_int_equal(ecs_pool_submit(p, parent_hit, &c), ECS_OK);
   }
   /* all parents are still queued; the gate opens while free is draining */
-  pthread_t opener;
-  assert_int_equal(pthread_create(&opener, NULL, open_later, &g), 0);
+  ecs__thread_t opener;
+  assert_true(ecs__thread_create(&opener, open_later, &g));
   ecs_pool_free(p);
-  assert_int_equal(pthread_join(opener, NULL), 0);
+  ecs__thread_join(&opener);
   assert_int_equal(atomic_load(&c.hits), 2 * PARENTS); /* parents and the children they submitted */
   assert_int_equal(atomic_load(&c.failures), 0);
   gate_fini(&g);
@@ -700,7 +695,7 @@ static void chain_a(void *arg) {
 
 static void test_nested_wait_three_levels(void **state) {
   (void)state;
-  alarm(20);
+  test_watchdog(20);
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
     chain_t c = {.pool = pool_new(&(ecs_pool_desc_t){.threads = shapes[s].threads, .queue_depth = shapes[s].depth})};
     atomic_init(&c.leaves, 0);
@@ -717,7 +712,7 @@ static void test_nested_wait_three_levels(void **state) {
     assert_int_equal(st.tasks_run, 3);
     ecs_pool_free(c.pool);
   }
-  alarm(0);
+  test_watchdog(0);
 }
 
 /* ---- allocator ---- */

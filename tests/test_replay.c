@@ -144,6 +144,9 @@ static void test_replays_to_the_same_checksums(void **state) {
   assert_int_equal(ecs_replay_save(r, &out), ECS_OK);
   char path[512];
   const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir) {
+    dir = getenv("TEMP"); /* Windows */
+  }
   snprintf(path, sizeof path, "%s/libecs_test_replay_%ld.bin", dir && *dir ? dir : "/tmp", (long)getpid());
   assert_int_equal(ecs_replay_save_file(r, path), ECS_OK);
   for (int from_file = 0; from_file < 2; ++from_file) {

@@ -472,6 +472,9 @@ static void test_file_round_trip(void **state) {
    * tree, and parallel runs do not collide */
   char path[512];
   const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir) {
+    dir = getenv("TEMP"); /* Windows */
+  }
   snprintf(path, sizeof path, "%s/libecs_test_snapshot_%ld.bin", dir && *dir ? dir : "/tmp", (long)getpid());
   assert_int_equal(ecs_snapshot_save_file(a.w, path), ECS_OK);
   assert_int_equal(ecs_snapshot_load_file(b.w, path), ECS_OK);

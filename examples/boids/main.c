@@ -19,6 +19,7 @@
  *   asks for a bearer token. Needs a build with -DECS_BUILD_INSPECTOR=ON. */
 #define _POSIX_C_SOURCE 200809L
 #include "../common/cli.h"
+#include "../common/clock.h"
 #include "../plugins/ai.h"
 #include "../plugins/physics.h"
 
@@ -56,9 +57,7 @@ static double rss_mb(void) {
 }
 
 static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  return example_now_s();
 }
 
 enum {

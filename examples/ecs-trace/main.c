@@ -16,6 +16,7 @@
  * once a second when stderr is a terminal, or with --progress. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, fileno, isatty */
 #include "../common/cli.h"
+#include "../common/clock.h"
 #include "workloads.h"
 
 #include <ecs.h>
@@ -213,9 +214,7 @@ static int parse(int argc, char **argv, options_t *o) {
 }
 
 static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  return example_now_s();
 }
 
 /* One progress line on stderr: rewritten in place on a terminal, else a

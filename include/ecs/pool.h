@@ -65,8 +65,8 @@ typedef struct ecs_pool_hooks_t {
  *  means its default, so `&(ecs_pool_desc_t){0}` is a valid descriptor. */
 typedef struct ecs_pool_desc_t {
   /** Worker threads. 0: the number of online CPUs minus one (the caller is
-   *  the extra one while it waits), at least 1. ECS_POOL_INLINE: none. At
-   *  most ECS_POOL_MAX_THREADS. */
+   *  the extra one while it waits), at least 1 (none in a build without
+   *  threads). ECS_POOL_INLINE: none. At most ECS_POOL_MAX_THREADS. */
   int32_t threads;
   /** Capacity of the task queue; 0 means ECS_POOL_DEFAULT_QUEUE_DEPTH.
    *  Ignored by an inline pool, which queues nothing. */
@@ -113,8 +113,11 @@ typedef struct ecs_pool_stats_t {
  *             ECS_POOL_INLINE or above ECS_POOL_MAX_THREADS; an allocator
  *             given in part), ECS_ERR_NO_MEMORY (allocation, or a thread,
  *             mutex or condition variable could not be created; threads
- *             already started are stopped and joined). On failure *out is
- *             NULL and nothing is leaked.
+ *             already started are stopped and joined),
+ *             ECS_ERR_UNSUPPORTED (threads above 0 in a build without
+ *             threads: WebAssembly without -pthread, where threads 0 means
+ *             ECS_POOL_INLINE; docs/platforms.md). On failure *out is NULL
+ *             and nothing is leaked.
  *  Thread-safety: any thread. */
 ECS_API ecs_status_t ecs_pool_create(const ecs_pool_desc_t *desc, ecs_pool_t **out);
 

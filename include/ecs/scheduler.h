@@ -381,7 +381,9 @@ ECS_API void *ecs_system_resource_mut(const ecs_system_ctx_t *ctx, ecs_component
  *  to 255 bytes. Thread-safety: inside the system's callback or its slices
  *  (the sink may be called from a worker thread). */
 ECS_API void ecs_system_log(const ecs_system_ctx_t *ctx, ecs_log_level_t level, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__) /* the library formats with C99 rules (%zu), not msvcrt's */
+    __attribute__((format(gnu_printf, 3, 4)))
+#elif defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;

@@ -53,7 +53,7 @@ typedef struct ecs_trace_desc_t {
 
 /** Starts tracing @p s as @p desc says (the struct is copied). Writes the
  *  header (the "[", the process and main thread names) at once and calls
- *  desc->flush. Events carry the process id (getpid()) as "pid".
+ *  desc->flush. Events carry the process id as "pid".
  *  Errors: ECS_ERR_INVALID_ARGUMENT (NULL @p s or @p desc, no out.write, a
  *  max_bytes too small for the header and the closing events),
  *  ECS_ERR_BUSY (already tracing, or during a tick), ECS_ERR_UNSUPPORTED

@@ -1,20 +1,15 @@
-/* Monotonic clock in nanoseconds, and a cheaper counter for short
- * intervals on the tick's hot path. */
-#ifndef ECS_UTIL_TIME_H
-#define ECS_UTIL_TIME_H
+/* Clocks: the monotonic clock in nanoseconds (ecs__now_ns, platform.h),
+ * and a cheaper counter for short intervals on the tick's hot path. */
+#ifndef ECS_PLATFORM_CLOCK_H
+#define ECS_PLATFORM_CLOCK_H
+
+#include "platform/platform.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
-
-static inline uint64_t ecs__now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ecs__cycles(): a free-running hardware counter, in its own units, that
- * costs about half a clock_gettime() (the x86 time-stamp counter, the ARM
+ * costs about half a monotonic clock read (the x86 time-stamp counter, the ARM
  * generic timer's virtual count). Its rate is not known here: a caller
  * converts with a ratio measured against ecs__now_ns() (the scheduler
  * calibrates one from its ticks), and uses it only when ecs__cycles_usable()
@@ -51,4 +46,4 @@ static inline bool ecs__cycles_usable(void) {
 }
 #endif
 
-#endif /* ECS_UTIL_TIME_H */
+#endif /* ECS_PLATFORM_CLOCK_H */
