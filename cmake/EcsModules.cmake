@@ -8,6 +8,12 @@ option(ECS_BUILD_JSON "Build the JSON module (ecs_json) when jansson is found" O
 option(ECS_BUILD_INSPECTOR "Build the HTTP inspector (ecs_inspector; needs libmicrohttpd and the JSON module)" OFF)
 
 find_package(PkgConfig QUIET)
+# a cross build's pkg-config describes the build machine's libraries, not
+# the target's: the modules are left out there
+if(CMAKE_CROSSCOMPILING)
+  set(PKG_CONFIG_FOUND FALSE)
+  message(STATUS "libecs: optional modules skipped in a cross build (their libraries are the build machine's)")
+endif()
 
 # A module library of the same kind as libecs, with its visibility rules.
 function(ecs_add_module name)
@@ -34,7 +40,7 @@ if(ECS_BUILD_JSON)
   if(PKG_CONFIG_FOUND)
     pkg_check_modules(JANSSON QUIET IMPORTED_TARGET jansson)
   endif()
-  if(JANSSON_FOUND)
+  if(TARGET PkgConfig::JANSSON)
     ecs_add_module(ecs_json src/json/json_write.c src/json/json_read.c)
     add_library(ecs::json ALIAS ecs_json)
     target_link_libraries(ecs_json PRIVATE PkgConfig::JANSSON m)
@@ -50,7 +56,7 @@ if(ECS_BUILD_INSPECTOR)
   endif()
   if(NOT TARGET ecs_json)
     message(STATUS "libecs: inspector skipped: it needs the JSON module (apt-get install libjansson-dev)")
-  elseif(NOT MICROHTTPD_FOUND)
+  elseif(NOT TARGET PkgConfig::MICROHTTPD)
     message(STATUS "libecs: inspector skipped: libmicrohttpd not found (apt-get install libmicrohttpd-dev)")
   else()
     # the page is built into the library (no file to install or find)

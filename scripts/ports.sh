@@ -42,6 +42,11 @@ windows)
   # shellcheck disable=SC2046
   cmake -S . -B build/mingw -DCMAKE_TOOLCHAIN_FILE="$toolchain" "${common[@]}" $(deps_args "$PWD/build/mingw-deps") >/dev/null
   cmake --build build/mingw -j "$jobs"
+  # the prefix is made once, before tests start in parallel (two Wine
+  # processes creating it at the same time race for its server)
+  wine=$(grep -m1 '^ECS_WINE:' build/mingw/CMakeCache.txt | cut -d= -f2-)
+  "$wine" build/mingw/examples/hello.exe >/dev/null
+  "$(dirname "$wine")/wineserver" -w
   ctest --test-dir build/mingw --output-on-failure -j "$jobs" --timeout 600
   # a DLL build (BUILD_SHARED_LIBS=ON, ECS_API's dllexport/dllimport): its
   # boids, loading libecs.dll, gives the native checksum too
@@ -49,7 +54,6 @@ windows)
   cmake -S . -B build/mingw-shared -DCMAKE_TOOLCHAIN_FILE="$toolchain" "${common[@]}" -DBUILD_SHARED_LIBS=ON \
     -DECS_BUILD_TESTS=OFF $(deps_args "$PWD/build/mingw-deps") >/dev/null
   cmake --build build/mingw-shared -j "$jobs" --target boids
-  wine=$(grep -m1 '^ECS_WINE:' build/mingw/CMakeCache.txt | cut -d= -f2-)
   args=(--agents 2000 --ticks 120 --threads 2)
   dll_dir=$PWD/build/mingw-shared
   dll_sum=$(WINEPATH="Z:${dll_dir//\//\\}" "$wine" build/mingw-shared/examples/boids.exe \
