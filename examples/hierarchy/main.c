@@ -3,10 +3,26 @@
  * one system advances every orbit, a second propagates positions from
  * parents to children in one depth-ordered pass, and at tick 3 a third
  * destroys Mars (and with it its moon) through its command buffer. Names
- * give every body a path ("sun/earth/moon"). docs/relationships.md. */
+ * give every body a path ("sun/earth/moon"). docs/relationships.md.
+ *
+ *   hierarchy                  four ticks, printed
+ *   hierarchy --inspect PORT   then the live inspector on
+ *                              http://127.0.0.1:PORT/ (0: a free port) while
+ *                              the system turns at 60 Hz, until interrupted
+ *                              or for --seconds S (docs/inspector.md) */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime (common/clock.h) */
+
 #include <ecs.h>
 
+#include "../common/cli.h"
+#include "../common/clock.h"
+
+#ifdef HIERARCHY_INSPECTOR
+#include <ecs/inspector.h>
+#endif
+
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct orbit_t {
@@ -77,7 +93,120 @@ static int fail(ecs_world_t *world, const char *what) {
   return 1;
 }
 
-int main(void) {
+enum { OPT_INSPECT = CLI_LONG_ONLY, OPT_WRITES, OPT_SECONDS };
+
+static const cli_flag_t flags[] = {
+    {"inspect", OPT_INSPECT, "PORT",
+     "after the four ticks, serve the live inspector on http://127.0.0.1:PORT/\n"
+     "(0: a free port, printed) and tick at 60 Hz; needs -DECS_BUILD_INSPECTOR=ON"},
+    {"inspect-writes", OPT_WRITES, NULL, "let the inspector page edit values (default: read-only)"},
+    {"seconds", OPT_SECONDS, "S", "with --inspect: stop after S seconds, 1 to 86400 (default: run until interrupted)"},
+    {"help", 'h', NULL, "print this help and exit"},
+    {0},
+};
+
+typedef struct options_t {
+  long long inspect; /* port; -1: no inspector */
+  long long seconds; /* 0: until interrupted */
+  bool writes;
+} options_t;
+
+/* 0: run; 1: --help printed; 2: usage error (message printed). */
+static int parse(int argc, char **argv, options_t *o) {
+  *o = (options_t){.inspect = -1};
+  cli_t cli;
+  cli_begin(&cli, "hierarchy", flags);
+  for (int k; (k = cli_next(&cli, argc, argv)) != -1;) {
+    int rc = 0;
+    switch (k) {
+    case OPT_INSPECT:
+      rc = cli_int("hierarchy", "--inspect", optarg, 0, 65535, &o->inspect);
+      break;
+    case OPT_WRITES:
+      o->writes = true;
+      break;
+    case OPT_SECONDS:
+      rc = cli_int("hierarchy", "--seconds", optarg, 1, 86400, &o->seconds);
+      break;
+    case 'h':
+      printf("usage: hierarchy [options]\nA solar system of prefab instances under the built-in ChildOf.\n\n");
+      cli_print_flags(&cli, stdout);
+      return 1;
+    default:
+      return CLI_EXIT_USAGE;
+    }
+    if (rc) {
+      return rc;
+    }
+  }
+  if (cli_no_operands(&cli, argc, argv)) {
+    return CLI_EXIT_USAGE;
+  }
+#ifndef HIERARCHY_INSPECTOR
+  if (o->inspect >= 0) {
+    fprintf(stderr, "hierarchy: --inspect: this build has no inspector (configure with -DECS_BUILD_INSPECTOR=ON)\n");
+    return CLI_EXIT_USAGE;
+  }
+#endif
+  return 0;
+}
+
+/* After the printed ticks: the inspector between ticks at 60 Hz. */
+static int serve(ecs_world_t *world, ecs_scheduler_t *sched, const ids_t *ids, const options_t *o) {
+#ifdef HIERARCHY_INSPECTOR
+  static const ecs_meta_field_t orbit_fields[] = {ECS_META_AUTO(orbit_t, radius), ECS_META_AUTO(orbit_t, speed),
+                                                  ECS_META_AUTO(orbit_t, angle)};
+  static const ecs_meta_field_t vec2_fields[] = {ECS_META_AUTO(vec2_t, x), ECS_META_AUTO(vec2_t, y)};
+  const ecs_meta_type_t orbit_type = {.fields = orbit_fields, .field_count = ECS_META_COUNT(orbit_fields)};
+  const ecs_meta_type_t vec2_type = {.fields = vec2_fields, .field_count = ECS_META_COUNT(vec2_fields)};
+  ecs_inspector_t *insp = NULL;
+  ecs_status_t st = ecs_meta_set(world, ids->orbit, &orbit_type);
+  st = st == ECS_OK ? ecs_meta_set(world, ids->local, &vec2_type) : st;
+  st = st == ECS_OK ? ecs_meta_set(world, ids->world, &vec2_type) : st;
+  if (st == ECS_OK) {
+    st = ecs_inspector_new(
+        world, &(ecs_inspector_desc_t){.port = (uint16_t)o->inspect, .allow_writes = o->writes, .scheduler = sched},
+        &insp);
+  }
+  if (st != ECS_OK) {
+    fprintf(stderr, "hierarchy: --inspect: %s: %s\n", ecs_strerror(st), ecs_last_error(world));
+    return 1;
+  }
+  printf("inspector: http://127.0.0.1:%u/ (%s)\n", (unsigned)ecs_inspector_port(insp),
+         o->writes ? "edits allowed" : "read-only");
+  fflush(stdout);
+  double start = example_now_s();
+  for (uint64_t t = 0; o->seconds == 0 || (double)t < 60.0 * (double)o->seconds; ++t) {
+    ecs_tick_result_t r;
+    if (ecs_scheduler_tick(sched, 1.0 / 60.0, &r) != ECS_OK) {
+      fprintf(stderr, "hierarchy: tick failed: %s\n", ecs_last_error(world));
+      ecs_inspector_free(insp);
+      return 1;
+    }
+    ecs_inspector_record_tick(insp, &r);
+    double frame_end = start + (double)(t + 1) / 60.0;
+    do {
+      double left = frame_end - example_now_s();
+      ecs_inspector_poll(insp, left > 0 ? (uint32_t)(left * 1000.0) : 0);
+    } while (example_now_s() < frame_end);
+  }
+  ecs_inspector_free(insp);
+  return 0;
+#else
+  (void)world;
+  (void)sched;
+  (void)ids;
+  (void)o;
+  return 1; /* refused by parse() */
+#endif
+}
+
+int main(int argc, char **argv) {
+  options_t opt;
+  int parsed = parse(argc, argv, &opt);
+  if (parsed != 0) {
+    return parsed == 1 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+  }
   ecs_world_t *world = ecs_world_new(NULL);
   if (!world) {
     return 1;
@@ -146,7 +275,8 @@ int main(void) {
       world, &(ecs_query_desc_t){.terms = {{ids.world, ECS_ACCESS_READ}, {ecs_prefab_tag(world), ECS_ACCESS_WITH}}});
   printf("mars alive: %s, sun's children: %zu, prefab bodies (skipped above): %zu\n",
          ecs_entity_alive(world, ids.mars) ? "yes" : "no", ecs_children(world, sun, NULL, 0), ecs_query_count(prefabs));
+  int rc = opt.inspect >= 0 ? serve(world, sched, &ids, &opt) : 0;
   ecs_scheduler_free(sched);
   ecs_world_free(world);
-  return 0;
+  return rc;
 }
