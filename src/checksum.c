@@ -205,7 +205,8 @@ void ecs__component_hashes(const ecs_world_t *w, ecs_component_t component, ecs_
       if (c->size > 0) {
         v = ch.data ? (const unsigned char *)ch.data + i * c->params.stride : c->vt->get(c->storage, e);
       }
-      fn(user, e, fmix(v ? value_hash(seed, v, c->size) : value_hash(seed, NULL, 0)));
+      static const unsigned char none[1] = {0}; /* a tag's value: no bytes */
+      fn(user, e, fmix(v ? value_hash(seed, v, c->size) : value_hash(seed, none, 0)));
     }
   }
 }

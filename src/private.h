@@ -90,15 +90,15 @@ typedef struct ecs__component_t {
   /* delta snapshots (delta.c): per 64 slots the last tick of changed_at,
    * so that a delta skips unchanged blocks; NULL until a delta needs it */
   _Atomic uint64_t *changed_blk;
-  uint32_t blk_cap;  /* blocks covered */
+  uint32_t blk_cap; /* blocks covered */
   /* relationships (relation.c): a pair's or wildcard's relation and a
    * pair's target (0 for the wildcard); a relation's pairs and policy */
   ecs_component_t relation;
   ecs_entity_t target;
   struct ecs__rel_t *rel;
-  bool managed;           /* built-in hierarchy and name values: written by the library only */
-  bool builtin_tag;       /* ecs.Disabled, ecs.Prefab and the per-component markers */
-  ecs_component_t toggle; /* the tag marking c disabled on an entity (enable.c), 0 until used */
+  bool managed;                 /* built-in hierarchy and name values: written by the library only */
+  bool builtin_tag;             /* ecs.Disabled, ecs.Prefab and the per-component markers */
+  ecs_component_t toggle;       /* the tag marking c disabled on an entity (enable.c), 0 until used */
   struct ecs_meta_type_t *meta; /* field description (meta.c), or NULL */
   UT_hash_handle hh;            /* by name */
 } ecs__component_t;
