@@ -209,7 +209,7 @@ static void test_no_table_per_parent(void **state) {
   (void)state;
   ecs_world_t *w = world_of(0);
   ecs_component_t pos = ecs_component_register_type(w, "Pos", 4, 4);
-  uint32_t tables_before = ecs__arch_table_count(w->arch);
+  uint32_t tables_before = ecs__arch_walk(w->arch)->table_count;
   for (int p = 0; p < 10000; ++p) {
     ecs_entity_t parent = ecs_entity_create(w);
     int32_t v = p;
@@ -220,7 +220,7 @@ static void test_no_table_per_parent(void **state) {
       assert_int_equal(ecs_set_parent(w, child, parent), ECS_OK);
     }
   }
-  assert_true(ecs__arch_table_count(w->arch) - tables_before <= 3);
+  assert_true(ecs__arch_walk(w->arch)->table_count - tables_before <= 3);
   ecs_query_t *q = ecs_query_new(w, &(ecs_query_desc_t){.terms = {{pos, ECS_ACCESS_READ}}});
   assert_int_equal(ecs_query_count(q), 110000);
   ecs_query_free(q);
