@@ -671,34 +671,63 @@ static ecs_status_t pair_of(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs__componen
   return ECS_OK;
 }
 
-/* The kinds from CMD_ADD_PAIR on, on the live entity e. A pair command
- * returns with *c its pair's record for the switch of apply_one (NULL:
- * nothing left to do); the others are done here (*c NULL). */
-static ecs_status_t apply_more(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs_entity_t e, ecs__component_t **c) {
+/* The writes of a command to the live entity e: c is the component, or a
+ * pair command's pair. */
+static inline ecs_status_t apply_write(ecs_world_t *w, const cmd_t *cmd, ecs__component_t *c, ecs_entity_t e) {
+  switch ((cmd_kind_t)cmd->kind) {
+  case CMD_DESTROY:
+    if (!ecs__entity_alive(w, e)) {
+      return ECS_OK; /* destroyed by an earlier cascade of this apply */
+    }
+    return ecs__destroy(w, e);
+  case CMD_ADD_PAIR:
+  case CMD_ADD:
+    return ecs__add(w, c, e);
+  case CMD_SET_PAIR:
+  case CMD_SET: {
+    /* a tag has no value: a set still fires ON_SET and records a write,
+     * as ecs_set(w, e, tag, NULL) does */
+    void *value = c->size > 0 ? set_value(cmd, c) : NULL;
+    ecs_status_t st = ecs__set_move(w, c, e, value);
+    if (st != ECS_OK && value && c->hooks.dtor) {
+      c->hooks.dtor(value, 1, c->hooks.user);
+    }
+    return st;
+  }
+  case CMD_REMOVE_PAIR:
+  case CMD_REMOVE:
+    return ecs__remove(w, c, e);
+  default: /* the others are applied by apply_more() or by the caller */
+    return ECS_OK;
+  }
+}
+
+/* The kinds from CMD_ADD_PAIR on, on the live entity e. Kept out of line,
+ * off the path of the plain commands (whose locals it would otherwise
+ * put in memory). */
+static ECS_NOINLINE ecs_status_t apply_more(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs_entity_t e) {
   ecs_world_t *w = b->world;
   switch ((cmd_kind_t)cmd->kind) {
   case CMD_ADD_PAIR:
   case CMD_SET_PAIR:
   case CMD_REMOVE_PAIR: {
-    ecs__component_t *rel = *c;
-    ecs_status_t st = pair_of(b, cmd, c);
-    if (st != ECS_OK && cmd->kind == CMD_SET_PAIR && rel && rel->size > 0 && rel->hooks.dtor) {
-      rel->hooks.dtor(set_value(cmd, rel), 1, rel->hooks.user);
-    }
+    ecs__component_t *c = ecs__component_get(w, cmd->component); /* the relation */
+    ecs__component_t *rel = c;
+    ecs_status_t st = pair_of(b, cmd, &c);
     if (st != ECS_OK) {
-      *c = NULL;
+      if (cmd->kind == CMD_SET_PAIR && rel && rel->size > 0 && rel->hooks.dtor) {
+        rel->hooks.dtor(set_value(cmd, rel), 1, rel->hooks.user);
+      }
+      return st;
     }
-    return st;
+    return c ? apply_write(w, cmd, c, e) : ECS_OK; /* NULL: a remove of a pair never registered */
   }
   case CMD_SET_NAME:
-    *c = NULL;
     return ecs__set_name(w, e, cmd->value);
   case CMD_ENABLE:
   case CMD_DISABLE:
-    *c = NULL;
     return ecs__toggle(w, e, cmd->component, cmd->kind == CMD_ENABLE);
   case CMD_SET_PARENT: {
-    *c = NULL;
     ecs_entity_t recorded = cmd_target(cmd);
     ecs_entity_t parent = ECS_ENTITY_IS_PROVISIONAL(recorded) ? ecs_cmd_buffer_resolve(b, recorded) : recorded;
     if (recorded != ECS_ENTITY_NULL && !ecs__entity_alive(w, parent)) {
@@ -709,7 +738,6 @@ static ecs_status_t apply_more(ecs_cmd_buffer_t *b, const cmd_t *cmd, ecs_entity
     return ecs__set_parent(w, e, parent);
   }
   default: /* CMD_INSTANTIATE: applied by the caller */
-    *c = NULL;
     return ECS_OK;
   }
 }
@@ -729,60 +757,56 @@ static void apply_one(ecs_cmd_buffer_t *b, cmd_t *cmd, ecs_entity_t e, ecs_cmd_s
              ECS_ENTITY_GENERATION(e));
     return;
   }
+  ecs_status_t st;
   ecs__component_t *c = ecs__component_get(w, cmd->component);
-  ecs_status_t st = ECS_OK;
   if (ECS_UNLIKELY(cmd->kind >= CMD_ADD_PAIR)) {
-    st = apply_more(b, cmd, e, &c);
-    if (st != ECS_OK || !c) { /* done (c NULL), or failed */
-      if (st == ECS_OK) {
-        s->applied++;
-      } else {
-        count_failure(s, st);
-      }
-      return;
-    }
+    st = apply_more(b, cmd, e);
   } else if (ECS_UNLIKELY(c && c->relation != 0 && !ecs__entity_alive(w, c->target))) {
     st = ecs__fail(w, ECS_ERR_STALE_ENTITY, "pair '%s': its target is no longer alive", c->name);
     if (cmd->kind == CMD_SET && cmd->value && c->hooks.dtor) {
       c->hooks.dtor(cmd->value, 1, c->hooks.user);
     }
+  } else {
+    st = apply_write(w, cmd, c, e);
+  }
+  if (st == ECS_OK) {
+    s->applied++;
+  } else {
     count_failure(s, st);
-    return;
   }
-  switch ((cmd_kind_t)cmd->kind) {
-  case CMD_DESTROY:
-    if (!ecs__entity_alive(w, e)) {
-      break; /* destroyed by an earlier cascade of this apply */
+}
+
+/* A command that makes entities (CMD_CREATE, CMD_BULK, CMD_INSTANTIATE):
+ * their handles go into the map of provisional ordinals, from
+ * *next_create on (ECS_ENTITY_NULL for a failure). */
+static void apply_create(ecs_cmd_buffer_t *b, const cmd_t *cmd, bool map_ok, uint32_t *next_create,
+                         ecs_cmd_stats_t *s) {
+  ecs_world_t *w = b->world;
+  ecs_status_t st;
+  if (cmd->kind == CMD_BULK) {
+    cmd_bulk_t *bk = cmd->value;
+    uint32_t first = prov_ordinal(cmd->entity);
+    st = map_ok ? ecs_bulk_create(w, &bk->desc, b->resolved + first) : ECS_ERR_NO_MEMORY;
+    for (size_t k = 0; st != ECS_OK && map_ok && k < bk->desc.count; ++k) {
+      b->resolved[first + k] = ECS_ENTITY_NULL;
     }
-    st = ecs__destroy(w, e);
-    break;
-  case CMD_ADD_PAIR:
-  case CMD_ADD:
-    st = ecs__add(w, c, e);
-    break;
-  case CMD_SET_PAIR:
-  case CMD_SET: {
-    /* a tag has no value: a set still fires ON_SET and records a write,
-     * as ecs_set(w, e, tag, NULL) does */
-    void *value = c->size > 0 ? set_value(cmd, c) : NULL;
-    st = ecs__set_move(w, c, e, value);
-    if (st != ECS_OK && value && c->hooks.dtor) {
-      c->hooks.dtor(value, 1, c->hooks.user);
+    bulk_discard(w, bk); /* the values were copied into the world */
+    *next_create = first + (uint32_t)bk->desc.count;
+  } else {
+    ecs_entity_t real = ECS_ENTITY_NULL;
+    if (!map_ok) {
+      st = ECS_ERR_NO_MEMORY;
+    } else if (cmd->kind == CMD_CREATE) {
+      real = ecs__entity_create(w);
+      st = real == ECS_ENTITY_NULL ? ECS_ERR_NO_MEMORY : ECS_OK;
+    } else {
+      st = !ecs__entity_alive(w, cmd_target(cmd)) ? ECS_ERR_STALE_ENTITY
+                                                  : ecs__instantiate(w, cmd_target(cmd), NULL, 0, &real);
     }
-    break;
-  }
-  case CMD_REMOVE_PAIR:
-  case CMD_REMOVE:
-    st = ecs__remove(w, c, e);
-    break;
-  case CMD_CREATE:
-  case CMD_SET_PARENT:
-  case CMD_ENABLE:
-  case CMD_DISABLE:
-  case CMD_INSTANTIATE:
-  case CMD_SET_NAME:
-  case CMD_BULK: /* applied by the caller */
-    break;
+    if (map_ok) {
+      b->resolved[*next_create] = st == ECS_OK ? real : ECS_ENTITY_NULL;
+    }
+    (*next_create)++;
   }
   if (st == ECS_OK) {
     s->applied++;
@@ -804,52 +828,11 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s) {
   for (uint32_t i = 0; i < b->count; ++i) {
     cmd_t *cmd = &b->cmds[i];
     ecs_entity_t e = cmd->entity;
-    if (cmd->kind == CMD_BULK) {
-      cmd_bulk_t *bk = cmd->value;
-      uint32_t first = prov_ordinal(e);
-      ecs_status_t st = map_ok ? ecs_bulk_create(w, &bk->desc, b->resolved + first) : ECS_ERR_NO_MEMORY;
-      if (st == ECS_OK) {
-        s->applied++;
-      } else {
-        for (size_t k = 0; map_ok && k < bk->desc.count; ++k) {
-          b->resolved[first + k] = ECS_ENTITY_NULL;
-        }
-        count_failure(s, st);
+    if (ECS_ENTITY_IS_PROVISIONAL(e)) { /* every create is; the other commands' entity may be */
+      if (cmd->kind == CMD_CREATE || cmd->kind == CMD_BULK || cmd->kind == CMD_INSTANTIATE) {
+        apply_create(b, cmd, map_ok, &next_create, s);
+        continue;
       }
-      bulk_discard(w, bk); /* the values were copied into the world */
-      next_create = first + (uint32_t)bk->desc.count;
-      continue;
-    }
-    if (cmd->kind == CMD_CREATE) {
-      ecs_entity_t real = map_ok ? ecs__entity_create(w) : ECS_ENTITY_NULL;
-      if (map_ok) {
-        b->resolved[next_create] = real;
-      }
-      next_create++;
-      if (real == ECS_ENTITY_NULL) {
-        count_failure(s, ECS_ERR_NO_MEMORY);
-      } else {
-        s->applied++;
-      }
-      continue;
-    }
-    if (cmd->kind == CMD_INSTANTIATE) {
-      ecs_entity_t real = ECS_ENTITY_NULL;
-      ecs_status_t st = !map_ok                                  ? ECS_ERR_NO_MEMORY
-                        : !ecs__entity_alive(w, cmd_target(cmd)) ? ECS_ERR_STALE_ENTITY
-                                                                 : ecs__instantiate(w, cmd_target(cmd), NULL, 0, &real);
-      if (map_ok) {
-        b->resolved[next_create] = st == ECS_OK ? real : ECS_ENTITY_NULL;
-      }
-      next_create++;
-      if (st == ECS_OK) {
-        s->applied++;
-      } else {
-        count_failure(s, st);
-      }
-      continue;
-    }
-    if (ECS_ENTITY_IS_PROVISIONAL(e)) {
       /* recording checked the ordinal; a failed create leaves NULL here */
       e = map_ok ? b->resolved[prov_ordinal(e)] : ECS_ENTITY_NULL;
     }

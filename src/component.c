@@ -48,6 +48,10 @@ void ecs__component_fini_all(ecs_world_t *w) {
   }
   w->component_count = 1;
   ecs__oindex_free(w, &w->others);
+  ecs__free(w, w->other_ids, (size_t)w->other_cap * sizeof *w->other_ids);
+  w->other_ids = NULL;
+  w->other_count = w->other_cap = 0;
+  w->others_listed = false;
 }
 
 /* Fills in defaults and validates; the name was checked by the caller. */
@@ -119,6 +123,9 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
                  (size_t)world->component_count + 1, 16)) {
     goto out_oom;
   }
+  if (d.storage != ECS_STORAGE_ARCHETYPE && !ecs__others_prepare_join(world, 0)) {
+    goto out_oom;
+  }
   ecs__component_t *c = ecs__calloc(world, sizeof *c);
   if (!c) {
     goto out_oom;
@@ -165,6 +172,9 @@ ecs_component_t ecs_component_register(ecs_world_t *world, const ecs_component_d
     goto out_free_name;
   }
   world->components[world->component_count++] = c;
+  if (c->kind != ECS_STORAGE_ARCHETYPE) {
+    ecs__others_join(world, c);
+  }
   ecs__ok(world);
   return c->id;
 
@@ -510,30 +520,36 @@ ecs_status_t ecs_remove(ecs_world_t *world, ecs_entity_t e, ecs_component_t c) {
 }
 
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e) {
-  /* The entity's own table gives its ARCHETYPE components, its record's
-   * other-storage list the rest: O(components of e), whatever the registry
-   * holds. Both lists ascend and are walked as one, so ON_REMOVE observers
-   * run in component id order. Archetype values go in one step with their
-   * row, not one table move per component. A host storage whose remove
-   * fails keeps that value until the storage goes; the slot forgets it.
-   * Observers cannot change structure here (they queue commands), so the
-   * table's type and the list stay valid during the walk. */
+  /* The entity's own table gives its ARCHETYPE components, the other-
+   * storage index the rest: O(components of e) when the world keeps the
+   * lists, a lookup per non-ARCHETYPE component while there are few. Both
+   * ascend and are walked as one, so ON_REMOVE observers run in component
+   * id order. Archetype values go in one step with their row, not one
+   * table move per component. A host storage whose remove fails keeps that
+   * value until the storage goes; the slot forgets it. Observers cannot
+   * change structure here (they queue commands), so the table's type and
+   * the list stay valid during the walk. */
   const ecs_component_t *own = NULL;
   uint32_t own_count = ecs__arch_entity_type(w->arch, e, &own);
-  ecs__oindex_t *x = &w->others;
   uint32_t *head = &w->records[ECS_ENTITY_INDEX(e)].others;
+  ecs__others_it_t it = ecs__others_first(w, e);
+  ecs__component_t *other = ecs__others_next(w, e, &it);
   uint32_t j = 0;
-  while (*head || j < own_count) {
-    bool take_other = j >= own_count || (*head && x->nodes[*head].id < own[j]);
-    ecs__component_t *c = w->components[take_other ? x->nodes[*head].id : own[j++]];
+  while (other || j < own_count) {
+    bool take_other = other && (j >= own_count || other->id < own[j]);
+    ecs__component_t *c = take_other ? other : w->components[own[j++]];
     if (c->observer_count) {
       ecs__observe(w, c, e, ECS_ON_REMOVE, c->vt->get(c->storage, e));
     }
     if (take_other) {
       (void)c->vt->remove(c->storage, e);
-      ecs__oindex_drop_at(x, head);
+      if (it.listed) {
+        ecs__oindex_drop_at(&w->others, head); /* the list's first node is c's */
+      }
+      other = ecs__others_next(w, e, &it);
     }
   }
+  ECS_ASSERT(*head == 0); /* observers run with structure frozen: no registration */
   ecs__arch_drop(w->arch, e);
 }
 

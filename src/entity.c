@@ -29,13 +29,17 @@ ecs_entity_t ecs_entity_create(ecs_world_t *world) {
   return ecs__entity_create(world);
 }
 
+/* A slot's record is written whole, never a bitfield at a time: a partial
+ * store followed by a load of the whole word stalls the store forwarding
+ * on every create and destroy. */
 ecs_entity_t ecs__entity_create(ecs_world_t *world) {
   uint32_t idx = world->free_head;
+  uint32_t generation = 0;
   if (idx != 0) {
-    ecs__entity_record_t *r = &world->records[idx];
-    world->free_head = r->next_free;
-    r->next_free = 0;
-    r->alive = true;
+    ecs__entity_record_t r = world->records[idx];
+    world->free_head = r.next_free;
+    generation = r.generation;
+    world->records[idx] = (ecs__entity_record_t){.generation = generation, .next_free = 0, .alive = true};
   } else {
     if (world->record_count == UINT32_MAX) {
       ecs__fail(world, ECS_ERR_LIMIT, "all 2^32-1 entity slots are in use or retired");
@@ -52,7 +56,7 @@ ecs_entity_t ecs__entity_create(ecs_world_t *world) {
   world->alive_count++;
   ecs__delta_struct(world, idx);
   ecs__ok(world);
-  return ECS_ENTITY_MAKE(idx, world->records[idx].generation);
+  return ECS_ENTITY_MAKE(idx, generation);
 }
 
 ecs_status_t ecs_entity_create_n(ecs_world_t *world, size_t count, ecs_entity_t *out) {
@@ -110,17 +114,18 @@ ecs_status_t ecs_entity_destroy(ecs_world_t *world, ecs_entity_t e) {
 void ecs__entity_destroy(ecs_world_t *world, ecs_entity_t e) {
   ecs__component_remove_all(world, e);
   uint32_t idx = ECS_ENTITY_INDEX(e);
-  ecs__entity_record_t *r = &world->records[idx];
-  r->alive = false;
   world->alive_count--;
   /* A slot that reaches the last generation below the provisional bit is
    * retired, never reused: reusing it could make an ancient handle valid
    * again. Live entities therefore stay below 2^31-1. */
-  if (r->generation < ECS__GENERATION_MAX) {
-    r->generation++;
+  uint32_t generation = world->records[idx].generation;
+  if (generation < ECS__GENERATION_MAX) {
+    generation++;
   }
-  if (r->generation < ECS__GENERATION_MAX) {
-    r->next_free = world->free_head;
+  bool reused = generation < ECS__GENERATION_MAX;
+  world->records[idx] =
+      (ecs__entity_record_t){.generation = generation, .alive = false, .next_free = reused ? world->free_head : 0};
+  if (reused) {
     world->free_head = idx;
   }
   ecs__delta_struct(world, idx);

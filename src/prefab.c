@@ -140,15 +140,16 @@ static ecs_status_t copy_node(ecs_world_t *w, const tree_t *t, uint32_t i, const
   uint32_t n = 0;
   const ecs_component_t *arch;
   uint32_t na = ecs__arch_entity_type(w->arch, src, &arch);
-  /* its table's components, then those in other storages (its own list) */
+  /* its table's components, then those in other storages, each ascending */
   for (uint32_t k = 0; k < na && n < MAX_COMPONENTS; ++k) {
     ids[n++] = arch[k];
   }
-  uint32_t node = w->records[ECS_ENTITY_INDEX(src)].others;
-  for (; node != 0 && n < MAX_COMPONENTS; node = w->others.nodes[node].next) {
-    ids[n++] = w->others.nodes[node].id;
+  ecs__others_it_t it = ecs__others_first(w, src);
+  const ecs__component_t *other = NULL;
+  while (n < MAX_COMPONENTS && (other = ecs__others_next(w, src, &it)) != NULL) {
+    ids[n++] = other->id;
   }
-  if (n == MAX_COMPONENTS && (node != 0 || na > MAX_COMPONENTS)) {
+  if (n == MAX_COMPONENTS && (ecs__others_next(w, src, &it) != NULL || na > MAX_COMPONENTS)) {
     return ecs__fail(w, ECS_ERR_LIMIT, "ecs_instantiate: a prefab entity with over %d components", MAX_COMPONENTS);
   }
   for (uint32_t k = 0; k < n; ++k) {

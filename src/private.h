@@ -16,14 +16,17 @@
 #define ECS_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
 #define ECS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define ECS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define ECS_NOINLINE __attribute__((noinline))
 #elif defined(__GNUC__) || defined(__clang__)
 #define ECS_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define ECS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define ECS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define ECS_NOINLINE __attribute__((noinline))
 #else
 #define ECS_PRINTF(fmt, args)
 #define ECS_LIKELY(x) (x)
 #define ECS_UNLIKELY(x) (x)
+#define ECS_NOINLINE
 #endif
 
 #define ECS_ERROR_MAX 256
@@ -44,7 +47,10 @@ typedef struct ecs__entity_record_t {
 
 /* The other-storage index (other_index.c): per live entity, an ascending
  * list of the ids of its components outside ARCHETYPE tables; the list's
- * head is the entity's registry record (ecs__entity_record_t.others). */
+ * head is the entity's registry record (ecs__entity_record_t.others). The
+ * lists are kept only in a world with more than ECS__OTHERS_WALK_MAX
+ * non-ARCHETYPE components; below that a destroy asks each of them. */
+#define ECS__OTHERS_WALK_MAX 8
 typedef struct ecs__onode_t {
   ecs_component_t id;
   uint32_t next; /* node index, 0 ends the list */
@@ -63,41 +69,43 @@ typedef struct ecs__observer_t {
 } ecs__observer_t;
 
 typedef struct ecs__component_t {
+  /* What a set, add, remove, destroy or command reads, in the first cache
+   * line; the hooks in the next (the record is allocated on its own). */
+  const ecs_storage_vtable_t *vt; /* points at vtable below */
+  void *storage;
+  size_t size;
+  uint64_t *changed_at; /* change detection, by entity slot; NULL until a query filters on it */
   ecs_component_t id;
+  ecs_storage_kind_t kind;
+  uint32_t observer_count;
+  /* relationships (relation.c): a pair's or wildcard's relation and a
+   * pair's target (0 for the wildcard); a relation's pairs and policy */
+  ecs_component_t relation;
+  ecs_entity_t target;
+  bool managed;     /* built-in hierarchy and name values: written by the library only */
+  bool builtin_tag; /* ecs.Disabled, ecs.Prefab and the per-component markers */
+  ecs_type_hooks_t hooks;
+  /* delta snapshots (delta.c): per 64 slots the last tick of changed_at,
+   * so that a delta skips unchanged blocks; NULL until a delta needs it */
+  _Atomic uint64_t *changed_blk;
+  uint64_t *added_at;
+  uint32_t track_cap;
+  uint32_t blk_cap; /* blocks covered */
+
   char *name;
   size_t name_len;
-  size_t size;
   size_t alignment;
-  ecs_storage_kind_t kind;
-  ecs_type_hooks_t hooks;
   uint32_t flags;
   ecs_serialize_fn serialize; /* snapshot hooks and schema version */
   ecs_deserialize_fn deserialize;
   ecs_migrate_fn migrate;
   uint32_t version;
-  const ecs_storage_vtable_t *vt; /* points at vtable below */
-  ecs_storage_vtable_t vtable;    /* a copy: the kinds table may move */
-  void *storage;
+  ecs_storage_vtable_t vtable; /* a copy: the kinds table may move */
   ecs_storage_params_t params;
   void *resource; /* the singleton value, or NULL */
   ecs__observer_t *observers;
-  uint32_t observer_count;
   uint32_t observer_cap;
-  /* change detection, by entity slot; NULL until a query filters on it */
-  uint64_t *changed_at;
-  uint64_t *added_at;
-  uint32_t track_cap;
-  /* delta snapshots (delta.c): per 64 slots the last tick of changed_at,
-   * so that a delta skips unchanged blocks; NULL until a delta needs it */
-  _Atomic uint64_t *changed_blk;
-  uint32_t blk_cap; /* blocks covered */
-  /* relationships (relation.c): a pair's or wildcard's relation and a
-   * pair's target (0 for the wildcard); a relation's pairs and policy */
-  ecs_component_t relation;
-  ecs_entity_t target;
   struct ecs__rel_t *rel;
-  bool managed;                 /* built-in hierarchy and name values: written by the library only */
-  bool builtin_tag;             /* ecs.Disabled, ecs.Prefab and the per-component markers */
   ecs_component_t toggle;       /* the tag marking c disabled on an entity (enable.c), 0 until used */
   struct ecs_meta_type_t *meta; /* field description (meta.c), or NULL */
   UT_hash_handle hh;            /* by name */
@@ -122,26 +130,43 @@ typedef struct ecs__storage_kind_t {
 } ecs__storage_kind_t;
 
 struct ecs_world_t {
+  /* What every entity and component call reads comes first, in the first
+   * two cache lines: the registry, the component table, the flags of the
+   * slow paths and the last status. A field read on a hot path but kept on
+   * a cold line costs a cache miss per call once the work outgrows L1. */
+  ecs__entity_record_t *records; /* slot 0 is reserved: handle 0 is never valid */
+  uint32_t record_count;         /* slots in use, including slot 0 */
+  uint32_t record_cap;
+  uint32_t free_head;
+  bool in_tick;       /* a scheduler tick runs (or an observer): structure is frozen */
+  bool others_listed; /* see other_ids below */
+  bool obs_flushing;
+  size_t alive_count;
+  ecs__component_t **components; /* index 0 unused so that the id is the index */
+  uint32_t component_count;      /* including the unused slot 0 */
+  uint32_t component_cap;
+  struct ecs__delta_track_t *delta; /* structural changes by slot, once deltas are enabled */
+  struct ecs__rels_t *rels;         /* pairs by (relation, target) and by target; NULL until the first pair */
+  struct ecs__hier_t *hier;         /* the hierarchy and name indices; NULL until first used */
+  ecs_cmd_buffer_t *obs[2];         /* commands queued by observers, used in turn */
+  uint32_t obs_cur;
+  ecs_status_t last_status;
+  char last_error[ECS_ERROR_MAX];
+
   ecs_allocator_t alloc;
   ecs_log_fn log;
   void *log_user;
   ecs_log_level_t log_level;
   ecs_storage_kind_t default_storage; /* what ECS_STORAGE_DEFAULT means: a built-in kind */
 
-  /* entity registry; slot 0 is reserved so that handle 0 is never valid */
-  ecs__entity_record_t *records;
-  uint32_t record_count; /* slots in use, including slot 0 */
-  uint32_t record_cap;
-  uint32_t free_head;
-  size_t alive_count;
-
-  /* components; index 0 unused so that the id is the index */
-  ecs__component_t **components;
-  uint32_t component_count; /* including the unused slot 0 */
-  uint32_t component_cap;
   ecs__component_t *components_by_name;
-  /* per entity slot, its components not stored as ARCHETYPE (other_index.c):
-   * what an entity destroy visits besides the entity's own table */
+  /* what an entity destroy visits besides the entity's own table
+   * (other_index.c): the non-ARCHETYPE components, ascending, and once
+   * there are more than ECS__OTHERS_WALK_MAX of them, per entity slot the
+   * list of those it holds (others_listed) */
+  ecs_component_t *other_ids;
+  uint32_t other_count;
+  uint32_t other_cap;
   ecs__oindex_t others;
 
   ecs__storage_kind_t *kinds;
@@ -150,8 +175,6 @@ struct ecs_world_t {
   struct ecs__pack_t *packs;    /* packs of DENSE components, a list */
 
   ecs_query_t *queries;         /* doubly linked, freed with the world */
-  struct ecs__rels_t *rels;     /* pairs by (relation, target) and by target; NULL until the first pair */
-  struct ecs__hier_t *hier;     /* the hierarchy and name indices; NULL until first used */
   ecs_component_t disabled_tag; /* ecs.Disabled (enable.c), 0 until first used */
   ecs_component_t prefab_tag;   /* ecs.Prefab, 0 until first used */
 
@@ -163,7 +186,6 @@ struct ecs_world_t {
   const struct ecs__plugin_frame_t *plugin_loading; /* innermost load in progress */
   bool plugins_closing;                             /* the finis run: no more loads */
 
-  bool in_tick; /* a scheduler tick runs: structure is frozen */
   /* the last stamp of provisional handles: each command-buffer round that
    * creates entities takes the next one, never reused in a world's life */
   _Atomic uint64_t next_prov_stamp;
@@ -173,15 +195,8 @@ struct ecs_world_t {
   uint32_t scheduler_cap;
   /* scheduler state of the last snapshot load that no scheduler took yet */
   struct ecs__sched_state_t *sched_pending;
-  struct ecs_metric_t *metrics;     /* host metrics, a list */
-  _Atomic uint64_t change_counter;  /* change-detection ticks, unique per use */
-  struct ecs__delta_track_t *delta; /* structural changes by slot, once deltas are enabled */
-  ecs_cmd_buffer_t *obs[2];         /* commands queued by observers, used in turn */
-  uint32_t obs_cur;
-  bool obs_flushing;
-
-  ecs_status_t last_status;
-  char last_error[ECS_ERROR_MAX];
+  struct ecs_metric_t *metrics;    /* host metrics, a list */
+  _Atomic uint64_t change_counter; /* change-detection ticks, unique per use */
 };
 
 /* memory */
@@ -327,16 +342,19 @@ static inline void ecs__oindex_link(ecs__oindex_t *x, uint32_t *head, ecs_compon
 }
 void ecs__oindex_unlink(ecs__oindex_t *x, uint32_t *head, ecs_component_t id);
 void ecs__oindex_drop_at(ecs__oindex_t *x, uint32_t *at); /* the node *at names */
-/* Lists every holder of every non-ARCHETYPE component (given their
- * storages, by component id) in records, whose lists must be empty, with
- * nodes reserved for all of them: cannot fail. */
-void ecs__oindex_fill(ecs__oindex_t *x, ecs__entity_record_t *records, ecs__component_t *const *comps,
-                      void *const *storages, uint32_t count);
+/* Lists every holder of each of w's non-ARCHETYPE components with an id
+ * below count (given their storages, by component id) in records, whose
+ * lists must be empty, with nodes reserved for all of them: cannot fail. */
+void ecs__oindex_fill(const ecs_world_t *w, ecs__oindex_t *x, ecs__entity_record_t *records, void *const *storages,
+                      uint32_t count);
 /* A value of a non-ARCHETYPE component inserted (NULL when out of memory:
  * nothing changed) or removed, keeping the index true. Every insert and
  * remove outside the archetype tables goes through these two. */
 static inline void *ecs__store_insert(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
   ECS_ASSERT(c->kind != ECS_STORAGE_ARCHETYPE);
+  if (ECS_LIKELY(!w->others_listed)) {
+    return c->vt->insert(c->storage, e);
+  }
   ecs__oindex_t *x = &w->others;
   if (x->free == 0 && !ecs__oindex_reserve(w, x, 1)) {
     return NULL;
@@ -349,15 +367,48 @@ static inline void *ecs__store_insert(ecs_world_t *w, ecs__component_t *c, ecs_e
 }
 static inline ecs_status_t ecs__store_remove(ecs_world_t *w, ecs__component_t *c, ecs_entity_t e) {
   ecs_status_t st = c->vt->remove(c->storage, e);
-  if (st == ECS_OK) {
+  if (st == ECS_OK && w->others_listed) {
     ecs__oindex_unlink(&w->others, &w->records[ECS_ENTITY_INDEX(e)].others, c->id);
   }
   return st;
 }
-/* ecs_component_set_storage: nodes for c's holders before its kind changes
- * (false when out of memory), then the lists updated after (cannot fail). */
-bool ecs__oindex_reserve_kind_change(ecs_world_t *w, const ecs__component_t *c);
-void ecs__oindex_kind_changed(ecs_world_t *w, const ecs__component_t *c, bool was_archetype);
+/* A component joins the non-ARCHETYPE ones (registered, or moved out of
+ * ARCHETYPE storage with `holders` values): first the memory that takes
+ * (false when out of memory: nothing changed), then, once it has its id,
+ * kind and storage, the join itself, which cannot fail. The join that
+ * passes ECS__OTHERS_WALK_MAX builds every entity's list. */
+bool ecs__others_prepare_join(ecs_world_t *w, size_t holders);
+void ecs__others_join(ecs_world_t *w, const ecs__component_t *c);
+/* c moved into ARCHETYPE storage (its holders now in tables): cannot fail. */
+void ecs__others_leave(ecs_world_t *w, const ecs__component_t *c);
+/* e's non-ARCHETYPE components in ascending id order: from its list, or by
+ * asking each such component. The walk reads a node's successor before it
+ * returns the node's component, so that node may be dropped meanwhile. */
+typedef struct ecs__others_it_t {
+  bool listed;
+  uint32_t at; /* listed: the next node; else: the next index in other_ids */
+} ecs__others_it_t;
+static inline ecs__others_it_t ecs__others_first(const ecs_world_t *w, ecs_entity_t e) {
+  return (ecs__others_it_t){.listed = w->others_listed,
+                            .at = w->others_listed ? w->records[ECS_ENTITY_INDEX(e)].others : 0};
+}
+static inline ecs__component_t *ecs__others_next(const ecs_world_t *w, ecs_entity_t e, ecs__others_it_t *it) {
+  if (it->listed) {
+    if (it->at == 0) {
+      return NULL;
+    }
+    const ecs__onode_t *n = &w->others.nodes[it->at];
+    it->at = n->next;
+    return w->components[n->id];
+  }
+  while (it->at < w->other_count) {
+    ecs__component_t *c = w->components[w->other_ids[it->at++]];
+    if (c->vt->get(c->storage, e)) {
+      return c;
+    }
+  }
+  return NULL;
+}
 void ecs__resource_fini(ecs_world_t *w, ecs__component_t *c);
 void ecs__meta_free(ecs_world_t *w, struct ecs_meta_type_t *t); /* meta.c; NULL is a no-op */
 void ecs__component_remove_all(ecs_world_t *w, ecs_entity_t e);
@@ -482,8 +533,17 @@ ecs_component_t ecs__pair_ensure(ecs_world_t *w, ecs_component_t rel, ecs_entity
 /* The registered pair, or ECS_COMPONENT_NULL; a lookup only. */
 ecs_component_t ecs__pair_find(const ecs_world_t *w, ecs_component_t rel, ecs_entity_t target);
 /* Destroys the live entity e under the target policies of the pairs that
- * have it as target: refused (nothing changed) or done with the cascade. */
-ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e);
+ * have it as target, and its children's ChildOf policies: refused (nothing
+ * changed) or done with the cascade. A world without pairs or hierarchy
+ * destroys e alone, without a call into relation.c. */
+ecs_status_t ecs__destroy_linked(ecs_world_t *w, ecs_entity_t e);
+static inline ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e) {
+  if (ECS_LIKELY(w->rels == NULL && w->hier == NULL)) {
+    ecs__entity_destroy(w, e);
+    return ECS_OK;
+  }
+  return ecs__destroy_linked(w, e);
+}
 /* The snapshot loader: registers the pair a schema name denotes, when it
  * is a pair name whose relation the world has (ECS_OK otherwise too). */
 ecs_status_t ecs__pair_from_name(ecs_world_t *w, const char *name, size_t len);

@@ -595,11 +595,7 @@ static ecs_status_t plan_refused(ecs_world_t *w, const plan_t *p) {
   return ECS_OK;
 }
 
-ecs_status_t ecs__destroy(ecs_world_t *w, ecs_entity_t e) {
-  if (ECS_LIKELY(w->rels == NULL && w->hier == NULL)) {
-    ecs__entity_destroy(w, e);
-    return ECS_OK;
-  }
+ecs_status_t ecs__destroy_linked(ecs_world_t *w, ecs_entity_t e) {
   ecs_status_t st = ecs__hier_ready(w);
   if (st != ECS_OK) {
     return st;

@@ -581,8 +581,12 @@ static void fill_rows(stage_t *s) {
   }
 }
 
-/* The other-storage index of the staged values: the last step that can fail. */
+/* The other-storage index of the staged values, when the world keeps one:
+ * the last step that can fail. */
 static ecs_status_t stage_index(stage_t *s) {
+  if (!s->w->others_listed) {
+    return ECS_OK;
+  }
   size_t values = 0;
   for (uint32_t id = 1; id < s->wcount; ++id) {
     const ecs__component_t *c = s->w->components[id];
@@ -591,7 +595,7 @@ static ecs_status_t stage_index(stage_t *s) {
   if (values >= UINT32_MAX || !ecs__oindex_reserve(s->w, &s->others, (uint32_t)values)) {
     return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot index the snapshot's values");
   }
-  ecs__oindex_fill(&s->others, s->records, s->w->components, s->storage, s->wcount);
+  ecs__oindex_fill(s->w, &s->others, s->records, s->storage, s->wcount);
   return ECS_OK;
 }
 

@@ -108,7 +108,8 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
     return ecs__fail(world, ECS_ERR_UNSUPPORTED, "'%s' is a relation, a pair or a built-in tag: its storage is fixed",
                      r->name);
   }
-  if (!ecs__oindex_reserve_kind_change(world, r)) {
+  bool joins = r->kind == ECS_STORAGE_ARCHETYPE; /* the non-ARCHETYPE components */
+  if (joins && !ecs__others_prepare_join(world, r->vt->count(r->storage))) {
     return ecs__fail(world, ECS_ERR_NO_MEMORY, "cannot change the storage of '%s'", r->name);
   }
   /* leaving archetype storage moves every holder's row: make sure that
@@ -144,12 +145,15 @@ ecs_status_t ecs_component_set_storage(ecs_world_t *world, ecs_component_t c, ec
     }
   }
   r->vt->destroy(r->storage);
-  bool was_archetype = r->kind == ECS_STORAGE_ARCHETYPE;
   r->storage = fresh;
   r->vtable = *vt;
   r->params = params;
   r->kind = kind;
-  ecs__oindex_kind_changed(world, r, was_archetype);
+  if (joins) {
+    ecs__others_join(world, r);
+  } else if (kind == ECS_STORAGE_ARCHETYPE) {
+    ecs__others_leave(world, r);
+  }
   ecs__ok(world);
   return ECS_OK;
 }

@@ -176,9 +176,18 @@ static void log_remove(ecs_observer_ctx_t *ctx) {
   l->seen[l->count++] = ctx->component;
 }
 
-static void test_destroy_fires_in_id_order(void **state) {
-  (void)state;
+/* ON_REMOVE in component id order, whether the world asks its few DENSE
+ * and SPARSE components or keeps per-entity lists (extra: more DENSE
+ * components registered first, past the limit). */
+static void destroy_fires_in_id_order(int extra) {
   ecs_world_t *w = world_new();
+  for (int k = 0; k < extra; ++k) {
+    char name[16];
+    snprintf(name, sizeof name, "extra%d", k);
+    assert_int_not_equal(
+        ecs_component_register(w, &(ecs_component_desc_t){.name = name, .size = 4, .storage = ECS_STORAGE_DENSE}),
+        ECS_COMPONENT_NULL);
+  }
   const ecs_storage_kind_t kinds[6] = {ECS_STORAGE_DENSE,     ECS_STORAGE_ARCHETYPE, ECS_STORAGE_SPARSE,
                                        ECS_STORAGE_ARCHETYPE, ECS_STORAGE_DENSE,     ECS_STORAGE_ARCHETYPE};
   ecs_component_t c[6];
@@ -217,6 +226,12 @@ static void test_destroy_fires_in_id_order(void **state) {
   ecs_world_free(w);
 }
 
+static void test_destroy_fires_in_id_order(void **state) {
+  (void)state;
+  destroy_fires_in_id_order(0);
+  destroy_fires_in_id_order(10);
+}
+
 static void test_register_errors(void **state) {
   (void)state;
   ecs_world_t *w = world_new();
@@ -241,6 +256,7 @@ int main(void) {
       cmocka_unit_test(test_runaway_recursion),
       cmocka_unit_test(test_register_errors),
       cmocka_unit_test(test_destroy_fires_in_id_order),
+
   };
   return cmocka_run_group_tests_name("observer", tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* Prefabs: skipped by queries, instantiated with their child tree through
  * the copy hooks, overrides per instance, pairs inside the tree remapped,
- * bad input, commands; ARCHETYPE and DENSE worlds. */
+ * bad input, commands; ARCHETYPE and DENSE worlds, the latter also with
+ * more than 8 DENSE components (entities then list theirs). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,15 +11,22 @@
 
 #include "ecs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const ecs_storage_kind_t kinds[] = {ECS_STORAGE_ARCHETYPE, ECS_STORAGE_DENSE};
+static const ecs_storage_kind_t kinds[] = {ECS_STORAGE_ARCHETYPE, ECS_STORAGE_DENSE, ECS_STORAGE_DENSE};
+enum { WORLDS = 3 };
 
 static ecs_world_t *world_of(size_t k) {
   ecs_world_desc_t d = {.default_storage = (int32_t)kinds[k]};
   ecs_world_t *w = ecs_world_new(&d);
   assert_non_null(w);
+  for (int i = 0; k == 2 && i < 10; ++i) {
+    char name[16];
+    snprintf(name, sizeof name, "Unused%d", i);
+    assert_int_not_equal(ecs_component_register_type(w, name, 4, 4), ECS_COMPONENT_NULL);
+  }
   return w;
 }
 
@@ -51,7 +59,7 @@ static void label_dtor(void *ptr, int32_t n, void *user) {
 
 static void test_instantiate(void **state) {
   (void)state;
-  for (size_t k = 0; k < 2; ++k) {
+  for (size_t k = 0; k < WORLDS; ++k) {
     ecs_world_t *w = world_of(k);
     ecs_component_t hp = ecs_component_register_type(w, "Hp", 4, 4);
     ecs_component_desc_t ld = {.name = "Label",

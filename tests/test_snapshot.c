@@ -166,6 +166,53 @@ static void test_load_into_other_world(void **state) {
   fx_fini(&b);
 }
 
+/* A world with more than 8 DENSE and SPARSE components keeps a list per
+ * entity: the load builds the lists of the loaded entities, and destroys
+ * afterwards remove each entity's values and nothing else. */
+static void test_load_builds_entity_lists(void **state) {
+  (void)state;
+  fx_t a, b;
+  fx_init(&a, NULL);
+  fx_populate(&a, 40);
+  ecs_membuf_t buf = {0};
+  save_to(a.w, &buf);
+  fx_init(&b, NULL);
+  ecs_component_t extra[10];
+  for (int i = 0; i < 10; ++i) {
+    char name[16];
+    snprintf(name, sizeof name, "extra%d", i);
+    extra[i] = ecs_component_register(
+        b.w,
+        &(ecs_component_desc_t){.name = name, .size = 4, .storage = i % 2 ? ECS_STORAGE_DENSE : ECS_STORAGE_SPARSE});
+    assert_int_not_equal(extra[i], ECS_COMPONENT_NULL);
+  }
+  assert_int_equal(load_from(b.w, buf.data, buf.size), ECS_OK);
+  assert_same_state_as(&a, &b, true);
+  size_t pos = ecs_component_count(b.w, b.pos), vel = ecs_component_count(b.w, b.vel);
+  for (uint32_t idx = 1; idx < b.w->record_count; ++idx) {
+    ecs_entity_t e = ECS_ENTITY_MAKE(idx, b.w->records[idx].generation);
+    if (!ecs_entity_alive(b.w, e)) {
+      continue;
+    }
+    pos -= ecs_has(b.w, e, b.pos);
+    vel -= ecs_has(b.w, e, b.vel);
+    assert_int_equal(ecs_set(b.w, e, extra[idx % 10], &(int32_t){1}), ECS_OK);
+    assert_int_equal(ecs_entity_destroy(b.w, e), ECS_OK);
+    assert_int_equal(ecs_component_count(b.w, b.pos), pos);
+    assert_int_equal(ecs_component_count(b.w, b.vel), vel);
+  }
+  assert_int_equal(ecs_entity_count(b.w), 0);
+  for (int i = 0; i < 10; ++i) {
+    assert_int_equal(ecs_component_count(b.w, extra[i]), 0);
+  }
+  assert_int_equal(ecs_component_count(b.w, b.frozen), 0);
+  assert_int_equal(ecs_component_count(b.w, b.name), 0);
+  assert_int_equal(ecs_component_count(b.w, b.wide), 0);
+  ecs_membuf_free(&buf);
+  fx_fini(&a);
+  fx_fini(&b);
+}
+
 static void test_transient_not_required(void **state) {
   (void)state;
   fx_t a;
@@ -728,6 +775,7 @@ int main(void) {
       cmocka_unit_test(test_handles_and_free_list_survive),
       cmocka_unit_test(test_load_into_same_world),
       cmocka_unit_test(test_load_into_other_world),
+      cmocka_unit_test(test_load_builds_entity_lists),
       cmocka_unit_test(test_transient_not_required),
       cmocka_unit_test(test_transient_archetype_round_trip),
       cmocka_unit_test(test_change_detection_and_observers),

@@ -548,6 +548,157 @@ static void test_destroy_visits_own_components(void **state) {
   ecs_world_free(w);
 }
 
+/* Host-storage components c<first>..c<first+count-1> in w. */
+static void register_wrapped(ecs_world_t *w, ecs_storage_kind_t kind, int first, int count, ecs_component_t *ids) {
+  for (int i = 0; i < count; ++i) {
+    char name[16];
+    snprintf(name, sizeof name, "c%d", first + i);
+    ids[i] = ecs_component_register(w, &(ecs_component_desc_t){.name = name, .size = 4, .storage = kind});
+    assert_int_not_equal(ids[i], ECS_COMPONENT_NULL);
+  }
+}
+
+/* With few non-ARCHETYPE components a destroy asks each of them once, and
+ * none of the ARCHETYPE ones, however many are registered; inserts and
+ * removes keep no per-entity list. */
+static void test_destroy_asks_few_components(void **state) {
+  (void)state;
+  wrap_counts = (wrap_counts_t){0};
+  ecs_world_t *w = ecs_world_new(NULL);
+  ecs_storage_kind_t kind = 0;
+  assert_int_equal(ecs_storage_register(w, &wrap_vtable, &kind), ECS_OK);
+  for (int i = 0; i < 100; ++i) {
+    char name[16];
+    snprintf(name, sizeof name, "a%d", i);
+    assert_int_not_equal(
+        ecs_component_register(w, &(ecs_component_desc_t){.name = name, .size = 4, .storage = ECS_STORAGE_ARCHETYPE}),
+        ECS_COMPONENT_NULL);
+  }
+  ecs_component_t ids[4];
+  register_wrapped(w, kind, 0, 4, ids);
+  ecs_entity_t e = ecs_entity_create(w);
+  int32_t v = 7;
+  assert_int_equal(ecs_set(w, e, ids[2], &v), ECS_OK);
+  assert_int_equal(ecs_set(w, e, ids[0], &v), ECS_OK);
+  assert_int_equal(ecs_remove(w, e, ids[0]), ECS_OK);
+  assert_int_equal(ecs_set(w, e, ids[3], &v), ECS_OK);
+  wrap_counts_t before = wrap_counts;
+  assert_int_equal(ecs_entity_destroy(w, e), ECS_OK);
+  assert_int_equal(wrap_counts.get - before.get, 4);
+  assert_int_equal(wrap_counts.remove - before.remove, 2);
+  for (int i = 0; i < 4; ++i) {
+    assert_int_equal(ecs_component_count(w, ids[i]), 0);
+  }
+  ecs_world_free(w);
+}
+
+/* The registration that passes the limit lists what entities already
+ * hold; so does a move out of ARCHETYPE storage that passes it. After
+ * either, a destroy removes exactly the entity's values without lookups. */
+static void test_lists_built_past_the_limit(void **state) {
+  (void)state;
+  for (int by_move = 0; by_move < 2; ++by_move) {
+    wrap_counts = (wrap_counts_t){0};
+    ecs_world_t *w = ecs_world_new(NULL);
+    ecs_storage_kind_t kind = 0;
+    assert_int_equal(ecs_storage_register(w, &wrap_vtable, &kind), ECS_OK);
+    ecs_component_t ids[16];
+    register_wrapped(w, kind, 0, 8, ids); /* at the limit: no lists yet */
+    ecs_component_t moved = ecs_component_register(
+        w, &(ecs_component_desc_t){.name = "moved", .size = 4, .storage = ECS_STORAGE_ARCHETYPE});
+    ecs_entity_t ents[20];
+    for (int32_t i = 0; i < 20; ++i) {
+      ents[i] = ecs_entity_create(w);
+      assert_int_equal(ecs_set(w, ents[i], ids[i % 8], &i), ECS_OK);
+      assert_int_equal(ecs_set(w, ents[i], ids[(i + 3) % 8], &i), ECS_OK);
+      assert_int_equal(ecs_set(w, ents[i], moved, &i), ECS_OK);
+    }
+    if (by_move) {
+      assert_int_equal(ecs_component_set_storage(w, moved, ECS_STORAGE_DENSE), ECS_OK);
+    } else {
+      register_wrapped(w, kind, 8, 8, ids + 8);
+    }
+    for (int32_t i = 0; i < 20; i += 2) {
+      wrap_counts_t before = wrap_counts;
+      assert_int_equal(ecs_entity_destroy(w, ents[i]), ECS_OK);
+      assert_int_equal(wrap_counts.get - before.get, 0);
+      assert_int_equal(wrap_counts.remove - before.remove, 2);
+    }
+    assert_int_equal(ecs_component_count(w, moved), 10);
+    size_t held = 0;
+    for (int i = 0; i < 8; ++i) {
+      held += ecs_component_count(w, ids[i]);
+    }
+    assert_int_equal(held, 20);
+    /* the lists stay true for values added and removed afterwards */
+    assert_int_equal(ecs_remove(w, ents[1], moved), ECS_OK);
+    assert_int_equal(ecs_set(w, ents[1], ids[7], &(int32_t){1}), ECS_OK);
+    wrap_counts_t before = wrap_counts;
+    assert_int_equal(ecs_entity_destroy(w, ents[1]), ECS_OK);
+    assert_int_equal(wrap_counts.remove - before.remove, 3);
+    assert_int_equal(ecs_component_count(w, moved), 9);
+    /* and back into ARCHETYPE storage: the moved values leave the lists */
+    assert_int_equal(ecs_component_set_storage(w, moved, ECS_STORAGE_ARCHETYPE), ECS_OK);
+    assert_int_equal(ecs_entity_destroy(w, ents[3]), ECS_OK);
+    assert_int_equal(ecs_component_count(w, moved), 8);
+    assert_false(ecs_has(w, ecs_entity_create(w), moved));
+    ecs_world_free(w);
+  }
+}
+
+/* The registration that would build the lists runs out of memory at each
+ * of its allocations in turn: refused with nothing changed, and the world
+ * goes on without lists until one succeeds. */
+static void test_lists_out_of_memory(void **state) {
+  (void)state;
+  test_alloc_t ta = {.fail_from = SIZE_MAX};
+  ecs_world_t *w = ecs_world_new(&(ecs_world_desc_t){.allocator = test_allocator(&ta)});
+  enum { N = 300 };
+  ecs_entity_t ents[N];
+  for (int32_t k = 0; k < N; ++k) {
+    ents[k] = ecs_entity_create(w);
+  }
+  ecs_component_t ids[9];
+  for (int i = 0; i < 8; ++i) {
+    char name[16];
+    snprintf(name, sizeof name, "d%d", i);
+    ids[i] = ecs_component_register(w, &(ecs_component_desc_t){.name = name, .size = 4, .storage = ECS_STORAGE_DENSE});
+    for (int32_t k = 0; k < N; ++k) {
+      assert_int_equal(ecs_set(w, ents[k], ids[i], &k), ECS_OK);
+    }
+  }
+  ecs_component_desc_t ninth = {.name = "d8", .size = 4, .storage = ECS_STORAGE_DENSE};
+  int refused = 0;
+  for (size_t f = 0;; ++f) {
+    ta.fail_from = ta.calls + f;
+    ids[8] = ecs_component_register(w, &ninth);
+    ta.fail_from = SIZE_MAX;
+    if (ids[8] != ECS_COMPONENT_NULL) {
+      break;
+    }
+    refused++;
+    assert_int_equal(ecs_last_status(w), ECS_ERR_NO_MEMORY);
+    assert_int_equal(ecs_component_lookup(w, "d8"), ECS_COMPONENT_NULL);
+    /* still consistent: one entity goes and comes back */
+    assert_int_equal(ecs_entity_destroy(w, ents[f]), ECS_OK);
+    assert_int_equal(ecs_component_count(w, ids[0]), N - 1);
+    ents[f] = ecs_entity_create(w);
+    for (int i = 0; i < 8; ++i) {
+      assert_int_equal(ecs_set(w, ents[f], ids[i], &(int32_t){1}), ECS_OK);
+    }
+  }
+  assert_true(refused >= 2); /* the id array and the nodes */
+  assert_int_equal(ecs_set(w, ents[0], ids[8], &(int32_t){1}), ECS_OK);
+  for (int32_t k = 0; k < N; ++k) {
+    assert_int_equal(ecs_entity_destroy(w, ents[k]), ECS_OK);
+  }
+  for (int i = 0; i < 9; ++i) {
+    assert_int_equal(ecs_component_count(w, ids[i]), 0);
+  }
+  ecs_world_free(w);
+  assert_int_equal(ta.outstanding, 0);
+}
+
 static void test_incomplete_vtable_rejected(void **state) {
   (void)state;
   ecs_world_t *w = ecs_world_new(NULL);
@@ -611,10 +762,12 @@ static void test_storage_kind_limit(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_random_against_model),       cmocka_unit_test(test_vtable_basic),
-      cmocka_unit_test(test_vtable_many_and_relocation), cmocka_unit_test(test_vtable_insert_out_of_memory),
-      cmocka_unit_test(test_host_storage_routes_calls),  cmocka_unit_test(test_destroy_visits_own_components),
-      cmocka_unit_test(test_incomplete_vtable_rejected), cmocka_unit_test(test_storage_kind_limit),
+      cmocka_unit_test(test_random_against_model),        cmocka_unit_test(test_vtable_basic),
+      cmocka_unit_test(test_vtable_many_and_relocation),  cmocka_unit_test(test_vtable_insert_out_of_memory),
+      cmocka_unit_test(test_host_storage_routes_calls),   cmocka_unit_test(test_destroy_visits_own_components),
+      cmocka_unit_test(test_destroy_asks_few_components), cmocka_unit_test(test_lists_built_past_the_limit),
+      cmocka_unit_test(test_lists_out_of_memory),         cmocka_unit_test(test_incomplete_vtable_rejected),
+      cmocka_unit_test(test_storage_kind_limit),
   };
   return cmocka_run_group_tests_name("dense", tests, NULL, NULL);
 }
