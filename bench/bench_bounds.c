@@ -11,6 +11,8 @@
  *                         the bytes (per entity)
  *   scale_snapshot_rss_N  the save's peak memory on top of the world's
  *                         (bytes per entity, unit "bytes")
+ *   scale_load_rss_N      the peak memory of loading them back from a file
+ *                         on top of the world's (bytes per entity, "bytes")
  *   scale_query_new_T     ecs_query_new, one pass and ecs_query_free with
  *                         T archetype tables in the world (per table)
  *   scale_new_table_T     an entity created into a table that does not
@@ -408,7 +410,7 @@ bounds_suite_t *bench_bounds_new(bool sweep) {
   }
   s->sweep = sweep;
   /* the case structs are handed to the harness by address: no realloc */
-  s->cap = 3 * COUNT(entity_sizes) + 2 * COUNT(rss_sizes) + COUNT(table_sizes) + COUNT(new_table_sizes) +
+  s->cap = 3 * COUNT(entity_sizes) + 3 * COUNT(rss_sizes) + COUNT(table_sizes) + COUNT(new_table_sizes) +
            2 * COUNT(observer_sizes);
   if (!(s->cases = calloc(s->cap, sizeof *s->cases))) {
     free(s);
@@ -453,10 +455,10 @@ static size_t ops(const curve_t *k, uint32_t size) {
 }
 
 static void case_init(bounds_case_t *c, const curve_t *k, uint32_t size) {
-  if (strncmp(k->name, "rss", 3) == 0 || strcmp(k->name, "snapshot_rss") == 0) {
-    bool snap = strcmp(k->name, "snapshot_rss") == 0;
-    c->ctx.memory = (bench_memory_ctx_t){.what = snap ? "ecs+snapshot" : "ecs"};
-    c->base.memory = (bench_memory_ctx_t){.what = snap ? "ecs" : "raw"};
+  if (strncmp(k->name, "rss", 3) == 0 || strcmp(k->name, "snapshot_rss") == 0 || strcmp(k->name, "load_rss") == 0) {
+    bool snap = strcmp(k->name, "snapshot_rss") == 0, load = strcmp(k->name, "load_rss") == 0;
+    c->ctx.memory = (bench_memory_ctx_t){.what = snap ? "ecs+snapshot" : load ? "ecs+load" : "ecs"};
+    c->base.memory = (bench_memory_ctx_t){.what = snap || load ? "ecs" : "raw"};
   } else if (strcmp(k->name, "query_new") == 0 || strcmp(k->name, "new_table") == 0) {
     c->ctx.tables = (tables_ctx_t){.tables = size};
   } else if (strncmp(k->name, "observ", 6) == 0) {
@@ -489,6 +491,7 @@ int bench_bounds_register(bench_t *b, bounds_suite_t *s) {
        {.setup = iterate_base_setup, .run = snapshot_base_run, .teardown = create_base_teardown},
        NULL},
       {"snapshot_rss", rss_sizes, COUNT(rss_sizes), bench_memory_fns(), bench_memory_fns(), "bytes"},
+      {"load_rss", rss_sizes, COUNT(rss_sizes), bench_memory_fns(), bench_memory_fns(), "bytes"},
       {"query_new",
        table_sizes,
        COUNT(table_sizes),

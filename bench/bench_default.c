@@ -490,7 +490,8 @@ int bench_memory_child(int argc, char **argv) {
   }
   size_t n = strtoul(argv[3], NULL, 10);
   bool snapshot = strcmp(argv[2], "ecs+snapshot") == 0; /* then saved to a writer that drops the bytes */
-  if (snapshot || strcmp(argv[2], "ecs") == 0) {
+  bool load = strcmp(argv[2], "ecs+load") == 0;         /* then saved to a file and loaded back from it */
+  if (snapshot || load || strcmp(argv[2], "ecs") == 0) {
     ecs_world_t *w = ecs_world_new(NULL);
     if (!w) {
       return 1;
@@ -505,6 +506,16 @@ int bench_memory_child(int argc, char **argv) {
     }
     if (snapshot && ecs_snapshot_save(w, &(ecs_writer_t){drop_write, NULL}) != ECS_OK) {
       return 1;
+    }
+    if (load) { /* the save streams: the file's pages are the kernel's, not this process's */
+      FILE *f = tmpfile();
+      ecs_writer_t out = ecs_file_writer(f);
+      ecs_reader_t in = ecs_file_reader(f);
+      if (!f || ecs_snapshot_save(w, &out) != ECS_OK || fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0 ||
+          ecs_snapshot_load(w, &in) != ECS_OK || ecs_entity_count(w) != n) {
+        return 1;
+      }
+      fclose(f);
     }
   } else {
     Position *p = malloc(n * sizeof *p);

@@ -71,7 +71,8 @@ CURVES = [
         "y": "bytes per entity",
         "unit": "bytes",
         "series": [("rss", "default", "world", "raw: two arrays"),
-                   ("snapshot_rss", "default", "world while a snapshot is saved", None)],
+                   ("snapshot_rss", "default", "world while a snapshot is saved", None),
+                   ("load_rss", "default", "world while a snapshot loads from a file", None)],
     },
     {
         "file": "scale-tables.svg",

@@ -453,7 +453,7 @@ ecs_status_t ecs_digest_log_save(const ecs_digest_log_t *log, const ecs_writer_t
 
 /* Parses the payload into fresh (all or nothing: the caller swaps it in). */
 static ecs_status_t parse(ecs_world_t *w, ecs__dlog_content_t *fresh, const uint8_t *p, size_t n) {
-  ecs__cur_t c = {p, n, 0, false};
+  ecs__cur_t c = {p, n, 0, false, NULL};
   uint32_t flags = ecs__cur32(&c);
   if (!c.bad && flags != 0) {
     return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "digest log has unknown flags 0x%x", (unsigned)flags);

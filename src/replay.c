@@ -295,7 +295,7 @@ ecs_status_t ecs_replay_save(const ecs_replay_t *r, const ecs_writer_t *out) {
 /* Parses the payload into fresh (all-or-nothing: the caller swaps it in). */
 static ecs_status_t parse(ecs_replay_t *fresh, const uint8_t *p, size_t n) {
   ecs_world_t *w = fresh->world;
-  ecs__cur_t c = {p, n, 0, false};
+  ecs__cur_t c = {p, n, 0, false, NULL};
   fresh->start = ecs__cur64(&c);
   uint64_t snap_len = ecs__cur64(&c);
   const uint8_t *snap = snap_len <= SIZE_MAX ? ecs__cur_take(&c, (size_t)snap_len) : NULL;

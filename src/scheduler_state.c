@@ -138,7 +138,7 @@ static st_name_t rd_name(ecs__cur_t *r) {
 /* One pass over the section: counts only (out NULL), or fills out. */
 static bool walk(const uint8_t *bytes, size_t n, ecs__sched_state_t *out, uint32_t *entries, uint32_t *groups,
                  uint32_t *systems) {
-  ecs__cur_t r = {bytes, n, 0, false};
+  ecs__cur_t r = {bytes, n, 0, false, NULL};
   uint32_t ne = ecs__cur32(&r);
   uint32_t ng = 0;
   uint32_t ns = 0;

@@ -51,53 +51,41 @@ static ecs_status_t read_failed(ecs_world_t *w, const ecs_reader_t *in, ecs_stat
   return ecs__fail(w, st, "reading the %s: %s", fmt->what, ecs_strerror(st));
 }
 
-static ecs_status_t read_payload(ecs_world_t *w, const ecs_reader_t *in, uint64_t len, ecs__snap_blob_t *b,
-                                 const ecs__snap_format_t *fmt) {
+/* len bytes into *buf, grown (from *cap) with what actually arrives, so
+ * that a lying length costs nothing. */
+static ecs_status_t read_grown(ecs_world_t *w, const ecs_reader_t *in, uint64_t len, uint8_t **buf, size_t *cap,
+                               const ecs__snap_format_t *fmt, uint32_t *crc) {
   size_t have = 0;
   while (have < len) {
     size_t chunk = len - have < READ_CHUNK ? (size_t)(len - have) : READ_CHUNK;
-    if (have + chunk > b->owned_cap) {
-      /* grow with what actually arrives, so a lying length costs nothing */
-      size_t cap = b->owned_cap ? b->owned_cap * 2 : READ_CHUNK;
-      if (cap > len || cap < b->owned_cap) {
-        cap = (size_t)len;
+    if (have + chunk > *cap) {
+      size_t grown = *cap ? *cap * 2 : READ_CHUNK;
+      if (grown > len || grown < *cap) {
+        grown = (size_t)len;
       }
-      uint8_t *p = b->owned ? ecs__realloc(w, b->owned, b->owned_cap, cap) : ecs__alloc(w, cap);
+      uint8_t *p = *buf ? ecs__realloc(w, *buf, *cap, grown) : ecs__alloc(w, grown);
       if (!p) {
-        return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate %zu bytes for the snapshot", cap);
+        return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot allocate %zu bytes for the %s", grown, fmt->what);
       }
-      b->owned = p;
-      b->owned_cap = cap;
+      *buf = p;
+      *cap = grown;
     }
-    ecs_status_t st = in->read(in->user, b->owned + have, chunk);
+    ecs_status_t st = in->read(in->user, *buf + have, chunk);
     if (st != ECS_OK) {
       return read_failed(w, in, st, fmt);
+    }
+    if (crc) {
+      *crc = ecs__crc32(*crc, *buf + have, chunk);
     }
     have += chunk;
   }
-  b->payload = b->owned;
   return ECS_OK;
 }
 
-ecs_status_t ecs__snap_read(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b) {
-  return ecs__snap_read_as(w, in, b, &ecs__snap_format);
-}
-
-ecs_status_t ecs__snap_read_as(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b,
-                               const ecs__snap_format_t *fmt) {
-  uint8_t h[ECS__SNAP_HEADER_SIZE];
-  ecs_memsrc_t *src = ecs__snap_memsrc(in);
-  if (src) {
-    if (!src->data || src->pos > src->size || src->size - src->pos < sizeof h) {
-      return corrupt_as(w, fmt, "truncated header");
-    }
-    memcpy(h, src->data + src->pos, sizeof h);
-  } else {
-    ecs_status_t st = in->read(in->user, h, sizeof h);
-    if (st != ECS_OK) {
-      return read_failed(w, in, st, fmt);
-    }
-  }
+/* The 32-byte header at h: magic, version, its own CRC, byte order, flags;
+ * the payload's length into *len. */
+static ecs_status_t header_check(ecs_world_t *w, const uint8_t *h, ecs__snap_blob_t *b, const ecs__snap_format_t *fmt,
+                                 uint64_t *len) {
   /* magic and version first: they stay where they are in every version */
   if (memcmp(h, fmt->magic, ECS__SNAP_MAGIC_SIZE) != 0) {
     (void)ecs__fail(w, ECS_ERR_SNAPSHOT_CORRUPT, "not a %s (bad magic)", fmt->what);
@@ -121,9 +109,36 @@ ecs_status_t ecs__snap_read_as(ecs_world_t *w, const ecs_reader_t *in, ecs__snap
     return ecs__fail(w, ECS_ERR_SNAPSHOT_VERSION, "%s uses features this library does not know (flags 0x%x)", fmt->what,
                      flags);
   }
-  uint64_t len = ecs__le64(h + 16);
-  if (len > SIZE_MAX) {
+  *len = ecs__le64(h + 16);
+  if (*len > SIZE_MAX) {
     return corrupt_as(w, fmt, "payload length too large");
+  }
+  return ECS_OK;
+}
+
+/* The header from in: peeked from a memory source (*src, not advanced), or
+ * read. */
+static ecs_status_t header_read(ecs_world_t *w, const ecs_reader_t *in, ecs_memsrc_t *src, uint8_t *h,
+                                const ecs__snap_format_t *fmt) {
+  if (src) {
+    if (!src->data || src->pos > src->size || src->size - src->pos < ECS__SNAP_HEADER_SIZE) {
+      return corrupt_as(w, fmt, "truncated header");
+    }
+    memcpy(h, src->data + src->pos, ECS__SNAP_HEADER_SIZE);
+    return ECS_OK;
+  }
+  ecs_status_t st = in->read(in->user, h, ECS__SNAP_HEADER_SIZE);
+  return st == ECS_OK ? ECS_OK : read_failed(w, in, st, fmt);
+}
+
+ecs_status_t ecs__snap_read_as(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b,
+                               const ecs__snap_format_t *fmt) {
+  uint8_t h[ECS__SNAP_HEADER_SIZE];
+  ecs_memsrc_t *src = ecs__snap_memsrc(in);
+  uint64_t len = 0;
+  ecs_status_t st = header_read(w, in, src, h, fmt);
+  if (st != ECS_OK || (st = header_check(w, h, b, fmt, &len)) != ECS_OK) {
+    return st;
   }
   b->payload_len = (size_t)len;
   if (src) {
@@ -134,15 +149,187 @@ ecs_status_t ecs__snap_read_as(ecs_world_t *w, const ecs_reader_t *in, ecs__snap
     b->payload = src->data + src->pos + sizeof h;
     src->pos += sizeof h + (size_t)len;
   } else {
-    ecs_status_t st = read_payload(w, in, len, b, fmt);
-    if (st != ECS_OK) {
+    if ((st = read_grown(w, in, len, &b->owned, &b->owned_cap, fmt, NULL)) != ECS_OK) {
       return st;
     }
+    b->payload = b->owned;
   }
   if (ecs__crc32(0, b->payload, b->payload_len) != ecs__le32(h + 24)) {
     return corrupt_as(w, fmt, "payload checksum mismatch");
   }
   return ECS_OK;
+}
+
+/* ---- reading a section at a time ----------------------------------------
+ * From a host's reader a snapshot is not held whole: the sections the
+ * loader needs later or keeps pointers into (schema, tables, resources,
+ * scheduler state) are read whole, the large ones it parses in file order
+ * (entity table, values, change ticks) through a window of READ_CHUNK
+ * bytes (more for a larger single value). The payload's CRC is taken as
+ * the bytes arrive and checked at the end, before anything is committed. */
+
+ecs_status_t ecs__snap_open(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b) {
+  const ecs__snap_format_t *fmt = &ecs__snap_format;
+  ecs_memsrc_t *src = ecs__snap_memsrc(in);
+  b->stream = (ecs__snap_stream_t){.w = w, .in = in, .fmt = fmt};
+  b->next = 0;
+  if (src) {
+    b->streamed = false;
+    return ecs__snap_read_as(w, in, b, fmt);
+  }
+  uint8_t h[ECS__SNAP_HEADER_SIZE];
+  uint64_t len = 0;
+  ecs_status_t st = header_read(w, in, NULL, h, fmt);
+  if (st != ECS_OK || (st = header_check(w, h, b, fmt, &len)) != ECS_OK) {
+    return st;
+  }
+  b->streamed = true;
+  b->payload_len = (size_t)len;
+  b->stream.left = len;
+  b->stream.expect_crc = ecs__le32(h + 24);
+  return ECS_OK;
+}
+
+/* Records the stream's first failure and its message (just set on w). */
+static ecs_status_t stream_failed(ecs__snap_stream_t *st, ecs_status_t status) {
+  if (st->status == ECS_OK) {
+    st->status = status;
+    snprintf(st->why, sizeof st->why, "%s", ecs_last_error(st->w));
+  }
+  return status;
+}
+
+/* n payload bytes from the stream (n at most what is left). */
+static ecs_status_t stream_read(ecs__snap_stream_t *st, uint8_t *dst, size_t n) {
+  ecs_status_t rs = st->in->read(st->in->user, dst, n);
+  if (rs != ECS_OK) {
+    return stream_failed(st, read_failed(st->w, st->in, rs, st->fmt));
+  }
+  st->crc = ecs__crc32(st->crc, dst, n);
+  st->left -= n;
+  return ECS_OK;
+}
+
+ecs_status_t ecs__snap_section(ecs__snap_blob_t *b, uint32_t id, bool whole, ecs__cur_t *out) {
+  ecs__snap_stream_t *st = &b->stream;
+  uint8_t h[ECS__SNAP_SECTION_HEADER_SIZE];
+  uint64_t left;
+  if (!b->streamed) {
+    if (b->payload_len - b->next < sizeof h) {
+      return corrupt_as(st->w, st->fmt, "bad section table");
+    }
+    memcpy(h, b->payload + b->next, sizeof h);
+    b->next += sizeof h;
+    left = b->payload_len - b->next;
+  } else {
+    if (st->status != ECS_OK) {
+      return st->status;
+    }
+    if (st->sec_left != 0 || st->left < sizeof h) {
+      return corrupt_as(st->w, st->fmt, "bad section table");
+    }
+    if (stream_read(st, h, sizeof h) != ECS_OK) {
+      return st->status;
+    }
+    left = st->left;
+  }
+  uint64_t len = ecs__le64(h + 4);
+  if (ecs__le32(h) != id || len > left) {
+    return corrupt_as(st->w, st->fmt, "bad section table");
+  }
+  if (!b->streamed) {
+    *out = (ecs__cur_t){b->payload + b->next, (size_t)len, 0, false, NULL};
+    b->next += (size_t)len;
+    return ECS_OK;
+  }
+  if (!whole) {
+    st->sec_left = len;
+    *out = (ecs__cur_t){st->buf, 0, 0, false, st};
+    return ECS_OK;
+  }
+  uint8_t **held = &b->held[id - 1];
+  ecs_status_t rs = read_grown(st->w, st->in, len, held, &b->held_cap[id - 1], st->fmt, &st->crc);
+  if (rs != ECS_OK) {
+    return stream_failed(st, rs);
+  }
+  st->left -= len;
+  *out = (ecs__cur_t){*held, (size_t)len, 0, false, NULL};
+  return ECS_OK;
+}
+
+const uint8_t *ecs__cur_more(ecs__cur_t *c, size_t n) {
+  ecs__snap_stream_t *st = c->src;
+  size_t have = c->n - c->pos;
+  if (st->status != ECS_OK || n - have > st->sec_left) {
+    c->bad = true;
+    return NULL;
+  }
+  size_t offset = c->pos;
+  size_t cap = n > READ_CHUNK ? n : READ_CHUNK;
+  if (st->cap < cap) {
+    uint8_t *p = st->buf ? ecs__realloc(st->w, st->buf, st->cap, cap) : ecs__alloc(st->w, cap);
+    if (!p) {
+      stream_failed(st, ecs__fail(st->w, ECS_ERR_NO_MEMORY, "cannot allocate %zu bytes to read the snapshot", cap));
+      c->bad = true;
+      return NULL;
+    }
+    st->buf = p;
+    st->cap = cap;
+  }
+  /* what is left of the window moves to its start, the rest is read after */
+  memmove(st->buf, st->buf + offset, have);
+  size_t room = st->cap - have;
+  size_t get = room < st->sec_left ? room : (size_t)st->sec_left;
+  if (stream_read(st, st->buf + have, get) != ECS_OK) {
+    c->bad = true;
+    return NULL;
+  }
+  st->sec_left -= get;
+  c->p = st->buf;
+  c->n = have + get;
+  c->pos = n;
+  return st->buf;
+}
+
+size_t ecs__cur_stream_left(const ecs__cur_t *c) {
+  return c->n - c->pos + (size_t)c->src->sec_left;
+}
+
+ecs_status_t ecs__snap_explain(ecs__snap_blob_t *b, ecs_status_t st) {
+  ecs__snap_stream_t *s = &b->stream;
+  if (!b->streamed || st == ECS_OK) {
+    return st;
+  }
+  if (s->status != ECS_OK) {
+    return ecs__fail(s->w, s->status, "%s", s->why);
+  }
+  if (st == ECS_ERR_NO_MEMORY) {
+    return st; /* not the bytes' fault: no need to read the rest */
+  }
+  /* the rest of the payload, for its CRC: damaged bytes explain a parse
+   * error or a hook's refusal better than the error itself */
+  uint8_t chunk[4096];
+  while (s->left > 0) {
+    size_t n = s->left < sizeof chunk ? (size_t)s->left : sizeof chunk;
+    if (stream_read(s, chunk, n) != ECS_OK) {
+      return ecs__fail(s->w, s->status, "%s", s->why);
+    }
+  }
+  return s->crc == s->expect_crc ? st : corrupt_as(s->w, s->fmt, "payload checksum mismatch");
+}
+
+ecs_status_t ecs__snap_finish(ecs__snap_blob_t *b) {
+  ecs__snap_stream_t *st = &b->stream;
+  if (!b->streamed) {
+    return b->next == b->payload_len ? ECS_OK : corrupt_as(st->w, st->fmt, "bytes after the last section");
+  }
+  if (st->status != ECS_OK) {
+    return st->status;
+  }
+  if (st->left != 0 || st->sec_left != 0) {
+    return corrupt_as(st->w, st->fmt, "bytes after the last section");
+  }
+  return st->crc == st->expect_crc ? ECS_OK : corrupt_as(st->w, st->fmt, "payload checksum mismatch");
 }
 
 void ecs__snap_seal(uint8_t *h, const ecs__snap_format_t *fmt, uint64_t payload_len) {
@@ -166,6 +353,14 @@ void ecs__snap_blob_free(ecs_world_t *w, ecs__snap_blob_t *b) {
   ecs__free(w, b->owned, b->owned_cap);
   b->owned = NULL;
   b->owned_cap = 0;
+  ecs__free(w, b->stream.buf, b->stream.cap);
+  b->stream.buf = NULL;
+  b->stream.cap = 0;
+  for (uint32_t k = 0; k < ECS__SNAP_SECTION_COUNT; ++k) {
+    ecs__free(w, b->held[k], b->held_cap[k]);
+    b->held[k] = NULL;
+    b->held_cap[k] = 0;
+  }
 }
 
 /* ---- save ---------------------------------------------------------------

@@ -1,5 +1,5 @@
-/* Snapshot load, all or nothing. The snapshot is read whole and checked,
- * then staged: a new entity registry, a new storage instance per component
+/* Snapshot load, all or nothing. The snapshot is read (in place from
+ * memory, else a section at a time: snapshot.c) and staged: a new entity registry, a new storage instance per component
  * (archetype ones in a copy of the world's table set), new resource values,
  * every value constructed. Only then does commit swap them into the world,
  * and nothing in commit can fail. An error at any earlier step frees the
@@ -70,21 +70,6 @@ static bool is_arch(const ecs__component_t *c) {
 
 static bool transient(const ecs__component_t *c) {
   return (c->flags & ECS_COMPONENT_TRANSIENT) != 0;
-}
-
-static ecs_status_t split_sections(stage_t *s) {
-  ecs__cur_t c = {s->blob.payload, s->blob.payload_len, 0, false};
-  uint32_t sections = s->blob.version >= 2 ? ECS__SNAP_SECTION_COUNT : ECS__SNAP_RESOURCES;
-  for (uint32_t k = 0; k < sections; ++k) {
-    uint32_t id = ecs__cur32(&c);
-    uint64_t len = ecs__cur64(&c);
-    if (c.bad || id != k + 1 || len > ecs__cur_left(&c)) {
-      return corrupt(s, "bad section table");
-    }
-    s->sec[k] = (ecs__cur_t){c.p + c.pos, (size_t)len, 0, false};
-    c.pos += (size_t)len;
-  }
-  return ecs__cur_left(&c) == 0 ? ECS_OK : corrupt(s, "bytes after the last section");
 }
 
 /* ---- schema and entity table -------------------------------------------- */
@@ -201,23 +186,32 @@ static ecs_status_t parse_entities(stage_t *s) {
   if (c->bad || n == 0 || (size_t)(n - 1) != ecs__cur_left(c) / 8 || ecs__cur_left(c) % 8 != 0 || s->free_head >= n) {
     return corrupt(s, "bad entity table");
   }
-  s->slot_count = n;
-  s->record_cap = n < 16 ? 16 : n;
-  s->records = ecs__alloc(w, (size_t)s->record_cap * sizeof *s->records);
-  s->mark = ecs__calloc(w, n);
-  if (!s->records || !s->mark) {
-    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage an entity table of %u slots", n);
-  }
-  s->records[0] = (ecs__entity_record_t){.generation = 0, .alive = false, .next_free = 0};
-  for (uint32_t i = 1; i < n; ++i) {
+  /* the registry grows with the slots that arrive, so that a streamed
+   * snapshot whose lengths lie costs no more than its bytes */
+  for (uint32_t i = 0; i < n; ++i) {
+    if (i >= s->record_cap &&
+        !ecs__grow(&w->alloc, (void **)&s->records, sizeof *s->records, &s->record_cap, (size_t)i + 1, 16)) {
+      return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage an entity table of %u slots", n);
+    }
+    if (i == 0) {
+      s->records[0] = (ecs__entity_record_t){.generation = 0, .alive = false, .next_free = 0};
+      continue;
+    }
     uint32_t g = ecs__cur32(c);
     uint32_t next = ecs__cur32(c);
     bool alive = (g & ECS__SNAP_ALIVE_BIT) != 0;
+    if (c->bad) {
+      return corrupt(s, "bad entity table");
+    }
     if (next >= n || (alive && next != 0)) {
       return corrupt(s, "bad entity slot");
     }
     s->records[i] = (ecs__entity_record_t){.generation = g & ~ECS__SNAP_ALIVE_BIT, .alive = alive, .next_free = next};
     s->alive += alive;
+  }
+  s->slot_count = n;
+  if (!(s->mark = ecs__calloc(w, n))) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage an entity table of %u slots", n);
   }
   /* the free list must be a chain of dead slots without cycles ... */
   for (uint32_t i = s->free_head; i != 0; i = s->records[i].next_free) {
@@ -748,13 +742,19 @@ static ecs_status_t register_pairs(stage_t *s) {
   return ECS_OK;
 }
 
+/* Opens section id (1-based) into s->sec: whole, or streamed. */
+static ecs_status_t section(stage_t *s, uint32_t id, bool whole) {
+  return ecs__snap_section(&s->blob, id, whole, &s->sec[id - 1]);
+}
+
+/* The sections are opened in file order. The tables are read whole and
+ * parsed after the values (rows are placed by the values an entity has);
+ * the schema, resources and scheduler state are small and read whole; the
+ * entity table, values and change ticks stream from a host's reader. */
 static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
   ecs_world_t *w = s->w;
-  ecs_status_t st = ecs__snap_read(w, in, &s->blob);
-  if (st == ECS_OK) {
-    st = split_sections(s);
-  }
-  if (st != ECS_OK || (st = register_pairs(s)) != ECS_OK) {
+  ecs_status_t st = ecs__snap_open(w, in, &s->blob);
+  if (st != ECS_OK || (st = section(s, ECS__SNAP_SCHEMA, true)) != ECS_OK || (st = register_pairs(s)) != ECS_OK) {
     return st;
   }
   s->wcount = w->component_count;
@@ -771,18 +771,24 @@ static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
   s->added = block + 4 * (size_t)s->wcount;
   s->present = (bool *)(block + 5 * (size_t)s->wcount);
   s->ticked = s->present + s->wcount;
-  if ((st = parse_schema(s)) != ECS_OK || (st = parse_entities(s)) != ECS_OK || (st = create_storages(s)) != ECS_OK ||
-      (st = load_values(s)) != ECS_OK || (st = load_resources(s)) != ECS_OK || (st = load_tables(s)) != ECS_OK) {
+  if ((st = parse_schema(s)) != ECS_OK || (st = section(s, ECS__SNAP_ENTITIES, false)) != ECS_OK ||
+      (st = parse_entities(s)) != ECS_OK || (st = section(s, ECS__SNAP_TABLES, true)) != ECS_OK ||
+      (st = create_storages(s)) != ECS_OK || (st = section(s, ECS__SNAP_VALUES, false)) != ECS_OK ||
+      (st = load_values(s)) != ECS_OK || (st = section(s, ECS__SNAP_RESOURCES, true)) != ECS_OK ||
+      (st = load_resources(s)) != ECS_OK || (st = load_tables(s)) != ECS_OK) {
     return st;
   }
   if (s->blob.version >= 2) {
-    const ecs__cur_t *c = &s->sec[ECS__SNAP_SCHEDULERS - 1];
-    if ((st = ecs__sched_state_parse(w, c->p, c->n, &s->sched)) != ECS_OK) {
+    if ((st = section(s, ECS__SNAP_SCHEDULERS, true)) != ECS_OK) {
       return st;
     }
-    return load_changes(s);
+    const ecs__cur_t *c = &s->sec[ECS__SNAP_SCHEDULERS - 1];
+    if ((st = ecs__sched_state_parse(w, c->p, c->n, &s->sched)) != ECS_OK ||
+        (st = section(s, ECS__SNAP_CHANGES, false)) != ECS_OK || (st = load_changes(s)) != ECS_OK) {
+      return st;
+    }
   }
-  return ECS_OK;
+  return ecs__snap_finish(&s->blob);
 }
 
 ecs_status_t ecs_snapshot_load(ecs_world_t *world, const ecs_reader_t *in) {
@@ -796,7 +802,7 @@ ecs_status_t ecs_snapshot_load(ecs_world_t *world, const ecs_reader_t *in) {
     return ecs__fail(world, ECS_ERR_BUSY, "ecs_snapshot_load during a tick");
   }
   stage_t s = {.w = world, .wcount = world->component_count};
-  ecs_status_t st = stage(&s, in);
+  ecs_status_t st = ecs__snap_explain(&s.blob, stage(&s, in));
   if (st == ECS_OK) {
     st = stage_index(&s);
   }

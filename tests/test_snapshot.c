@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "support/counting_alloc.h"
 #include "support/failing_alloc.h"
 #include "support/snapshot_world.h"
 
@@ -208,6 +209,55 @@ static void test_load_builds_entity_lists(void **state) {
   assert_int_equal(ecs_component_count(b.w, b.frozen), 0);
   assert_int_equal(ecs_component_count(b.w, b.name), 0);
   assert_int_equal(ecs_component_count(b.w, b.wide), 0);
+  ecs_membuf_free(&buf);
+  fx_fini(&a);
+  fx_fini(&b);
+}
+
+/* A host's reader that fails with ECS_ERR_IO once `budget` bytes are read. */
+typedef struct failing_src_t {
+  ecs_memsrc_t src;
+  size_t budget;
+} failing_src_t;
+
+static ecs_status_t failing_read(void *user, void *data, size_t size) {
+  failing_src_t *f = user;
+  if (size > f->budget) {
+    return ECS_ERR_IO;
+  }
+  f->budget -= size;
+  return host_read(&f->src, data, size);
+}
+
+/* A load from a host's reader streams the snapshot: no allocation holds
+ * the payload, and the world is the one a load from memory gives. A reader
+ * failing anywhere is reported as its own error, the world untouched. */
+static void test_streamed_load(void **state) {
+  (void)state;
+  fx_t a, b;
+  fx_init(&a, NULL);
+  fx_populate(&a, 3000);
+  ecs_membuf_t buf = {0};
+  save_to(a.w, &buf);
+  counting_t ca = {0};
+  fx_init(&b, &(ecs_world_desc_t){.allocator = counting_allocator(&ca)});
+  atomic_store(&ca.largest, 0);
+  ecs_memsrc_t src = {buf.data, buf.size, 0};
+  ecs_reader_t in = {host_read, &src};
+  assert_int_equal(ecs_snapshot_load(b.w, &in), ECS_OK);
+  assert_int_equal(src.pos, buf.size);
+  print_message("streamed load of %zu bytes: largest allocation %zu bytes\n", buf.size, (size_t)ca.largest);
+  assert_true(atomic_load(&ca.largest) < buf.size / 2);
+  assert_same_state_as(&a, &b, true);
+  uint64_t sum = ecs_world_checksum(b.w);
+  const size_t budgets[] = {0, 20, 40, 200, buf.size / 3, buf.size / 2, buf.size - 5};
+  for (size_t k = 0; k < sizeof budgets / sizeof budgets[0]; ++k) {
+    failing_src_t f = {{buf.data, buf.size, 0}, budgets[k]};
+    ecs_reader_t bad = {failing_read, &f};
+    assert_int_equal(ecs_snapshot_load(b.w, &bad), ECS_ERR_IO);
+    assert_non_null(strstr(ecs_last_error(b.w), "reading the snapshot"));
+    assert_true(ecs_world_checksum(b.w) == sum);
+  }
   ecs_membuf_free(&buf);
   fx_fini(&a);
   fx_fini(&b);
@@ -776,6 +826,7 @@ int main(void) {
       cmocka_unit_test(test_load_into_same_world),
       cmocka_unit_test(test_load_into_other_world),
       cmocka_unit_test(test_load_builds_entity_lists),
+      cmocka_unit_test(test_streamed_load),
       cmocka_unit_test(test_transient_not_required),
       cmocka_unit_test(test_transient_archetype_round_trip),
       cmocka_unit_test(test_change_detection_and_observers),

@@ -81,7 +81,14 @@ ECS_API ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *o
  *  world already has keep their order (queries stay valid), so loading
  *  into the same world (rollback) or into a fresh world reproduces the
  *  saved iteration order exactly. A @p in from ecs_memreader() is parsed
- *  in place (no copy) and advanced past the snapshot.
+ *  in place (no copy) and advanced past the snapshot. Any other reader
+ *  (a file, a host's stream) is read a section at a time: the snapshot is
+ *  never held whole, only the new state being built, the table section
+ *  (4 bytes per archetype row) and a 64 KB window; the payload checksum is
+ *  then checked at the end, before anything changes. A deserialize or
+ *  migrate hook may therefore see damaged bytes; when the checksum shows
+ *  damage, the load reports ECS_ERR_SNAPSHOT_CORRUPT whatever the hook
+ *  returned.
  *  Ownership: nothing of @p in is kept. On success every pointer into the
  *             world's values and resources (ecs_get(), ecs_field(),
  *             ecs_resource_get()) is invalid; queries, component ids

@@ -5,6 +5,9 @@
  * and the restore of its snapshot; with mode bits 7 and 6,
  * ecs_digest_log_load of a digest log (digest.h, framed the same way).
  *
+ * Every snapshot is loaded twice, streamed through a host's reader and
+ * from memory: both must give the same status, and the same world.
+ *
  * Input: byte 0 is a mode, the rest a snapshot (or a replay). With bit 0
  * of the mode set the header and payload CRCs are recomputed before
  * loading, so that mutations reach the parser behind them; bits 1 to 6
@@ -199,9 +202,20 @@ static void fz_populate(fz_world_t *f, int n, int seed, uint32_t stats_version) 
   CHECK(ecs_resource_set(f->w, f->name, &(name_t){(char *)"world"}) == ECS_OK);
 }
 
-static ecs_status_t load_bytes(ecs_world_t *w, const uint8_t *data, size_t size) {
+/* A host's reader over memory: a load from it streams the snapshot. */
+static ecs_status_t stream_read(void *user, void *data, size_t size) {
+  ecs_memsrc_t *src = user;
+  if (size > src->size - src->pos) {
+    return ECS_ERR_SNAPSHOT_CORRUPT;
+  }
+  memcpy(data, src->data + src->pos, size);
+  src->pos += size;
+  return ECS_OK;
+}
+
+static ecs_status_t load_bytes(ecs_world_t *w, const uint8_t *data, size_t size, bool streamed) {
   ecs_memsrc_t src = {data, size, 0};
-  ecs_reader_t in = ecs_memreader(&src);
+  ecs_reader_t in = streamed ? (ecs_reader_t){stream_read, &src} : ecs_memreader(&src);
   return ecs_snapshot_load(w, &in);
 }
 
@@ -231,6 +245,17 @@ static void walk(fz_world_t *f) {
   }
 }
 
+/* Whether two worlds save to the same bytes. */
+static bool same_saves(ecs_world_t *x, ecs_world_t *y) {
+  ecs_membuf_t a = {0}, b = {0};
+  ecs_writer_t wa = ecs_membuf_writer(&a), wb = ecs_membuf_writer(&b);
+  CHECK(ecs_snapshot_save(x, &wa) == ECS_OK && ecs_snapshot_save(y, &wb) == ECS_OK);
+  bool same = a.size == b.size && memcmp(a.data, b.data, a.size) == 0;
+  ecs_membuf_free(&a);
+  ecs_membuf_free(&b);
+  return same;
+}
+
 static void check_loaded(fz_world_t *f) {
   walk(f);
   /* a save of the loaded world loads into a fresh one and saves the same */
@@ -238,7 +263,7 @@ static void check_loaded(fz_world_t *f) {
   ecs_writer_t wa = ecs_membuf_writer(&a), wb = ecs_membuf_writer(&b);
   CHECK(ecs_snapshot_save(f->w, &wa) == ECS_OK);
   fz_world_t g = fz_world_new(2);
-  CHECK(load_bytes(g.w, a.data, a.size) == ECS_OK);
+  CHECK(load_bytes(g.w, a.data, a.size, false) == ECS_OK);
   CHECK(ecs_snapshot_save(g.w, &wb) == ECS_OK);
   CHECK(a.size == b.size && memcmp(a.data, b.data, a.size) == 0);
   ecs_world_free(g.w);
@@ -380,7 +405,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint64_t before = ecs_world_checksum(f.w);
   int live = live_names;
   observed = 0;
-  ecs_status_t st = load_bytes(f.w, snap, n);
+  /* streamed first: on error it must leave the world as the memory load
+   * finds it, and both must agree */
+  ecs_status_t streamed = load_bytes(f.w, snap, n, true);
+  CHECK(observed == 0);
+  if (streamed != ECS_OK) {
+    CHECK(streamed < 0 && ecs_last_status(f.w) == streamed);
+    CHECK(ecs_world_checksum(f.w) == before);
+    CHECK(live_names == live);
+  }
+  ecs_status_t st = streamed;
+  if (streamed != ECS_OK) {
+    st = load_bytes(f.w, snap, n, false);
+  } else { /* the same world from memory */
+    fz_world_t g = fz_world_new(2);
+    fz_populate(&g, 6, (mode >> 1) & 0x3f, 2);
+    observed = 0;
+    CHECK(load_bytes(g.w, snap, n, false) == ECS_OK);
+    CHECK(same_saves(f.w, g.w)); /* names are pointers: checksums differ */
+    ecs_world_free(g.w);
+  }
+  CHECK(st == streamed);
   last_status = st;
   CHECK(observed == 0);
   if (st == ECS_OK) {

@@ -21,11 +21,19 @@ typedef struct counting_t {
   _Atomic size_t allocs;   /* alloc() calls, and realloc() of NULL */
   _Atomic size_t reallocs; /* realloc() of a block */
   _Atomic size_t frees;    /* free() of a block (NULL is not counted) */
+  _Atomic size_t largest;  /* the largest block asked for (reset it to 0 to start over) */
 } counting_t;
+
+static inline void counting_note_size(counting_t *c, size_t size) {
+  size_t seen = atomic_load(&c->largest);
+  while (size > seen && !atomic_compare_exchange_weak(&c->largest, &seen, size)) {
+  }
+}
 
 static inline void *counting_alloc(void *user, size_t size) {
   counting_t *c = user;
   atomic_fetch_add(&c->allocs, 1);
+  counting_note_size(c, size);
   return malloc(size);
 }
 
@@ -33,6 +41,7 @@ static inline void *counting_realloc(void *user, void *ptr, size_t old_size, siz
   counting_t *c = user;
   (void)old_size;
   atomic_fetch_add(ptr ? &c->reallocs : &c->allocs, 1);
+  counting_note_size(c, new_size);
   return realloc(ptr, new_size);
 }
 

@@ -294,16 +294,24 @@ static inline void target_fini(target_t *t) {
   fx_fini(&t->f);
 }
 
-/* Loads bytes into the target; checks the status and that nothing changed. */
+static inline ecs_status_t host_read(void *user, void *data, size_t size);
+
+/* Loads bytes into the target, from memory and streamed through a host's
+ * reader; checks the status of both and that nothing changed. */
 static inline void expect_load(target_t *t, const uint8_t *data, size_t size, ecs_status_t want, const char *what,
                                size_t at) {
-  int live = t->f.counts.live;
-  ecs_status_t st = load_from(t->f.w, data, size);
-  if (st != want) {
-    fail_msg("%s at %zu: %s (%s), expected %s", what, at, ecs_err_name(st), ecs_last_error(t->f.w), ecs_err_name(want));
-  }
-  if (ecs_world_checksum(t->f.w) != t->checksum || t->f.counts.live != live) {
-    fail_msg("%s at %zu: the world changed", what, at);
+  for (int via_host = 0; via_host < 2; ++via_host) {
+    int live = t->f.counts.live;
+    ecs_memsrc_t src = {data, size, 0};
+    ecs_reader_t in = via_host ? (ecs_reader_t){host_read, &src} : ecs_memreader(&src);
+    ecs_status_t st = ecs_snapshot_load(t->f.w, &in);
+    if (st != want) {
+      fail_msg("%s at %zu%s: %s (%s), expected %s", what, at, via_host ? " (streamed)" : "", ecs_err_name(st),
+               ecs_last_error(t->f.w), ecs_err_name(want));
+    }
+    if (ecs_world_checksum(t->f.w) != t->checksum || t->f.counts.live != live) {
+      fail_msg("%s at %zu%s: the world changed", what, at, via_host ? " (streamed)" : "");
+    }
   }
 }
 
@@ -315,9 +323,8 @@ static inline void reseal(uint8_t *snap) {
   ecs__put_le32(snap + 28, ecs__crc32(0, snap, 28));
 }
 
-/* Every allocation of a load failing in turn: ECS_ERR_NO_MEMORY and the
- * world unchanged, until the load succeeds. Also through a host reader
- * (the payload is then copied into memory) and for saves. */
+/* A host's reader over memory (a load from it streams), as a reader that
+ * cannot tell its end from an error: ECS_ERR_SNAPSHOT_CORRUPT past it. */
 static inline ecs_status_t host_read(void *user, void *data, size_t size) {
   ecs_memsrc_t *src = user;
   if (size > src->size - src->pos) {
