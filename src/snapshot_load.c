@@ -36,13 +36,17 @@ typedef struct stage_t {
   uint8_t *mark; /* per slot: SEEN in the free list or a table row, PLACED in a table */
   /* per world component id */
   uint32_t wcount;
-  bool *present;   /* in the snapshot's schema */
-  bool *ticked;    /* change ticks given by the snapshot (format 2) */
-  void **storage;  /* the new instance */
-  void **temp;     /* ARCHETYPE: a dense instance holding values until rows exist */
-  void **resource; /* the new resource value, or NULL */
-  void **changed;  /* change detection: new changed_at/added_at arrays of */
-  void **added;    /* slot_count entries, for components that track changes */
+  bool *present;    /* in the snapshot's schema */
+  bool *ticked;     /* change ticks given by the snapshot (format 2) */
+  void **storage;   /* the new instance */
+  void **temp;      /* ARCHETYPE: a dense instance holding values until rows exist */
+  void **resource;  /* the new resource value, or NULL */
+  void **changed;   /* change detection: new changed_at/added_at arrays of */
+  void **added;     /* slot_count entries, for components that track changes */
+  uint64_t **built; /* ARCHETYPE: per slot, a bit when its row's value is constructed */
+  size_t *rows;     /* ARCHETYPE: the rows the tables give a value of it */
+  size_t *filled;   /* ARCHETYPE: the values constructed in those rows */
+  bool rows_done;   /* every row holds all its values (place_staged) */
   ecs__arch_set_t *arch;
   ecs_component_t *ids;      /* a table type being built */
   uint32_t arch_count;       /* world components in ARCHETYPE storage */
@@ -53,11 +57,11 @@ typedef struct stage_t {
   size_t scratch_align;
 } stage_t;
 
-enum { MARK_SEEN = 1, MARK_PLACED = 2 };
+enum { MARK_SEEN = 1, MARK_MOVED = 2 }; /* MOVED: its staged values went into its row */
 
-/* storage, temp, resource, changed and added pointers and the present and
- * ticked flags, in one block */
-#define STAGE_PER_COMPONENT (5 * sizeof(void *) + 2 * sizeof(bool))
+/* storage, temp, resource, changed, added and built pointers, the rows and
+ * filled counts, and the present and ticked flags, in one block */
+#define STAGE_PER_COMPONENT (6 * sizeof(void *) + 2 * sizeof(size_t) + 2 * sizeof(bool))
 
 static ecs_status_t corrupt(stage_t *s, const char *what) {
   (void)ecs__fail(s->w, ECS_ERR_SNAPSHOT_CORRUPT, "snapshot is corrupt: %s", what);
@@ -261,14 +265,6 @@ static ecs_status_t create_storages(stage_t *s) {
       s->storage[id] = NULL;
       return ecs__fail(w, st, "cannot create %s storage for '%s': %s", c->vt->name, c->name, ecs_strerror(st));
     }
-    if (is_arch(c) && s->present[id] && !transient(c)) {
-      p.kind_user = NULL;
-      st = ecs_storage_dense_vtable()->create(&p, &s->temp[id]);
-      if (st != ECS_OK) {
-        s->temp[id] = NULL;
-        return ecs__fail(w, st, "cannot stage the values of '%s'", c->name);
-      }
-    }
     if (c->params.stride > s->scratch_size) {
       s->scratch_size = c->params.stride;
     }
@@ -319,23 +315,71 @@ static ecs_status_t construct(stage_t *s, const ecs__component_t *c, const scomp
   return ECS_OK;
 }
 
+/* A staging DENSE instance for values of the ARCHETYPE component t whose
+ * entity has no row with a column for it (the saving world kept t in
+ * another storage kind): they go into rows once every value is known. Its
+ * storage runs no dtor: the stage destructs what it did not move. */
+static void *temp_of(stage_t *s, const ecs__component_t *t) {
+  if (!s->temp[t->id]) {
+    ecs_storage_params_t p = t->params;
+    p.kind_user = NULL;
+    p.dtor = NULL;
+    if (ecs_storage_dense_vtable()->create(&p, &s->temp[t->id]) != ECS_OK) {
+      s->temp[t->id] = NULL;
+    }
+  }
+  return s->temp[t->id];
+}
+
+/* e's row's cell for its saved value of the ARCHETYPE component t, in
+ * *cell (NULL: its row has no such column). A second value for the cell
+ * is corrupt. */
+static ecs_status_t row_cell(stage_t *s, const ecs__component_t *t, ecs_entity_t e, void **cell) {
+  *cell = is_arch(t) ? t->vt->get(s->storage[t->id], e) : NULL;
+  if (!*cell) {
+    return ECS_OK;
+  }
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  if (!s->built[t->id] && !(s->built[t->id] = ecs__calloc(s->w, ((size_t)s->slot_count + 63) / 64 * 8))) {
+    return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the values of '%s'", t->name);
+  }
+  return (s->built[t->id][idx >> 6] >> (idx & 63)) & 1 ? corrupt(s, "bad component value") : ECS_OK;
+}
+
 static ecs_status_t load_component_values(stage_t *s, ecs__cur_t *c, const scomp_t *sc, uint32_t count) {
   ecs__component_t *t = sc->target;
-  bool staged = s->temp[t->id] != NULL;
-  const ecs_storage_vtable_t *vt = staged ? ecs_storage_dense_vtable() : t->vt;
-  void *dst = staged ? s->temp[t->id] : s->storage[t->id];
   for (uint32_t j = 0; j < count; ++j) {
     ecs_entity_t e = live_entity(s, ecs__cur32(c));
     size_t len;
     const uint8_t *data = value_bytes(c, sc, &len);
-    if (c->bad || e == ECS_ENTITY_NULL || vt->get(dst, e)) {
+    if (c->bad || e == ECS_ENTITY_NULL) {
       return corrupt(s, "bad component value");
     }
-    if (t->size > 0) {
-      ecs_status_t st = construct(s, t, sc, s->scratch, data, len);
-      if (st != ECS_OK) {
+    void *cell;
+    ecs_status_t st = row_cell(s, t, e, &cell);
+    if (st != ECS_OK) {
+      return st;
+    }
+    if (cell) { /* constructed in place; it counts once the hook succeeded */
+      if (t->size > 0 && (st = construct(s, t, sc, cell, data, len)) != ECS_OK) {
         return st;
       }
+      uint32_t idx = ECS_ENTITY_INDEX(e);
+      s->built[t->id][idx >> 6] |= (uint64_t)1 << (idx & 63);
+      s->filled[t->id]++;
+      continue;
+    }
+    /* into t's storage, or its staging instance when t is ARCHETYPE */
+    const ecs_storage_vtable_t *vt = is_arch(t) ? ecs_storage_dense_vtable() : t->vt;
+    void *dst = is_arch(t) ? temp_of(s, t) : s->storage[t->id];
+    if (!dst) {
+      return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the values of '%s'", t->name);
+    }
+    if (vt->get(dst, e)) {
+      return corrupt(s, "bad component value");
+    }
+    if (t->size > 0 && (st = construct(s, t, sc, s->scratch, data, len)) != ECS_OK) {
+      return st;
     }
     void *slot = vt->insert(dst, e);
     if (!slot) {
@@ -405,33 +449,11 @@ static ecs_status_t load_resources(stage_t *s) {
 
 /* ---- archetype rows ----------------------------------------------------- */
 
-/* Gives live entity e its row: in the table of the archetype components it
- * has values of (none: no row). */
-static ecs_status_t place(stage_t *s, ecs_entity_t e) {
-  uint32_t idx = ECS_ENTITY_INDEX(e);
-  if (s->mark[idx] & MARK_PLACED) {
-    return ECS_OK;
-  }
-  s->mark[idx] |= MARK_PLACED;
-  uint32_t m = 0;
-  for (uint32_t id = 1; id < s->wcount; ++id) {
-    if (s->temp[id] && ecs_storage_dense_vtable()->get(s->temp[id], e)) {
-      s->ids[m++] = id;
-    }
-  }
-  if (m == 0) {
-    return ECS_OK;
-  }
-  uint32_t t = ecs__arch_table_ensure(s->arch, s->ids, m);
-  if (t == UINT32_MAX || !ecs__arch_place(s->arch, e, t)) {
-    return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the archetype rows");
-  }
-  return ECS_OK;
-}
-
 /* Recreates the snapshot's tables in its order (after the world's own,
- * which keep theirs), then the rows in saved row order. Table types keep
- * the components the world stores as ARCHETYPE and saves. */
+ * which keep theirs) and places each listed entity in its table's row, in
+ * saved row order, before any value is read: the values of the table's
+ * components are then constructed in their cells (load_values). Table types
+ * keep the components the world stores as ARCHETYPE and saves. */
 static ecs_status_t load_tables(stage_t *s) {
   ecs__cur_t *c = &s->sec[2];
   uint32_t n = ecs__cur32(c);
@@ -463,12 +485,16 @@ static ecs_status_t load_tables(stage_t *s) {
         }
       }
     }
-    if (m > 0 && ecs__arch_table_ensure(s->arch, s->ids, m) == UINT32_MAX) {
+    uint32_t table = m > 0 ? ecs__arch_table_ensure(s->arch, s->ids, m) : 0;
+    if (table == UINT32_MAX) {
       return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the archetype tables");
     }
     uint32_t rows = ecs__cur32(c);
     if (c->bad || rows > ecs__cur_left(c) / 4) {
       return corrupt(s, "bad table rows");
+    }
+    for (uint32_t j = 0; j < m; ++j) {
+      s->rows[s->ids[j]] += rows;
     }
     for (uint32_t r = 0; r < rows; ++r) {
       ecs_entity_t e = live_entity(s, ecs__cur32(c));
@@ -476,29 +502,89 @@ static ecs_status_t load_tables(stage_t *s) {
         return corrupt(s, "bad table row");
       }
       s->mark[ECS_ENTITY_INDEX(e)] |= MARK_SEEN;
-      ecs_status_t st = place(s, e);
-      if (st != ECS_OK) {
-        return st;
+      if (m > 0 && !ecs__arch_place(s->arch, e, table)) {
+        return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the archetype rows");
       }
     }
   }
-  if (c->bad || ecs__cur_left(c) != 0) {
-    return corrupt(s, "bad table section length");
-  }
-  /* values of components the saving world did not keep in tables */
+  return c->bad || ecs__cur_left(c) != 0 ? corrupt(s, "bad table section length") : ECS_OK;
+}
+
+/* Moves the staged values of entity e (those of ARCHETYPE components its
+ * row has no column for) into its row: a new row in the table of exactly
+ * them when it has none, else its row moved once to the table with them
+ * added. */
+static ecs_status_t move_staged(stage_t *s, ecs_entity_t e, void **states, void **cells, bool *added) {
+  const ecs_storage_vtable_t *dense = ecs_storage_dense_vtable();
+  uint32_t m = 0;
   for (uint32_t id = 1; id < s->wcount; ++id) {
+    if (s->temp[id] && dense->get(s->temp[id], e)) {
+      s->ids[m] = id;
+      states[m++] = s->storage[id];
+    }
+  }
+  const ecs_component_t *own;
+  bool ok;
+  if (ecs__arch_entity_type(s->arch, e, &own) == 0) {
+    uint32_t t = ecs__arch_table_ensure(s->arch, s->ids, m);
+    ok = t != UINT32_MAX && ecs__arch_place(s->arch, e, t);
+    for (uint32_t k = 0; ok && k < m; ++k) {
+      cells[k] = s->w->components[s->ids[k]]->vt->get(states[k], e);
+    }
+  } else {
+    ok = ecs__arch_ensure_n(states, m, e, cells, added);
+  }
+  if (!ok) {
+    return ecs__fail(s->w, ECS_ERR_NO_MEMORY, "cannot stage the archetype rows");
+  }
+  uint32_t idx = ECS_ENTITY_INDEX(e);
+  for (uint32_t k = 0; k < m; ++k) {
+    const ecs__component_t *c = s->w->components[s->ids[k]];
+    if (c->size > 0) {
+      ecs__relocate(&c->params, cells[k], dense->get(s->temp[c->id], e), 1);
+    }
+  }
+  s->mark[idx] |= MARK_MOVED;
+  return ECS_OK;
+}
+
+/* After the values: every row got the value of each of its columns, and
+ * the staged values move into rows; then the staging instances go. */
+static ecs_status_t place_staged(stage_t *s) {
+  for (uint32_t id = 1; id < s->wcount; ++id) {
+    if (s->rows[id] != s->filled[id]) {
+      return corrupt(s, "a table row without its value");
+    }
+  }
+  ecs_world_t *w = s->w;
+  void **states = ecs__alloc(w, (size_t)s->wcount * (2 * sizeof(void *) + sizeof(bool)));
+  if (!states) {
+    return ecs__fail(w, ECS_ERR_NO_MEMORY, "cannot stage the archetype rows");
+  }
+  void **cells = states + s->wcount;
+  bool *added = (bool *)(cells + s->wcount);
+  const ecs_storage_vtable_t *dense = ecs_storage_dense_vtable();
+  ecs_status_t st = ECS_OK;
+  for (uint32_t id = 1; st == ECS_OK && id < s->wcount; ++id) {
     size_t cursor = 0;
     ecs_storage_chunk_t ch;
-    while (s->temp[id] && ecs_storage_dense_vtable()->chunk(s->temp[id], &cursor, &ch)) {
-      for (size_t i = 0; i < ch.count; ++i) {
-        ecs_status_t st = place(s, ch.entities[i]);
-        if (st != ECS_OK) {
-          return st;
+    while (st == ECS_OK && s->temp[id] && dense->chunk(s->temp[id], &cursor, &ch)) {
+      for (size_t i = 0; st == ECS_OK && i < ch.count; ++i) {
+        if (!(s->mark[ECS_ENTITY_INDEX(ch.entities[i])] & MARK_MOVED)) {
+          st = move_staged(s, ch.entities[i], states, cells, added);
         }
       }
     }
   }
-  return ECS_OK;
+  ecs__free(w, states, (size_t)s->wcount * (2 * sizeof(void *) + sizeof(bool)));
+  for (uint32_t id = 1; st == ECS_OK && id < s->wcount; ++id) {
+    if (s->temp[id]) { /* every value moved out: its instance goes, no dtor */
+      dense->destroy(s->temp[id]);
+      s->temp[id] = NULL;
+    }
+  }
+  s->rows_done = st == ECS_OK;
+  return st;
 }
 
 /* ---- change detection (format 2) ---------------------------------------- */
@@ -554,27 +640,6 @@ static void destruct_all(const ecs__component_t *c, const ecs_storage_vtable_t *
   }
 }
 
-/* Moves the staged archetype values into their rows; cannot fail. */
-static void fill_rows(stage_t *s) {
-  const ecs_storage_vtable_t *dense = ecs_storage_dense_vtable();
-  for (uint32_t id = 1; id < s->wcount; ++id) {
-    if (!s->temp[id]) {
-      continue;
-    }
-    const ecs__component_t *c = s->w->components[id];
-    size_t cursor = 0;
-    ecs_storage_chunk_t ch;
-    while (dense->chunk(s->temp[id], &cursor, &ch)) {
-      for (size_t i = 0; ch.data && i < ch.count; ++i) {
-        ecs__relocate(&c->params, c->vt->get(s->storage[id], ch.entities[i]), (char *)ch.data + i * c->params.stride,
-                      1);
-      }
-    }
-    dense->destroy(s->temp[id]); /* its values were moved out */
-    s->temp[id] = NULL;
-  }
-}
-
 /* The other-storage index of the staged values, when the world keeps one:
  * the last step that can fail. */
 static ecs_status_t stage_index(stage_t *s) {
@@ -595,7 +660,6 @@ static ecs_status_t stage_index(stage_t *s) {
 
 static void commit(stage_t *s) {
   ecs_world_t *w = s->w;
-  fill_rows(s);
   /* the old table set: its instances go without moving rows */
   ecs__arch_set_closing(w->arch);
   for (uint32_t id = 1; id < s->wcount; ++id) {
@@ -665,24 +729,53 @@ static void commit(stage_t *s) {
   s->sched = NULL;
 }
 
+/* A load that failed before its rows were complete: the values of the
+ * ARCHETYPE component c constructed so far, in rows (bits of built, and
+ * the staged values already moved) or still staged, are destructed. */
+static void unbuild(stage_t *s, const ecs__component_t *c) {
+  if (!c->hooks.dtor || c->size == 0) {
+    return;
+  }
+  for (uint32_t idx = 1; s->built[c->id] && idx < s->slot_count; ++idx) {
+    if ((s->built[c->id][idx >> 6] >> (idx & 63)) & 1) {
+      c->hooks.dtor(c->vt->get(s->storage[c->id], live_entity(s, idx)), 1, c->hooks.user);
+    }
+  }
+  const ecs_storage_vtable_t *dense = ecs_storage_dense_vtable();
+  size_t cursor = 0;
+  ecs_storage_chunk_t ch;
+  while (s->temp[c->id] && dense->chunk(s->temp[c->id], &cursor, &ch)) {
+    for (size_t i = 0; i < ch.count; ++i) {
+      bool moved = s->mark[ECS_ENTITY_INDEX(ch.entities[i])] & MARK_MOVED;
+      void *v = moved ? c->vt->get(s->storage[c->id], ch.entities[i]) : (char *)ch.data + i * c->params.stride;
+      c->hooks.dtor(v, 1, c->hooks.user);
+    }
+  }
+}
+
 static void stage_free(stage_t *s) {
   ecs_world_t *w = s->w;
-  if (s->arch) {
-    ecs__arch_set_closing(s->arch); /* rows hold no constructed values yet */
-  }
   const ecs_storage_vtable_t *dense = ecs_storage_dense_vtable();
   for (uint32_t id = 1; s->storage && id < s->wcount; ++id) {
     const ecs__component_t *c = w->components[id];
+    if (s->storage[id] && (!is_arch(c) || s->rows_done)) {
+      destruct_all(c, c->vt, s->storage[id]);
+    } else if (s->storage[id]) {
+      unbuild(s, c);
+    }
+  }
+  if (s->arch) {
+    ecs__arch_set_closing(s->arch); /* the values were destructed above */
+  }
+  for (uint32_t id = 1; s->storage && id < s->wcount; ++id) {
+    const ecs__component_t *c = w->components[id];
     if (s->temp[id]) {
-      destruct_all(c, dense, s->temp[id]);
       dense->destroy(s->temp[id]);
     }
     if (s->storage[id]) {
-      if (!is_arch(c)) {
-        destruct_all(c, c->vt, s->storage[id]);
-      }
       c->vt->destroy(s->storage[id]);
     }
+    ecs__free(w, s->built[id], ((size_t)s->slot_count + 63) / 64 * 8);
     ecs__free(w, s->changed[id], (size_t)s->slot_count * sizeof(uint64_t));
     ecs__free(w, s->added[id], (size_t)s->slot_count * sizeof(uint64_t));
     if (s->resource[id] && c->size > 0) {
@@ -747,10 +840,11 @@ static ecs_status_t section(stage_t *s, uint32_t id, bool whole) {
   return ecs__snap_section(&s->blob, id, whole, &s->sec[id - 1]);
 }
 
-/* The sections are opened in file order. The tables are read whole and
- * parsed after the values (rows are placed by the values an entity has);
- * the schema, resources and scheduler state are small and read whole; the
- * entity table, values and change ticks stream from a host's reader. */
+/* The sections are opened and parsed in file order. The schema, resources
+ * and scheduler state are small and read whole; the entity table, tables,
+ * values and change ticks stream from a host's reader. Rows are placed
+ * from the tables before the values are read, so that a value goes
+ * straight into its cell. */
 static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
   ecs_world_t *w = s->w;
   ecs_status_t st = ecs__snap_open(w, in, &s->blob);
@@ -769,13 +863,17 @@ static ecs_status_t stage(stage_t *s, const ecs_reader_t *in) {
   s->resource = block + 2 * (size_t)s->wcount;
   s->changed = block + 3 * (size_t)s->wcount;
   s->added = block + 4 * (size_t)s->wcount;
-  s->present = (bool *)(block + 5 * (size_t)s->wcount);
+  s->built = (uint64_t **)(block + 5 * (size_t)s->wcount);
+  s->rows = (size_t *)(block + 6 * (size_t)s->wcount);
+  s->filled = s->rows + s->wcount;
+  s->present = (bool *)(s->filled + s->wcount);
   s->ticked = s->present + s->wcount;
   if ((st = parse_schema(s)) != ECS_OK || (st = section(s, ECS__SNAP_ENTITIES, false)) != ECS_OK ||
-      (st = parse_entities(s)) != ECS_OK || (st = section(s, ECS__SNAP_TABLES, true)) != ECS_OK ||
-      (st = create_storages(s)) != ECS_OK || (st = section(s, ECS__SNAP_VALUES, false)) != ECS_OK ||
-      (st = load_values(s)) != ECS_OK || (st = section(s, ECS__SNAP_RESOURCES, true)) != ECS_OK ||
-      (st = load_resources(s)) != ECS_OK || (st = load_tables(s)) != ECS_OK) {
+      (st = parse_entities(s)) != ECS_OK || (st = create_storages(s)) != ECS_OK ||
+      (st = section(s, ECS__SNAP_TABLES, false)) != ECS_OK || (st = load_tables(s)) != ECS_OK ||
+      (st = section(s, ECS__SNAP_VALUES, false)) != ECS_OK || (st = load_values(s)) != ECS_OK ||
+      (st = place_staged(s)) != ECS_OK || (st = section(s, ECS__SNAP_RESOURCES, true)) != ECS_OK ||
+      (st = load_resources(s)) != ECS_OK) {
     return st;
   }
   if (s->blob.version >= 2) {

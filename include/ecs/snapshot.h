@@ -83,9 +83,9 @@ ECS_API ecs_status_t ecs_snapshot_save(ecs_world_t *world, const ecs_writer_t *o
  *  saved iteration order exactly. A @p in from ecs_memreader() is parsed
  *  in place (no copy) and advanced past the snapshot. Any other reader
  *  (a file, a host's stream) is read a section at a time: the snapshot is
- *  never held whole, only the new state being built, the table section
- *  (4 bytes per archetype row) and a 64 KB window; the payload checksum is
- *  then checked at the end, before anything changes. A deserialize or
+ *  never held whole, only the new state being built and a 64 KB window;
+ *  the payload checksum is then checked at the end, before anything
+ *  changes. A deserialize or
  *  migrate hook may therefore see damaged bytes; when the checksum shows
  *  damage, the load reports ECS_ERR_SNAPSHOT_CORRUPT whatever the hook
  *  returned.
