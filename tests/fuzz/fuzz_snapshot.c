@@ -22,6 +22,7 @@
  * ECS_FUZZ_REPLAY as a plain program that runs the files given on its
  * command line once (the corpus regression test, any compiler), and that
  * writes the seed corpus with --write-seeds DIR. */
+#include "../support/host_reader.h"
 #include "ecs.h"
 #include "snapshot_internal.h"
 
@@ -202,20 +203,9 @@ static void fz_populate(fz_world_t *f, int n, int seed, uint32_t stats_version) 
   CHECK(ecs_resource_set(f->w, f->name, &(name_t){(char *)"world"}) == ECS_OK);
 }
 
-/* A host's reader over memory: a load from it streams the snapshot. */
-static ecs_status_t stream_read(void *user, void *data, size_t size) {
-  ecs_memsrc_t *src = user;
-  if (size > src->size - src->pos) {
-    return ECS_ERR_SNAPSHOT_CORRUPT;
-  }
-  memcpy(data, src->data + src->pos, size);
-  src->pos += size;
-  return ECS_OK;
-}
-
 static ecs_status_t load_bytes(ecs_world_t *w, const uint8_t *data, size_t size, bool streamed) {
   ecs_memsrc_t src = {data, size, 0};
-  ecs_reader_t in = streamed ? (ecs_reader_t){stream_read, &src} : ecs_memreader(&src);
+  ecs_reader_t in = streamed ? (ecs_reader_t){host_read, &src} : ecs_memreader(&src);
   return ecs_snapshot_load(w, &in);
 }
 

@@ -7,6 +7,7 @@
 #define ECS_TEST_SUPPORT_SNAPSHOT_WORLD_H
 
 #include "ecs.h"
+#include "host_reader.h"
 #include "private.h"
 #include "snapshot_internal.h"
 
@@ -294,8 +295,6 @@ static inline void target_fini(target_t *t) {
   fx_fini(&t->f);
 }
 
-static inline ecs_status_t host_read(void *user, void *data, size_t size);
-
 /* Loads bytes into the target, from memory and streamed through a host's
  * reader; checks the status of both and that nothing changed. */
 static inline void expect_load(target_t *t, const uint8_t *data, size_t size, ecs_status_t want, const char *what,
@@ -321,18 +320,6 @@ static inline void reseal(uint8_t *snap) {
   uint64_t len = ecs__le64(snap + 16);
   ecs__put_le32(snap + 24, ecs__crc32(0, snap + ECS__SNAP_HEADER_SIZE, (size_t)len));
   ecs__put_le32(snap + 28, ecs__crc32(0, snap, 28));
-}
-
-/* A host's reader over memory (a load from it streams), as a reader that
- * cannot tell its end from an error: ECS_ERR_SNAPSHOT_CORRUPT past it. */
-static inline ecs_status_t host_read(void *user, void *data, size_t size) {
-  ecs_memsrc_t *src = user;
-  if (size > src->size - src->pos) {
-    return ECS_ERR_SNAPSHOT_CORRUPT;
-  }
-  memcpy(data, src->data + src->pos, size);
-  src->pos += size;
-  return ECS_OK;
 }
 
 #endif /* ECS_TEST_SUPPORT_SNAPSHOT_WORLD_H */
