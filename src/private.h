@@ -503,6 +503,9 @@ ecs_status_t ecs__cmd_buffer_apply(ecs_cmd_buffer_t *b, ecs_cmd_stats_t *s);
 
 /* queries */
 void ecs__query_free_all(ecs_world_t *w);
+/* ecs_world_shrink removed empty archetype tables: remap[old index] is the
+ * new one, UINT32_MAX for a removed table (old_count entries). */
+void ecs__queries_tables_remapped(ecs_world_t *w, const uint32_t *remap, uint32_t old_count);
 /* The contiguous column of a term at a row, NULL when the chunk has none;
  * unlike ecs_field_at() it records no write (the host was handed nothing). */
 void *ecs__iter_column_at(const ecs_iter_t *it, int32_t term, int32_t row);

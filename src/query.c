@@ -54,8 +54,10 @@ struct ecs_query_t {
    * or 3 terms) */
   ecs_term_t *terms;
   uint32_t *filters; /* ECS_PRIV_ACCESS_CHANGED_BIT / _ADDED_BIT per term */
-  /* the table cache: tables are only ever appended to the world's set, so
-   * the tables created since the last scan are all that must be checked */
+  /* the table cache: tables are appended to the world's set (and only
+   * ecs_world_shrink removes empty ones, renumbering the rest: see
+   * ecs__queries_tables_remapped), so the tables created since the last
+   * scan are all that must be checked */
   char *slots; /* table_count query_slot_t of slot_size bytes */
   uint32_t table_count;
   uint32_t table_cap;
@@ -395,6 +397,29 @@ static void update_table_cache(ecs_query_t *q) {
     query_slot_t *s = slot_at(q, q->table_count++);
     s->table = entry.table;
     slot_fill(q, s, entry.cols, walk->layout[entry.table]);
+  }
+}
+
+void ecs__queries_tables_remapped(ecs_world_t *w, const uint32_t *remap, uint32_t old_count) {
+  for (ecs_query_t *q = w->queries; q; q = q->next) {
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < q->table_count; ++k) {
+      query_slot_t *from = slot_at(q, k);
+      if (remap[from->table] == UINT32_MAX) {
+        continue;
+      }
+      from->table = remap[from->table];
+      if (kept != k) {
+        memcpy(slot_at(q, kept), from, q->slot_size);
+      }
+      kept++;
+    }
+    q->table_count = kept;
+    uint32_t scanned = 0; /* the tables scanned that remain */
+    for (uint32_t t = 0; t < q->scanned && t < old_count; ++t) {
+      scanned += remap[t] != UINT32_MAX;
+    }
+    q->scanned = scanned;
   }
 }
 

@@ -308,6 +308,13 @@ ecs_status_t ecs_world_shrink(ecs_world_t *world, size_t *freed) {
     return ecs__fail(world, ECS_ERR_BUSY, "ecs_world_shrink during a tick or an observer");
   }
   size_t bytes = ecs__arch_shrink(world->arch);
+  /* then the empty tables themselves; without memory for the map they stay */
+  uint32_t n = ecs__arch_table_count(world->arch);
+  uint32_t *remap = ecs__alloc(world, (size_t)n * sizeof *remap);
+  if (remap && ecs__arch_compact(world->arch, remap, &bytes) > 0) {
+    ecs__queries_tables_remapped(world, remap, n);
+  }
+  ecs__free(world, remap, (size_t)n * sizeof *remap);
   if (freed) {
     *freed = bytes;
   }

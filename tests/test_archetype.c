@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include "ecs.h"
+#include "private.h"
+#include "storage/archetype.h"
 #include "support/failing_alloc.h"
 #include "support/owned.h"
 
@@ -410,6 +412,128 @@ static void test_shrink_returns_memory(void **state) {
   assert_int_equal(log.ctor, log.dtor);
 }
 
+static uint32_t table_count(const ecs_world_t *w) {
+  return ecs__arch_walk(w->arch)->table_count;
+}
+
+/* Sums component a over a query (READ a, first term). */
+static int64_t sum_a(ecs_query_t *q) {
+  int64_t sum = 0;
+  ecs_iter_t it = ecs_query_iter(q);
+  while (ecs_iter_next(&it)) {
+    const int32_t *v = ecs_field(&it, 0);
+    for (int32_t i = 0; i < it.count; ++i) {
+      sum += v ? v[i] : *(const int32_t *)ecs_field_at(&it, 0, i);
+    }
+  }
+  return sum;
+}
+
+/* ecs_world_shrink removes the tables left without rows, whatever their
+ * place among the others: the remaining ones are renumbered, and entities,
+ * cached transitions and the caches of queries built before follow; a
+ * removed table comes back when an entity needs its type again. */
+static void test_shrink_removes_empty_tables(void **state) {
+  (void)state;
+  hook_log_t log = {0};
+  ecs_world_t *w = world_new();
+  ecs_component_t a = reg(w, "a", sizeof(int32_t), ECS_STORAGE_ARCHETYPE);
+  ecs_component_t b = reg(w, "b", sizeof(vec_t), ECS_STORAGE_ARCHETYPE);
+  ecs_component_t c = reg(w, "c", 0, ECS_STORAGE_ARCHETYPE);
+  ecs_component_t owned = ecs_component_register(
+      w, &(ecs_component_desc_t){.name = "owned",
+                                 .size = sizeof(owned_t),
+                                 .storage = ECS_STORAGE_ARCHETYPE,
+                                 .flags = ECS_COMPONENT_TRANSIENT, /* a pointer: not saved */
+                                 .hooks = {owned_ctor, owned_dtor, owned_move, owned_copy, &log}});
+  ecs_query_t *qa = ecs_query_new(w, &(ecs_query_desc_t){{{a, ECS_ACCESS_READ}}});
+  ecs_query_t *qb = ecs_query_new(w, &(ecs_query_desc_t){{{a, ECS_ACCESS_READ}, {b, ECS_ACCESS_READ}}});
+  (void)ecs_query_count(qa); /* caches filled before the shrink */
+  (void)ecs_query_count(qb);
+  /* 40 entities through {a} {a,b} {a,b,c} {a,b,c,owned}; then some leave */
+  enum { N = 40 };
+  ecs_entity_t e[N];
+  int64_t want = 0;
+  for (int32_t i = 0; i < N; ++i) {
+    e[i] = ecs_entity_create(w);
+    assert_int_equal(ecs_set(w, e[i], a, &i), ECS_OK);
+    if (i % 4 == 0) {
+      continue; /* stays in {a} */
+    }
+    assert_int_equal(ecs_set(w, e[i], b, &(vec_t){(float)i, 0}), ECS_OK);
+    assert_int_equal(ecs_add(w, e[i], c), ECS_OK);
+    if (i % 4 == 3) {
+      assert_int_equal(ecs_add(w, e[i], owned), ECS_OK);
+      ((owned_t *)ecs_get(w, e[i], owned))->payload = malloc(sizeof(int));
+      *((owned_t *)ecs_get(w, e[i], owned))->payload = i;
+    }
+  }
+  (void)ecs_query_count(qa);
+  /* {a,b,c} empties (i % 4 == 1, 2 go), as did {a,b} on the way */
+  for (int32_t i = 0; i < N; ++i) {
+    if (i % 4 == 1 || i % 4 == 2) {
+      assert_int_equal(ecs_entity_destroy(w, e[i]), ECS_OK);
+    } else {
+      want += i;
+    }
+  }
+  uint64_t sum = ecs_world_checksum(w);
+  uint32_t before = table_count(w);
+  size_t freed = 0;
+  assert_int_equal(ecs_world_shrink(w, &freed), ECS_OK);
+  assert_int_equal(table_count(w), 3); /* the root, {a} and {a,b,c,owned} */
+  assert_true(before > 3 && freed > 0);
+  assert_true(ecs_world_checksum(w) == sum);
+  for (int32_t i = 0; i < N; ++i) {
+    if (i % 4 == 0 || i % 4 == 3) {
+      assert_int_equal(*(int32_t *)ecs_get(w, e[i], a), i);
+    }
+    if (i % 4 == 3) {
+      assert_true(ecs_has(w, e[i], c));
+      assert_int_equal(*((owned_t *)ecs_get(w, e[i], owned))->payload, i);
+      assert_true(((vec_t *)ecs_get(w, e[i], b))->x == (float)i);
+    }
+  }
+  assert_int_equal(sum_a(qa), want);
+  assert_int_equal(ecs_query_count(qb), N / 4);
+  /* removed types come back through the transitions */
+  assert_int_equal(ecs_set(w, e[0], b, &(vec_t){1, 1}), ECS_OK); /* {a,b} again */
+  assert_int_equal(ecs_remove(w, e[3], owned), ECS_OK);          /* {a,b,c} again */
+  assert_int_equal(ecs_remove(w, e[7], c), ECS_OK);              /* {a,b,owned} */
+  assert_int_equal(table_count(w), 6);
+  assert_int_equal(ecs_query_count(qb), N / 4 + 1);
+  assert_int_equal(sum_a(qa), want);
+  ecs_query_t *fresh = ecs_query_new(w, &(ecs_query_desc_t){{{a, ECS_ACCESS_READ}, {c, ECS_ACCESS_WITH}}});
+  assert_int_equal(ecs_query_count(fresh), N / 4 - 1);
+  /* a snapshot round trip of the shrunk world */
+  ecs_membuf_t buf = {0};
+  ecs_writer_t out = ecs_membuf_writer(&buf);
+  assert_int_equal(ecs_snapshot_save(w, &out), ECS_OK);
+  sum = ecs_world_checksum(w);
+  ecs_memsrc_t src = {buf.data, buf.size, 0};
+  ecs_reader_t in = ecs_memreader(&src);
+  assert_int_equal(ecs_snapshot_load(w, &in), ECS_OK);
+  assert_true(ecs_world_checksum(w) == sum);
+  assert_int_equal(sum_a(qa), want);
+  ecs_membuf_free(&buf);
+  /* everything emptied: only the root stays */
+  for (int32_t i = 0; i < N; ++i) {
+    if (ecs_entity_alive(w, e[i])) {
+      assert_int_equal(ecs_entity_destroy(w, e[i]), ECS_OK);
+    }
+  }
+  assert_int_equal(ecs_world_shrink(w, NULL), ECS_OK);
+  assert_int_equal(table_count(w), 1);
+  assert_int_equal(ecs_query_count(qa), 0);
+  assert_int_equal(ecs_set(w, ecs_entity_create(w), a, &(int32_t){5}), ECS_OK);
+  assert_int_equal(sum_a(qa), 5);
+  ecs_query_free(fresh);
+  ecs_query_free(qa);
+  ecs_query_free(qb);
+  ecs_world_free(w);
+  assert_int_equal(log.ctor + log.copy, log.dtor);
+}
+
 /* A shrink whose smaller blocks the allocator refuses keeps the arrays it
  * had: values and later growth are intact. */
 static void test_shrink_out_of_memory_keeps_tables(void **state) {
@@ -453,6 +577,7 @@ int main(void) {
       cmocka_unit_test(test_out_of_memory_leaves_entities_intact),
       cmocka_unit_test(test_leaving_archetype_out_of_memory),
       cmocka_unit_test(test_shrink_returns_memory),
+      cmocka_unit_test(test_shrink_removes_empty_tables),
       cmocka_unit_test(test_shrink_out_of_memory_keeps_tables),
   };
   return cmocka_run_group_tests_name("archetype", tests, NULL, NULL);

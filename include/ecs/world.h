@@ -95,20 +95,23 @@ ECS_API ecs_status_t ecs_last_status(const ecs_world_t *world);
  *  Thread-safety: any thread while no one changes the world. */
 ECS_API uint64_t ecs_world_checksum(const ecs_world_t *world);
 
-/** Gives memory back: every empty archetype table (the default storage)
- *  frees its arrays, and every other one shrinks its arrays to its row
- *  count. Tables themselves stay, with their types and cached transitions,
- *  so the next entity that enters an emptied table only allocates again.
- *  Call it after a level unloads or a burst of short-lived component
- *  combinations; a world never shrinks on its own, so that entities moving
- *  in and out of a table do not pay for allocations every time.
+/** Gives memory back: every archetype table (the default storage) shrinks
+ *  its arrays to its row count, and the tables left without rows are
+ *  removed, with their types and cached transitions; the next entity that
+ *  needs such a type creates its table again. Call it after a level unloads
+ *  or a burst of short-lived component combinations; a world never shrinks
+ *  on its own, so that entities moving in and out of a table do not pay for
+ *  allocations every time.
  *  Pointers into archetype components are invalid afterwards (as after any
- *  structural change); queries stay valid.
+ *  structural change), and no iterator may be alive across the call;
+ *  queries stay valid (their caches follow the removed tables).
  *  @p freed (may be NULL) receives the bytes given back.
  *  Errors:    ECS_ERR_INVALID_ARGUMENT (@p world is NULL), ECS_ERR_BUSY
  *             (during a tick or an observer; nothing changes). A smaller
  *             block the allocator refuses leaves that array as it was.
- *  Cost: O(tables + the values of tables that shrink), one pass.
+ *  When no memory is left for the remapping, the empty tables stay.
+ *  Cost: O(tables + entity slots + cached query tables + the values of
+ *  tables that shrink).
  *  Thread-safety: owner thread, outside a tick. */
 ECS_API ecs_status_t ecs_world_shrink(ecs_world_t *world, size_t *freed);
 

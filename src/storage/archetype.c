@@ -941,3 +941,74 @@ size_t ecs__arch_shrink(ecs__arch_set_t *s) {
   }
   return freed;
 }
+
+/* The bytes a table of no rows holds (its arrays already freed or never
+ * grown by ecs__arch_shrink's caller). */
+static size_t table_bytes(const arch_table_t *t) {
+  size_t bytes = sizeof *t + t->type_count * (sizeof *t->ids + sizeof *t->cols) + t->edge_cap * sizeof *t->edges +
+                 (size_t)t->ent_cap * sizeof *t->entities;
+  for (uint32_t i = 0; i < t->type_count; ++i) {
+    bytes += (size_t)t->cols[i].cap * t->cols[i].stride;
+  }
+  return bytes;
+}
+
+uint32_t ecs__arch_compact(ecs__arch_set_t *s, uint32_t *remap, size_t *freed) {
+  const ecs_allocator_t *hash_alloc = s->alloc; /* HASH_DEL frees the buckets with the last table */
+  uint32_t n = s->walk.table_count;
+  uint32_t kept = 0;
+  for (uint32_t k = 0; k < n; ++k) {
+    arch_table_t *t = s->tables[k];
+    if (k > 0 && t->count == 0) {
+      remap[k] = UINT32_MAX;
+      if (s->by_type) { /* it is: every table but the root is in the hash */
+        HASH_DEL(s->by_type, t);
+      }
+      *freed += table_bytes(t);
+      table_free(s, t);
+      continue;
+    }
+    remap[k] = kept;
+    t->index = kept;
+    s->tables[kept] = t;
+    s->walk.rows[kept] = s->walk.rows[k];
+    s->walk.layout[kept] = s->walk.layout[k];
+    kept++;
+  }
+  if (kept == n) {
+    return 0;
+  }
+  s->walk.table_count = kept;
+  /* cached transitions to removed tables go, the others follow */
+  for (uint32_t k = 0; k < kept; ++k) {
+    arch_table_t *t = s->tables[k];
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < t->edge_count; ++i) {
+      if (remap[t->edges[i].table] != UINT32_MAX) {
+        t->edges[m] = t->edges[i];
+        t->edges[m++].table = remap[t->edges[i].table];
+      }
+    }
+    t->edge_count = m;
+  }
+  /* each component's list of its tables, in creation order */
+  for (uint32_t id = 0; id < s->comp_cap; ++id) {
+    arch_comp_t *c = s->comps[id];
+    uint32_t m = 0;
+    for (uint32_t i = 0; c && i < c->table_count; ++i) {
+      if (remap[c->tables[i]] != UINT32_MAX) {
+        c->tables[m++] = remap[c->tables[i]];
+      }
+    }
+    if (c) {
+      c->table_count = m;
+    }
+  }
+  /* the rows of live entities: all in kept tables */
+  for (uint32_t i = 0; i < s->record_cap; ++i) {
+    if (s->records[i].table != 0) {
+      s->records[i].table = remap[s->records[i].table - 1] + 1;
+    }
+  }
+  return n - kept;
+}

@@ -90,5 +90,12 @@ uint32_t ecs__arch_table_type(const ecs__arch_set_t *s, uint32_t t, const ecs_co
 /* Frees the arrays of empty tables and shrinks the others' to their rows;
  * tables themselves stay (their indices are cached). The bytes freed. */
 size_t ecs__arch_shrink(ecs__arch_set_t *s);
+/* Removes the tables without rows (but the root table 0): their structs,
+ * types and cached transitions go, and the other tables are renumbered in
+ * their order. remap has an entry per table before the call: the new
+ * index, or UINT32_MAX for a removed table; whoever caches table indices
+ * (query caches) must follow it. Cannot fail. Returns the tables removed
+ * and adds the bytes freed to *freed. */
+uint32_t ecs__arch_compact(ecs__arch_set_t *s, uint32_t *remap, size_t *freed);
 
 #endif /* ECS_STORAGE_ARCHETYPE_H */
