@@ -161,12 +161,12 @@ ecs_status_t ecs__snap_read_as(ecs_world_t *w, const ecs_reader_t *in, ecs__snap
 }
 
 /* ---- reading a section at a time ----------------------------------------
- * From a host's reader a snapshot is not held whole: the sections the
- * loader needs later or keeps pointers into (schema, tables, resources,
- * scheduler state) are read whole, the large ones it parses in file order
- * (entity table, values, change ticks) through a window of READ_CHUNK
- * bytes (more for a larger single value). The payload's CRC is taken as
- * the bytes arrive and checked at the end, before anything is committed. */
+ * From a host's reader a snapshot is not held whole: the small sections
+ * the loader keeps pointers into (schema, resources, scheduler state) are
+ * read whole, the others (entity table, tables, values, change ticks) are
+ * parsed in file order through a window of READ_CHUNK bytes (more for a
+ * larger single value). The payload's CRC is taken as the bytes arrive
+ * and checked at the end, before anything is committed. */
 
 ecs_status_t ecs__snap_open(ecs_world_t *w, const ecs_reader_t *in, ecs__snap_blob_t *b) {
   const ecs__snap_format_t *fmt = &ecs__snap_format;
