@@ -208,6 +208,14 @@ static ecs_status_t take_stamp(ecs_cmd_buffer_t *b) {
   return ECS_OK;
 }
 
+/* Room for n more provisional handles this round, and the round's stamp. */
+static ecs_status_t reserve_creates(ecs_cmd_buffer_t *b, size_t n) {
+  if (n > (size_t)ECS__PROV_ORDINAL_MAX + 1u - b->creates) {
+    return buf_fail(b, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
+  }
+  return take_stamp(b);
+}
+
 /* Memory for one value in the arena; blocks are never moved or freed until
  * the buffer is. */
 static void *arena_alloc(ecs_cmd_buffer_t *b, size_t size, size_t align) {
@@ -267,11 +275,7 @@ ecs_entity_t ecs_cmd_create(ecs_cmd_buffer_t *buf) {
   if (!buf) {
     return ECS_ENTITY_NULL;
   }
-  if (buf->creates > ECS__PROV_ORDINAL_MAX) {
-    buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
-    return ECS_ENTITY_NULL;
-  }
-  if (take_stamp(buf) != ECS_OK) {
+  if (reserve_creates(buf, 1) != ECS_OK) {
     return ECS_ENTITY_NULL;
   }
   ecs_entity_t e = prov_make(buf->stamp, buf->creates);
@@ -293,11 +297,7 @@ ecs_entity_t ecs_cmd_instantiate(ecs_cmd_buffer_t *buf, ecs_entity_t prefab) {
   if (check_entity(buf, prefab) != ECS_OK) {
     return ECS_ENTITY_NULL;
   }
-  if (buf->creates > ECS__PROV_ORDINAL_MAX) {
-    buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
-    return ECS_ENTITY_NULL;
-  }
-  if (take_stamp(buf) != ECS_OK) {
+  if (reserve_creates(buf, 1) != ECS_OK) {
     return ECS_ENTITY_NULL;
   }
   ecs_entity_t e = prov_make(buf->stamp, buf->creates);
@@ -336,11 +336,9 @@ static ecs_status_t record(ecs_cmd_buffer_t *b, cmd_kind_t kind, ecs_entity_t e,
   if (!comp) {
     return buf_fail(b, ECS_ERR_UNKNOWN_COMPONENT, "component id %u is not registered", c);
   }
-  if (ECS_UNLIKELY(comp->relation != 0 || comp->managed)) {
-    if (comp->relation != 0 && comp->target == 0) {
-      return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
-                      comp->name);
-    }
+  if (ECS_UNLIKELY(comp->relation != 0 && comp->target == 0)) {
+    return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is a wildcard: a query term, never held by an entity",
+                    comp->name);
   }
   if (ECS_UNLIKELY(comp->managed)) {
     return buf_fail(b, ECS_ERR_INVALID_ARGUMENT, "'%s' is written only by ecs_cmd_set_parent() or ecs_set_name()",
@@ -394,13 +392,10 @@ ecs_status_t ecs_cmd_bulk_create(ecs_cmd_buffer_t *buf, const ecs_bulk_desc_t *d
       }
     }
   }
-  if (desc->count > (size_t)ECS__PROV_ORDINAL_MAX + 1u - buf->creates) {
-    return buf_fail(buf, ECS_ERR_LIMIT, "too many creates in one round (at most %u)", ECS__PROV_ORDINAL_MAX + 1u);
-  }
   if (desc->count == 0) {
     return ECS_OK;
   }
-  ecs_status_t st = take_stamp(buf);
+  ecs_status_t st = reserve_creates(buf, desc->count);
   if (st != ECS_OK) {
     return st;
   }
